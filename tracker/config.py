@@ -1,0 +1,43 @@
+"""Settings: where the database is, read from the environment or Streamlit secrets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_SQLITE_PATH = DATA_DIR / "tracker.sqlite3"
+ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
+
+
+def default_database_url() -> str:
+    """The embedded default: a SQLite file under data/."""
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def database_url(secrets: object | None = None) -> str:
+    """TRACKER_DATABASE_URL from the environment, else from secrets, else the SQLite default.
+
+    `secrets` is any mapping-like object (st.secrets in the app); passing it in keeps this
+    module free of streamlit.
+    """
+    url = os.environ.get(ENV_DATABASE_URL, "").strip()
+    if url:
+        return normalize_url(url)
+    if secrets is not None:
+        try:
+            value = secrets.get(ENV_DATABASE_URL)  # type: ignore[attr-defined]
+        except Exception:  # st.secrets raises when no secrets file exists
+            value = None
+        if value:
+            return normalize_url(str(value))
+    return default_database_url()
+
+
+def normalize_url(url: str) -> str:
+    """Map plain postgres URLs onto the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,327 @@
+"""The core schema: catalog (plans, tasks, units, forms, channels), work, history, people.
+
+Designed for all later work, not only the catalog: work items carry everything the board,
+the planning pages and the dashboard need; progress events are the append-only history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Enums stored as their values in a VARCHAR with a CHECK: portable and easy to migrate."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class UnitKind(str, enum.Enum):
+    MINISTRY_ADMIN = "ministry_admin"
+    MINISTRY_SERVICE = "ministry_service"
+    PROVINCIAL = "provincial"
+
+
+class Numbering(str, enum.Enum):
+    ARABIC = "arabic"
+    ROMAN = "roman"
+
+
+class Status(str, enum.Enum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    DONE = "done"
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    UNIT_HEAD = "unit_head"
+    LEADER = "leader"
+    VIEWER = "viewer"
+
+
+class EventKind(str, enum.Enum):
+    CREATED = "created"
+    UPDATED = "updated"
+    MOVED = "moved"
+    PROGRESS = "progress"
+    CONFIRMED = "confirmed"
+    RETURNED = "returned"
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
+    EXPLANATION_REQUESTED = "explanation_requested"
+    EXPLANATION_GIVEN = "explanation_given"
+    UNIT_REPLACED = "unit_replaced"
+    DELETED = "deleted"
+    RESTORED = "restored"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Unit(Base):
+    """A ministry department or a provincial Department of Home Affairs, valid for a period."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="valid_period"
+        ),
+        CheckConstraint("successor_id IS NULL OR successor_id <> id", name="not_own_successor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"), index=True)
+    province: Mapped[str | None] = mapped_column(String(100))
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+
+    successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+
+    def active_on(self, day: dt.date) -> bool:
+        """True when the unit exists on that day."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+class Plan(Base):
+    """A yearly communications plan (ministry) or a provincial department's plan built on it."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    decision_no: Mapped[str | None] = mapped_column(String(60))
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    numbering: Mapped[Numbering] = mapped_column(_enum(Numbering, "numbering"))
+    task_label: Mapped[str] = mapped_column(String(60), default="Nhiệm vụ trọng tâm")
+    parent_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+
+    tasks: Mapped[list[PriorityTask]] = relationship(
+        back_populates="plan", order_by="PriorityTask.number", cascade="all, delete-orphan"
+    )
+    parent: Mapped[Plan | None] = relationship(remote_side=[id])
+    owner_unit: Mapped[Unit | None] = relationship()
+
+
+class PriorityTask(Base):
+    """A numbered priority task ("nhiệm vụ trọng tâm") of a plan; its text may be missing."""
+
+    __tablename__ = "priority_tasks"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("text_missing OR text IS NOT NULL", name="text_or_missing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("priority_tasks.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+
+
+class Form(Base):
+    """A communication form (hình thức): press release, press conference, training..."""
+
+    __tablename__ = "forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    output_unit: Mapped[str | None] = mapped_column(String(40))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Channel(Base):
+    """A channel (kênh) where communication is published: a portal, a journal, the press."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(300))
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+work_item_coordinators = Table(
+    "work_item_coordinators",
+    Base.metadata,
+    Column("work_item_id", ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class User(Base):
+    """A person who signs in: communications office, unit head, leader or viewer."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role <> 'unit_head' OR unit_id IS NOT NULL", name="unit_head_has_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sso_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class WorkItem(Base):
+    """A concrete piece of work under a priority task, led by one unit."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        CheckConstraint(
+            "due_date IS NULL OR start_date IS NULL OR due_date >= start_date", name="due_after_start"
+        ),
+        CheckConstraint("target_qty IS NULL OR target_qty >= 0", name="target_non_negative"),
+        CheckConstraint("achieved_qty IS NULL OR achieved_qty >= 0", name="achieved_non_negative"),
+        CheckConstraint("budget_planned IS NULL OR budget_planned >= 0", name="budget_non_negative"),
+        CheckConstraint("budget_spent IS NULL OR budget_spent >= 0", name="spent_non_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_work_items_board", "plan_id", "status", "due_date"),
+        Index("ix_work_items_lead_status", "lead_unit_id", "status"),
+        UniqueConstraint("plan_id", "source_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    priority_task_id: Mapped[int] = mapped_column(
+        ForeignKey("priority_tasks.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="RESTRICT"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    channel_text: Mapped[str | None] = mapped_column(String(300))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    target_qty: Mapped[int | None] = mapped_column(Integer)
+    target_unit: Mapped[str | None] = mapped_column(String(40))
+    achieved_qty: Mapped[int | None] = mapped_column(Integer)
+    budget_planned: Mapped[int | None] = mapped_column(BigInteger)
+    budget_spent: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.NOT_STARTED)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_key: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    plan: Mapped[Plan] = relationship()
+    priority_task: Mapped[PriorityTask] = relationship()
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+    form: Mapped[Form] = relationship()
+    channel: Mapped[Channel | None] = relationship()
+    coordinating_units: Mapped[list[Unit]] = relationship(secondary=work_item_coordinators)
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+
+class ProgressEvent(Base):
+    """Append-only history of a work item: who, when, what changed (old -> new)."""
+
+    __tablename__ = "progress_events"
+    __table_args__ = (
+        CheckConstraint("progress IS NULL OR (progress >= 0 AND progress <= 100)", name="progress_range"),
+        Index("ix_progress_events_item_at", "work_item_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "event_from_status"))
+    to_status: Mapped[Status | None] = mapped_column(_enum(Status, "event_to_status"))
+    progress: Mapped[int | None] = mapped_column(Integer)
+    achieved_qty: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    actor: Mapped[User | None] = relationship()
