@@ -1,0 +1,51 @@
+"""Kế hoạch: each plan with its priority tasks (number, text, missing-text marker)."""
+
+import streamlit as st
+
+from tracker.services.plans import MISSING_TEXT_LABEL
+from tracker.text import format_date
+from tracker.ui import data
+from tracker.ui.engine import require_ready_database
+from tracker.ui.text import md
+
+require_ready_database()
+st.title("Kế hoạch")
+
+plans = data.plans()
+if not plans:
+    st.info("Chưa có kế hoạch nào. Quản trị hệ thống hãy chạy `python -m tracker init` để nạp danh mục.")
+    st.stop()
+
+tabs = st.tabs([f"{p.code} · năm {p.year}" for p in plans])
+for tab, plan in zip(tabs, plans):
+    with tab:
+        st.subheader(plan.title, anchor=False)
+        facts = []
+        if plan.decision_no:
+            facts.append(f"Quyết định số {md(plan.decision_no)}")
+        if plan.issued_on:
+            facts.append(f"ngày {format_date(plan.issued_on)}")
+        if plan.issuer:
+            facts.append(md(plan.issuer))
+        st.markdown(", ".join(facts) or "—")
+        if not plan.verified:
+            st.warning(f"Thông tin văn bản chưa được kiểm chứng. {plan.note or ''}", icon="⚠️")
+        if plan.message:
+            st.markdown(f"**Thông điệp:** *{md(plan.message)}*")
+
+        cols = st.columns(3)
+        cols[0].metric(plan.task_label, plan.task_count)
+        cols[1].metric("Chưa có nội dung", plan.missing_count)
+        cols[2].metric("Công việc", f"{plan.item_count:,}".replace(",", "."))
+
+        st.markdown(f"#### {plan.task_label} ({plan.task_count})")
+        for task in data.tasks(plan.id):
+            with st.container(border=True):
+                if task.text_missing:
+                    st.markdown(f"**({task.label})** :orange-badge[⚠ {MISSING_TEXT_LABEL}]")
+                    if task.note:
+                        st.caption(task.note)
+                else:
+                    st.markdown(f"**({task.label})** {md(task.text)}")
+        if plan.source:
+            st.caption(f"Nguồn: {plan.source}")

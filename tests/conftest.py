@@ -1,0 +1,135 @@
+"""Fixtures: a fresh, migrated database per test, on SQLite and (when configured) PostgreSQL.
+
+Each backend migrates and loads the catalog once per session into a template; every test
+gets a copy (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL). Without
+TRACKER_TEST_POSTGRES_URL the PostgreSQL variants are not generated; in CI its absence is
+an error, so those tests can never be silently dropped there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests import pg
+from tracker.catalog import load_catalog
+from tracker.db import make_engine, session_scope
+from tracker.migrate import upgrade
+
+BACKENDS = ["sqlite"] + (["postgresql"] if pg.postgres_admin_url() else [])
+_counter = itertools.count()
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS)
+
+
+def pytest_report_header(config):
+    return f"database backends: {', '.join(BACKENDS)}"
+
+
+def _prepare(engine: Engine, *, catalog: bool) -> None:
+    upgrade(engine)
+    if catalog:
+        with session_scope(engine) as session:
+            load_catalog(session)
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("templates")
+    paths = {}
+    for name, catalog in (("migrated", False), ("catalog", True)):
+        path = root / f"{name}.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+        _prepare(engine, catalog=catalog)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        paths[name] = path
+    return paths
+
+
+@pytest.fixture(scope="session")
+def pg_templates():
+    admin = pg.postgres_admin_url()
+    if not admin:
+        yield {}
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    names = {}
+    for name, catalog in (("migrated", False), ("catalog", True)):
+        db = f"tpl_{name}_{worker}_{os.getpid()}"
+        pg.drop_database(admin, db)
+        pg.create_database(admin, db)
+        engine = make_engine(pg.database_url(admin, db))
+        _prepare(engine, catalog=catalog)
+        engine.dispose()
+        names[name] = db
+    yield names
+    for db in names.values():
+        pg.drop_database(admin, db)
+
+
+def _make_db(request, backend: str, kind: str | None, tmp_path: Path):
+    """A fresh database: kind None (empty), 'migrated' or 'catalog'."""
+    if backend == "sqlite":
+        path = tmp_path / f"test-{next(_counter)}.sqlite3"
+        if kind:
+            shutil.copyfile(request.getfixturevalue("sqlite_templates")[kind], path)
+        return f"sqlite:///{path}", None
+    admin = pg.postgres_admin_url()
+    db = f"t_{os.getpid()}_{next(_counter)}"
+    template = request.getfixturevalue("pg_templates")[kind] if kind else None
+    pg.create_database(admin, db, template=template)
+    return pg.database_url(admin, db), db
+
+
+@pytest.fixture
+def db_factory(request, backend, tmp_path):
+    """Make more fresh databases of the test's backend: db_factory('catalog') -> Engine."""
+    made: list[tuple[Engine, str | None]] = []
+
+    def factory(kind: str | None = "catalog") -> Engine:
+        url, pg_name = _make_db(request, backend, kind, tmp_path)
+        engine = make_engine(url)
+        made.append((engine, pg_name))
+        return engine
+
+    yield factory
+    for engine, pg_name in made:
+        engine.dispose()
+        if pg_name:
+            pg.drop_database(pg.postgres_admin_url(), pg_name)
+
+
+@pytest.fixture
+def engine(db_factory) -> Engine:
+    """A migrated database with the built-in catalog loaded."""
+    return db_factory("catalog")
+
+
+@pytest.fixture
+def empty_engine(db_factory) -> Engine:
+    """A database with no tables at all."""
+    return db_factory(None)
+
+
+@pytest.fixture
+def session(engine):
+    with session_scope(engine) as s:
+        yield s
+
+
+@pytest.fixture
+def db_env(engine, monkeypatch) -> str:
+    """Point TRACKER_DATABASE_URL at the test database (for the CLI and AppTest)."""
+    url = engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    return url

@@ -1,0 +1,31 @@
+"""Migrations: an empty database upgraded to head matches the models exactly."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from tracker.db import Base
+from tracker.migrate import current_revision, downgrade, head_revision, upgrade
+
+
+def _diff(engine):
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def test_upgrade_empty_database_to_head_equals_models(empty_engine):
+    assert inspect(empty_engine).get_table_names() == []
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision(empty_engine)
+    assert _diff(empty_engine) == []
+    tables = set(inspect(empty_engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_downgrade_to_base_and_up_again(empty_engine):
+    upgrade(empty_engine)
+    downgrade(empty_engine, "base")
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+    upgrade(empty_engine)
+    assert _diff(empty_engine) == []

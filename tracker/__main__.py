@@ -1,0 +1,192 @@
+"""Command line: python -m tracker init | plans | tasks | units | user add | demo.
+
+Exit codes: 0 success, 1 failure while working (bad catalog file, database error),
+2 bad request (unknown plan, unit or role; bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from tracker.catalog import CatalogError, load_catalog
+from tracker.config import database_url
+from tracker.db import make_engine, session_scope
+from tracker.errors import NotFound, TrackerError, ValidationFailed
+from tracker.migrate import upgrade
+from tracker.services import demo as demo_service
+from tracker.services import plans as plan_service
+from tracker.services import units as unit_service
+from tracker.services import users as user_service
+from tracker.text import format_date
+
+EXIT_FAILED = 1
+EXIT_BAD_REQUEST = 2
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _parse_date(value: str) -> dt.date:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày “{value}” không hợp lệ (dạng dd/mm/yyyy hoặc yyyy-mm-dd)")
+
+
+def cmd_init(engine, args) -> int:
+    upgrade(engine)
+    with session_scope(engine) as session:
+        report = load_catalog(session)
+    state = "đã cập nhật" if report.changed else "không thay đổi"
+    print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất; danh mục {state}. {report.summary()}")
+    return 0
+
+
+def cmd_plans(engine, args) -> int:
+    with session_scope(engine) as session:
+        plans = plan_service.list_plans(session)
+    if args.json:
+        _print_json([asdict(p) for p in plans])
+        return 0
+    for p in plans:
+        flag = "" if p.verified else "  [chưa kiểm chứng]"
+        print(f"{p.code:<14} {p.year}  {p.task_count:>2} nhiệm vụ  {p.item_count:>6} công việc  {p.title}{flag}")
+    return 0
+
+
+def cmd_tasks(engine, args) -> int:
+    with session_scope(engine) as session:
+        plan = plan_service.find_plan(session, args.plan)
+        tasks = plan_service.list_tasks(session, plan_id=plan.id)
+    if args.json:
+        _print_json([{**asdict(t), "missing": t.text_missing} for t in tasks])
+        return 0
+    for t in tasks:
+        text = t.text if t.text else f"[{plan_service.MISSING_TEXT_LABEL}]"
+        print(f"({t.label}) {text}")
+    return 0
+
+
+def cmd_units(engine, args) -> int:
+    with session_scope(engine) as session:
+        units = unit_service.list_units(session, active_on=args.active_on)
+    if args.json:
+        _print_json([asdict(u) for u in units])
+        return 0
+    for u in units:
+        period = f"{format_date(u.valid_from) or '…'} – {format_date(u.valid_to) or 'nay'}"
+        succ = f" → {u.successor_code}" if u.successor_code else ""
+        print(f"{u.code:<22} {u.name:<48} {period}{succ}")
+    print(f"Tổng: {len(units)} đơn vị")
+    return 0
+
+
+def _read_password(args) -> str:
+    if sys.stdin is not None and not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mật khẩu: ")
+    second = getpass.getpass("Nhập lại mật khẩu: ")
+    if first != second:
+        raise ValidationFailed("Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+def cmd_user_add(engine, args) -> int:
+    role = user_service.parse_role(args.role)
+    with session_scope(engine) as session:
+        if args.unit:
+            unit_service.find_unit(session, args.unit)
+        password = _read_password(args)
+        user = user_service.create_user(session, username=args.username, password=password, role=role,
+                                        unit_code=args.unit, full_name=args.full_name)
+        print(f"Đã tạo tài khoản “{user.username}” ({user_service.ROLE_LABELS[role]}).")
+    return 0
+
+
+def cmd_demo(engine, args) -> int:
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done:,}/{total:,} công việc".replace(",", "."), end="", file=sys.stderr, flush=True)
+
+    with session_scope(engine) as session:
+        plan = plan_service.find_plan(session, args.plan)
+        result = demo_service.generate_demo(session, plan=plan, items=args.items, seed=args.seed,
+                                            as_of=args.as_of, progress=progress)
+    print(file=sys.stderr)
+    print(f"Đã tạo {result.items} công việc mẫu với {result.events} sự kiện cho kế hoạch {result.plan_code} "
+          f"(tính đến {format_date(result.as_of)}; thay thế {result.removed} công việc mẫu cũ).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tracker", description="Theo dõi kế hoạch truyền thông Bộ Nội vụ")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="tạo/nâng cấp cơ sở dữ liệu và nạp danh mục").set_defaults(func=cmd_init)
+
+    p = sub.add_parser("plans", help="liệt kê kế hoạch")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plans)
+
+    p = sub.add_parser("tasks", help="nhiệm vụ trọng tâm của một kế hoạch")
+    p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("units", help="liệt kê đơn vị")
+    p.add_argument("--active-on", type=_parse_date, help="chỉ các đơn vị còn hoạt động vào ngày này")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_units)
+
+    user = sub.add_parser("user", help="tài khoản").add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add", help="tạo tài khoản (mật khẩu nhập từ bàn phím hoặc stdin)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, help="admin, unit_head, leader, viewer")
+    p.add_argument("--unit", help="mã đơn vị (bắt buộc với unit_head)")
+    p.add_argument("--full-name")
+    p.set_defaults(func=cmd_user_add)
+
+    p = sub.add_parser("demo", help="tạo dữ liệu mẫu có tính xác định")
+    p.add_argument("--items", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--plan", default="184/QĐ-BNV")
+    p.add_argument("--as-of", type=_parse_date, help="ngày chốt dữ liệu (mặc định 30/09 năm kế hoạch)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    engine = make_engine(database_url())
+    try:
+        return args.func(engine, args)
+    except (NotFound, ValidationFailed) as exc:
+        for problem in getattr(exc, "problems", [str(exc)]):
+            print(f"Lỗi: {problem}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    except CatalogError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except TrackerError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

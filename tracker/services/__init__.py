@@ -1,0 +1,1 @@
+"""Services: keyword-only functions that take a Session; the caller owns the transaction."""

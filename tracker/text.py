@@ -1,0 +1,45 @@
+"""Vietnamese text helpers: NFC normalisation, matching keys, roman numerals, dates, money."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
+         "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"]
+
+
+def nfc(value: str) -> str:
+    """Unicode NFC with surrounding whitespace trimmed and inner runs collapsed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def fold(value: str) -> str:
+    """A matching key: case, diacritics, đ/Đ and spacing ignored ("Tọa đàm" == "toa  dam")."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", stripped.casefold()).strip()
+
+
+def roman(number: int) -> str:
+    """1 -> 'i' ... 20 -> 'xx' (plans of the 2023 kind number their groups in roman)."""
+    return ROMAN[number - 1]
+
+
+def from_roman(label: str) -> int | None:
+    key = label.strip().strip("()").lower()
+    return ROMAN.index(key) + 1 if key in ROMAN else None
+
+
+def format_date(day: dt.date | None) -> str:
+    """dd/mm/yyyy, the Vietnamese administrative form; empty for no date."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def format_money(amount: int | None) -> str:
+    """50000000 -> '50.000.000 đ'."""
+    if amount is None:
+        return ""
+    return f"{amount:,}".replace(",", ".") + " đ"

@@ -1,0 +1,1 @@
+"""The only streamlit code inside tracker/: cached engine and queries, guards, components."""
