@@ -17,7 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -30,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base
+from tracker.db import Base, UTCDateTime
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -232,9 +231,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sso_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -285,12 +284,10 @@ class WorkItem(Base):
     source_key: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, onupdate=_now
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     plan: Mapped[Plan] = relationship()
     priority_task: Mapped[PriorityTask] = relationship()
@@ -314,7 +311,7 @@ class ProgressEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now, index=True)
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
     from_status: Mapped[Status | None] = mapped_column(_enum(Status, "event_from_status"))
     to_status: Mapped[Status | None] = mapped_column(_enum(Status, "event_to_status"))

@@ -131,10 +131,10 @@ def generate_demo(session: Session, *, plan: Plan, items: int, seed: int,
             item_rows.append(row)
             coord_rows.extend({"work_item_id": item_id, "unit_id": u} for u in coords)
             event_rows.extend(events)
-        session.execute(insert(WorkItem), item_rows)
+        session.execute(insert(WorkItem.__table__), item_rows)
         if coord_rows:
             session.execute(insert(work_item_coordinators), coord_rows)
-        session.execute(insert(ProgressEvent), event_rows)
+        session.execute(insert(ProgressEvent.__table__), event_rows)
         total_events += len(event_rows)
         if progress:
             progress(start + count, items)
@@ -201,7 +201,7 @@ def _one_item(rng, n, item_id, plan, tasks, topics, units, weights, forms, seed,
         "blocked_reason": rng.choice(_BLOCK_REASONS) if blocked else None,
         "completed_on": completed, "recurring": rng.random() < 0.1,
         "source_key": f"{DEMO_PREFIX}{seed}:{n}", "note": None, "version": 1,
-        "created_at": _at(start - dt.timedelta(days=rng.randrange(1, 15)), rng),
+        "created_at": _at(min(start - dt.timedelta(days=rng.randrange(1, 15)), as_of), rng),
         "updated_at": _at(min(as_of, completed or as_of), rng), "created_by_id": None, "deleted_at": None,
     }
     events = _history(rng, item_id, row, start, as_of)
@@ -219,7 +219,9 @@ def _history(rng, item_id, row, start, as_of):
         return events
 
     def ev(day, kind, frm, to, pct, note, urls=()):
-        events.append({"work_item_id": item_id, "actor_id": None, "at": _at(day, rng), "kind": kind,
+        # History is strictly ordered in time, even for several events on one day.
+        at = max(_at(day, rng), events[-1]["at"] + dt.timedelta(minutes=rng.randint(5, 50)))
+        events.append({"work_item_id": item_id, "actor_id": None, "at": at, "kind": kind,
                        "from_status": frm, "to_status": to, "progress": pct,
                        "achieved_qty": round((row["target_qty"] or 0) * pct / 100), "changes": {},
                        "note": note, "evidence_urls": list(urls)})
@@ -227,8 +229,8 @@ def _history(rng, item_id, row, start, as_of):
     end = row["completed_on"] or as_of
     end = max(end, start)
     ev(start, EventKind.MOVED, Status.NOT_STARTED, Status.IN_PROGRESS, 0, "Bắt đầu triển khai.")
-    steps = rng.randint(4, 8)
-    span = max((end - start).days, steps + 1)
+    span = (end - start).days
+    steps = min(rng.randint(4, 8), max(span, 1))
     pct = 0
     for k in range(1, steps + 1):
         day = start + dt.timedelta(days=span * k // (steps + 1))
