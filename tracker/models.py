@@ -230,6 +230,8 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sso_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Bumped on password reset, deactivation or role change: open sessions of the user end.
+    auth_version: Mapped[int] = mapped_column(Integer, default=1)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -322,3 +324,113 @@ class ProgressEvent(Base):
     evidence_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ExplanationStatus(str, enum.Enum):
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class ExplanationRequest(Base):
+    """Leadership or the office asks the lead unit to explain an overdue or blocked item."""
+
+    __tablename__ = "explanation_requests"
+    __table_args__ = (Index("ix_explanation_requests_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[ExplanationStatus] = mapped_column(
+        _enum(ExplanationStatus, "explanation_status"), default=ExplanationStatus.OPEN
+    )
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)
+
+    work_item: Mapped[WorkItem] = relationship()
+    unit: Mapped[Unit] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+
+reporting_round_units = Table(
+    "reporting_round_units",
+    Base.metadata,
+    Column("round_id", ForeignKey("reporting_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class ReportingRound(Base):
+    """A reporting round the office opens ("Báo cáo 6 tháng 2024", due 15/6) for chosen units."""
+
+    __tablename__ = "reporting_rounds"
+    __table_args__ = (
+        CheckConstraint("period_end >= period_start", name="period_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date, index=True)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan | None] = relationship()
+    units: Mapped[list[Unit]] = relationship(secondary=reporting_round_units, order_by="Unit.id")
+
+
+class RoundReport(Base):
+    """A unit's submission to a reporting round: a short summary (its item updates are events)."""
+
+    __tablename__ = "round_reports"
+    __table_args__ = (UniqueConstraint("round_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    summary: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    round: Mapped[ReportingRound] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class EvidenceFile(Base):
+    """A file attached as evidence; the bytes live outside the database, addressed by checksum."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("progress_events.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class AuditEvent(Base):
+    """Who did what to accounts, rounds and the catalog (work items have their own history)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -6,10 +6,17 @@ from alembic import context
 
 from tracker import models  # noqa: F401  (registers the tables on Base.metadata)
 from tracker.config import database_url
-from tracker.db import Base, make_engine
+from tracker.db import Base, UTCDateTime, make_engine
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(type_, obj, autogen_context):
+    """Migrations hold plain SQLAlchemy types, never the app's own (they must outlive it)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -19,6 +26,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -32,6 +40,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

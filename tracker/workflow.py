@@ -1,0 +1,70 @@
+"""Work-item statuses: their Vietnamese names and which transitions each role may make.
+
+One place for the rule, used by progress updates and (later) by moves on the board:
+a unit head takes its own work from "Chưa triển khai" to "Chờ xác nhận" (with evidence);
+only the communications office confirms ("Hoàn thành") or returns work, with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tracker.models import Role, Status
+
+STATUS_LABELS = {
+    Status.NOT_STARTED: "Chưa triển khai",
+    Status.IN_PROGRESS: "Đang thực hiện",
+    Status.AWAITING_CONFIRMATION: "Chờ xác nhận",
+    Status.DONE: "Hoàn thành",
+}
+STATUS_ORDER = list(STATUS_LABELS)
+
+_UNIT_HEAD_MOVES = {
+    (Status.NOT_STARTED, Status.IN_PROGRESS),
+    (Status.IN_PROGRESS, Status.NOT_STARTED),
+    (Status.NOT_STARTED, Status.AWAITING_CONFIRMATION),
+    (Status.IN_PROGRESS, Status.AWAITING_CONFIRMATION),
+    (Status.AWAITING_CONFIRMATION, Status.IN_PROGRESS),
+}
+# Moves that send work back from the office's desk: the unit must be told why.
+_RETURNS = {
+    (Status.AWAITING_CONFIRMATION, Status.IN_PROGRESS),
+    (Status.AWAITING_CONFIRMATION, Status.NOT_STARTED),
+    (Status.DONE, Status.IN_PROGRESS),
+    (Status.DONE, Status.NOT_STARTED),
+    (Status.DONE, Status.AWAITING_CONFIRMATION),
+}
+
+
+def transition_problem(role: Role, frm: Status, to: Status, *, has_evidence: bool,
+                       reason: str | None) -> str | None:
+    """Why this role may not move work from `frm` to `to` (Vietnamese), or None when it may."""
+    if frm == to:
+        return None
+    move = f"“{STATUS_LABELS[frm]}” sang “{STATUS_LABELS[to]}”"
+    if role is Role.ADMIN:
+        if (frm, to) in _RETURNS and not (reason and reason.strip()):
+            return f"Trả lại công việc từ {move} cần ghi rõ lý do."
+    elif role is Role.UNIT_HEAD:
+        if to is Status.DONE:
+            return ("Đơn vị không tự chuyển sang “Hoàn thành”: hãy chuyển sang “Chờ xác nhận” kèm minh chứng "
+                    "để Văn phòng xác nhận.")
+        if (frm, to) not in _UNIT_HEAD_MOVES:
+            return f"Đơn vị không được chuyển công việc từ {move}."
+    else:
+        return "Vai trò của bạn không được chuyển trạng thái công việc."
+    if to in (Status.AWAITING_CONFIRMATION, Status.DONE) and not has_evidence:
+        return f"Chuyển {move} cần có minh chứng (đường dẫn bài viết, văn bản hoặc tệp đính kèm)."
+    return None
+
+
+def completion_date(to: Status, today: dt.date) -> dt.date | None:
+    """The day work counts as done: the day the office confirms it."""
+    return today if to is Status.DONE else None
+
+
+def is_done_late(due: dt.date | None, completed: dt.date | None) -> bool | None:
+    """Done late (True), on time (False), or not done / no deadline (None)."""
+    if completed is None or due is None:
+        return None
+    return completed > due
