@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import EventKind, EvidenceFile, ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
+from tracker.services import evidence
+from tracker.services.evidence import Upload
 from tracker.text import format_date, format_money
 from tracker.workflow import STATUS_LABELS, completion_date, transition_problem
 
@@ -161,7 +165,8 @@ def _has_evidence(session: Session, item: WorkItem, change: ProgressInput, files
 
 
 def update_progress(session: Session, *, actor: Actor, item_id: int, expected_version: int,
-                    change: ProgressInput, today: dt.date, new_files: int = 0) -> ProgressEvent:
+                    change: ProgressInput, today: dt.date, files: Sequence[Upload] = (),
+                    upload_root: Path | None = None) -> ProgressEvent:
     """Apply a progress report and append it to the item's history.
 
     Raises:
@@ -172,7 +177,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     """
     item = _load(session, item_id)
     require(actor, Action.UPDATE_PROGRESS, item)
-    problems = validate_input(change)
+    problems = validate_input(change) + evidence.file_problems(list(files))
     if problems:
         raise ValidationFailed(problems[0], problems)
     if item.version != expected_version:
@@ -181,8 +186,10 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     old_status = item.status
     new_status = change.status or old_status
     if new_status != old_status:
+        if new_status is Status.DONE:
+            require(actor, Action.CONFIRM_ITEM, item)
         problem = transition_problem(actor.role, old_status, new_status,
-                                     has_evidence=_has_evidence(session, item, change, new_files),
+                                     has_evidence=_has_evidence(session, item, change, len(files)),
                                      reason=change.note)
         if problem:
             raise ValidationFailed(problem)
@@ -207,7 +214,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
             changes[name] = [_json(old), _json(value)]
             setattr(item, name, value)
 
-    if not changes and not change.note and not change.evidence_urls and not new_files:
+    if not changes and not change.note and not change.evidence_urls and not files:
         raise ValidationFailed("Chưa có gì thay đổi: hãy nhập tiến độ, ghi chú hoặc minh chứng.")
     event = ProgressEvent(
         work_item_id=item.id, actor_id=actor.user_id, kind=_kind(old_status, new_status, changes),
@@ -225,6 +232,9 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
         current = session.get(WorkItem, item_id)
         raise StaleItem(history_since(session, item_id=item_id, version=expected_version),
                         current.version if current else expected_version) from None
+    if files:
+        evidence.store(session, work_item_id=item.id, event_id=event.id, uploaded_by_id=actor.user_id,
+                       files=list(files), root=upload_root)
     return event
 
 

@@ -1,0 +1,122 @@
+"""Every action × role × own/other unit, at the service layer and in the one rule table."""
+
+import datetime as dt
+
+import pytest
+
+from tests.item_factories import make_item
+from tracker.errors import PermissionDenied
+from tracker.models import Role, Status
+from tracker.permissions import Action, Actor, can, require
+from tracker.services.explanations import answer_explanation, request_explanation
+from tracker.services.progress import ProgressInput, update_progress
+from tracker.services.units import find_unit
+from tracker.services.users import create_user
+
+TODAY = dt.date(2024, 8, 1)
+OWN, OTHER = "VU-TCBC", "SNV-HA-NOI"
+
+# who: (role, unit) ; None = not signed in
+WHO = {
+    "anonymous": None,
+    "viewer": (Role.VIEWER, None),
+    "leader": (Role.LEADER, None),
+    "head_own_unit": (Role.UNIT_HEAD, OWN),
+    "head_other_unit": (Role.UNIT_HEAD, OTHER),
+    "admin": (Role.ADMIN, None),
+}
+ALLOWED = {
+    "report_progress": {"head_own_unit", "admin"},
+    "move_to_in_progress": {"head_own_unit", "admin"},
+    "send_for_confirmation": {"head_own_unit", "admin"},
+    "confirm_done": {"admin"},
+    "request_explanation": {"leader", "admin"},
+    "answer_explanation": {"head_own_unit"},
+}
+
+
+def _actor(session, who):
+    spec = WHO[who]
+    if spec is None:
+        return None
+    role, unit = spec
+    user = create_user(session, username=f"u.{who.replace('_', '.')}", password="mat-khau-dai", role=role,
+                       unit_code=unit)
+    return Actor.of(user)
+
+
+def _do(session, action, actor):
+    if action == "report_progress":
+        item = make_item(session, unit_code=OWN, status=Status.IN_PROGRESS)
+        update_progress(session, actor=actor, item_id=item.id, expected_version=item.version,
+                        change=ProgressInput(progress=50, note="Đã đăng 6/12 bài."), today=TODAY)
+    elif action == "move_to_in_progress":
+        item = make_item(session, unit_code=OWN, status=Status.NOT_STARTED, progress=0)
+        update_progress(session, actor=actor, item_id=item.id, expected_version=item.version,
+                        change=ProgressInput(status=Status.IN_PROGRESS), today=TODAY)
+    elif action == "send_for_confirmation":
+        item = make_item(session, unit_code=OWN)
+        update_progress(session, actor=actor, item_id=item.id, expected_version=item.version,
+                        change=ProgressInput(status=Status.AWAITING_CONFIRMATION, progress=100,
+                                             evidence_urls=("https://moha.gov.vn/tin-tuc/1",)), today=TODAY)
+    elif action == "confirm_done":
+        item = make_item(session, unit_code=OWN, status=Status.AWAITING_CONFIRMATION, progress=100)
+        update_progress(session, actor=actor, item_id=item.id, expected_version=item.version,
+                        change=ProgressInput(status=Status.DONE,
+                                             evidence_urls=("https://moha.gov.vn/tin-tuc/2",)), today=TODAY)
+    elif action == "request_explanation":
+        item = make_item(session, unit_code=OWN, due=dt.date(2024, 6, 30))
+        request_explanation(session, actor=actor, item_id=item.id, question="Vì sao chậm?", today=TODAY)
+    elif action == "answer_explanation":
+        item = make_item(session, unit_code=OWN, due=dt.date(2024, 6, 30))
+        leader = Actor.of(create_user(session, username="lanh.dao.hoi", password="mat-khau-dai", role=Role.LEADER))
+        request = request_explanation(session, actor=leader, item_id=item.id, question="Vì sao chậm?", today=TODAY)
+        answer_explanation(session, actor=actor, request_id=request.id, answer="Chờ kinh phí.")
+
+
+@pytest.mark.parametrize("who", list(WHO))
+@pytest.mark.parametrize("action", list(ALLOWED))
+def test_action_by_role_and_unit(session, action, who):
+    actor = _actor(session, who)
+    if who in ALLOWED[action]:
+        _do(session, action, actor)
+    else:
+        with pytest.raises(PermissionDenied) as err:
+            _do(session, action, actor)
+        assert str(err.value)  # a Vietnamese reason, never empty
+
+
+def test_unit_head_cannot_confirm_even_own_work(session):
+    actor = _actor(session, "head_own_unit")
+    item = make_item(session, unit_code=OWN, status=Status.AWAITING_CONFIRMATION, progress=100)
+    with pytest.raises(PermissionDenied, match="Chỉ Văn phòng"):
+        update_progress(session, actor=actor, item_id=item.id, expected_version=item.version,
+                        change=ProgressInput(status=Status.DONE), today=TODAY)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_anonymous_can_do_nothing(action):
+    assert not can(None, action)
+    with pytest.raises(PermissionDenied, match="đăng nhập"):
+        require(None, action)
+
+
+@pytest.mark.parametrize("action", [Action.MANAGE_USERS, Action.MANAGE_ROUNDS, Action.EDIT_CATALOG,
+                                    Action.MANAGE_ITEMS, Action.CONFIRM_ITEM])
+@pytest.mark.parametrize("role", list(Role))
+def test_admin_only_actions(action, role):
+    actor = Actor(user_id=1, username="x", role=role, unit_id=5 if role is Role.UNIT_HEAD else None)
+    assert can(actor, action) is (role is Role.ADMIN)
+
+
+def test_round_submission_needs_own_unit_in_the_round():
+    head = Actor(user_id=1, username="x", role=Role.UNIT_HEAD, unit_id=5)
+    assert can(head, Action.SUBMIT_ROUND_REPORT, ((5, 6), 5))
+    assert not can(head, Action.SUBMIT_ROUND_REPORT, ((6,), 5))
+    assert not can(head, Action.SUBMIT_ROUND_REPORT, ((5, 6), 6))
+    admin = Actor(user_id=2, username="y", role=Role.ADMIN)
+    assert not can(admin, Action.SUBMIT_ROUND_REPORT, ((5,), 5))
+
+
+def test_unit_lookup_used_by_heads_exists(session):
+    assert find_unit(session, OWN).id != find_unit(session, OTHER).id

@@ -1,0 +1,178 @@
+"""Reading work items: one item in full, short lists for "Việc của tôi" and a simple search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.errors import NotFound
+from tracker.models import (
+    EvidenceFile,
+    Plan,
+    PriorityTask,
+    Role,
+    Status,
+    Unit,
+    WorkItem,
+)
+from tracker.permissions import Action, Actor, can, require
+from tracker.text import fold
+from tracker.workflow import STATUS_LABELS
+
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    title: str
+    plan_code: str
+    task_label: str
+    lead_unit: str
+    due_date: dt.date | None
+    status: str
+    status_label: str
+    progress: int
+    blocked: bool
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    id: int
+    version: int
+    title: str
+    description: str | None
+    plan_code: str
+    plan_title: str
+    task_label: str
+    task_text: str | None
+    lead_unit_id: int
+    lead_unit: str
+    coordinating_units: list[str]
+    form: str
+    channel: str | None
+    start_date: dt.date | None
+    due_date: dt.date | None
+    target_qty: int | None
+    target_unit: str | None
+    achieved_qty: int | None
+    budget_planned: int | None
+    budget_spent: int | None
+    status: Status
+    status_label: str
+    progress: int
+    blocked: bool
+    blocked_reason: str | None
+    completed_on: dt.date | None
+    note: str | None
+    files: list[tuple[int, str, int]]
+    can_update: bool
+    can_request_explanation: bool
+
+
+def _rows_query() -> Select:
+    return (
+        select(WorkItem.id, WorkItem.title, Plan.code, PriorityTask.label, Unit.name, WorkItem.due_date,
+               WorkItem.status, WorkItem.progress, WorkItem.blocked)
+        .join(Plan, Plan.id == WorkItem.plan_id)
+        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
+        .join(Unit, Unit.id == WorkItem.lead_unit_id)
+        .where(WorkItem.deleted_at.is_(None))
+    )
+
+
+def _to_rows(session: Session, stmt: Select, today: dt.date, limit: int | None = LIST_LIMIT) -> list[ItemRow]:
+    rows = []
+    for r in session.execute(stmt if limit is None else stmt.limit(limit)):
+        overdue = (today - r.due_date).days if r.due_date and r.due_date < today and r.status is not Status.DONE else 0
+        rows.append(ItemRow(id=r.id, title=r.title, plan_code=r.code, task_label=r.label, lead_unit=r.name,
+                            due_date=r.due_date, status=r.status.value, status_label=STATUS_LABELS[r.status],
+                            progress=r.progress, blocked=r.blocked, days_overdue=overdue))
+    return rows
+
+
+def _scope(stmt: Select, actor: Actor) -> Select:
+    """A unit head's lists show the unit's own work; other roles see every unit."""
+    if actor.role is Role.UNIT_HEAD:
+        return stmt.where(WorkItem.lead_unit_id == actor.unit_id)
+    return stmt
+
+
+@dataclass(frozen=True)
+class MyWork:
+    overdue: list[ItemRow]
+    due_soon: list[ItemRow]
+    blocked: list[ItemRow]
+    awaiting_confirmation: list[ItemRow]
+
+
+def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int = 7) -> MyWork:
+    """Overdue work, work due within `within_days`, blocked work and (for the office) work to confirm."""
+    open_work = WorkItem.status != Status.DONE
+    overdue = _scope(_rows_query(), actor).where(open_work, WorkItem.due_date < today).order_by(WorkItem.due_date)
+    soon = _scope(_rows_query(), actor).where(
+        open_work, WorkItem.status != Status.AWAITING_CONFIRMATION,
+        WorkItem.due_date >= today, WorkItem.due_date <= today + dt.timedelta(days=within_days),
+    ).order_by(WorkItem.due_date)
+    blocked = _scope(_rows_query(), actor).where(open_work, WorkItem.blocked.is_(True)).order_by(WorkItem.due_date)
+    awaiting = []
+    if actor.role is Role.ADMIN:
+        awaiting = _to_rows(session, _rows_query().where(WorkItem.status == Status.AWAITING_CONFIRMATION)
+                            .order_by(WorkItem.due_date), today)
+    return MyWork(overdue=_to_rows(session, overdue, today), due_soon=_to_rows(session, soon, today),
+                  blocked=_to_rows(session, blocked, today), awaiting_confirmation=awaiting)
+
+
+def search_items(session: Session, *, actor: Actor, text: str = "", today: dt.date,
+                 limit: int = 50) -> list[ItemRow]:
+    """Items whose number or title matches `text` (case and accents ignored), most urgent first.
+
+    Titles are matched in Python on the folded text, so "tap huan" finds "Tập huấn" on every database.
+    """
+    stmt = _scope(_rows_query(), actor).order_by(WorkItem.status == Status.DONE, WorkItem.due_date)
+    text = text.strip()
+    if text.isdigit():
+        return _to_rows(session, stmt.where(WorkItem.id == int(text)), today)
+    rows = _to_rows(session, stmt, today) if not text else [
+        r for r in _to_rows(session, stmt, today, limit=None) if fold(text) in fold(r.title)
+    ]
+    return rows[:limit]
+
+
+def get_item(session: Session, *, actor: Actor, item_id: int) -> ItemDetail:
+    """Everything about one item, with what the actor may do to it.
+
+    Raises:
+        NotFound: no such item or deleted. PermissionDenied: may not view it.
+    """
+    item = session.scalars(
+        select(WorkItem).options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
+                                 selectinload(WorkItem.plan), selectinload(WorkItem.priority_task),
+                                 selectinload(WorkItem.form), selectinload(WorkItem.channel))
+        .where(WorkItem.id == item_id)
+    ).one_or_none()
+    if item is None or item.deleted_at is not None:
+        raise NotFound(f"Không tìm thấy công việc số {item_id} (có thể đã bị xóa).")
+    require(actor, Action.VIEW_ITEM, item)
+    files = session.execute(
+        select(EvidenceFile.id, EvidenceFile.filename, EvidenceFile.size_bytes)
+        .where(EvidenceFile.work_item_id == item.id).order_by(EvidenceFile.id)
+    ).all()
+    return ItemDetail(
+        id=item.id, version=item.version, title=item.title, description=item.description,
+        plan_code=item.plan.code, plan_title=item.plan.title, task_label=item.priority_task.label,
+        task_text=item.priority_task.text, lead_unit_id=item.lead_unit_id, lead_unit=item.lead_unit.name,
+        coordinating_units=[u.name for u in item.coordinating_units], form=item.form.name,
+        channel=item.channel.name if item.channel else item.channel_text,
+        start_date=item.start_date, due_date=item.due_date, target_qty=item.target_qty,
+        target_unit=item.target_unit, achieved_qty=item.achieved_qty, budget_planned=item.budget_planned,
+        budget_spent=item.budget_spent, status=item.status, status_label=STATUS_LABELS[item.status],
+        progress=item.progress, blocked=item.blocked, blocked_reason=item.blocked_reason,
+        completed_on=item.completed_on, note=item.note, files=[tuple(f) for f in files],
+        can_update=can(actor, Action.UPDATE_PROGRESS, item),
+        can_request_explanation=can(actor, Action.REQUEST_EXPLANATION, item),
+    )

@@ -1,0 +1,45 @@
+"""Which pages each role sees. Hiding a page is convenience only: every page checks access itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from tracker.models import Role
+from tracker.permissions import Actor
+
+ALL = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    roles: frozenset[Role]
+    section: str
+
+
+PAGES = [
+    PageSpec("pages/my_work.py", "Việc của tôi", "🗂️", "viec-cua-toi", ALL, "Công việc"),
+    PageSpec("pages/item.py", "Chi tiết công việc", "📝", "cong-viec", ALL, "Công việc"),
+    PageSpec("pages/rounds.py", "Kỳ báo cáo", "🗓️", "ky-bao-cao",
+             frozenset({Role.ADMIN, Role.LEADER, Role.UNIT_HEAD}), "Công việc"),
+    PageSpec("pages/plans.py", "Kế hoạch", "📑", "ke-hoach", ALL, "Danh mục"),
+    PageSpec("pages/users.py", "Tài khoản", "👤", "tai-khoan", frozenset({Role.ADMIN}), "Quản trị"),
+]
+
+
+def pages_for(actor: Actor) -> dict[str, list]:
+    """st.Page objects grouped by section for this role; the first one is the landing page."""
+    sections: dict[str, list] = {}
+    first = True
+    for spec in PAGES:
+        if actor.role not in spec.roles:
+            continue
+        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=first)
+        first = False
+        sections.setdefault(spec.section, []).append(page)
+    return sections
