@@ -43,3 +43,13 @@ def format_money(amount: int | None) -> str:
     if amount is None:
         return ""
     return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def format_datetime(moment: dt.datetime | None) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam time (UTC+7)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    local = moment.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    return local.strftime("%d/%m/%Y %H:%M")

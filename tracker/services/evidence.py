@@ -11,8 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tracker.errors import NotFound
+from tracker.models import EvidenceFile, WorkItem
+from tracker.permissions import Action, require
+
 from tracker.config import DATA_DIR
-from tracker.models import EvidenceFile
 
 MAX_BYTES = int(os.environ.get("TRACKER_MAX_UPLOAD_MB", "10")) * 1024 * 1024
 MAX_FILES = 5
@@ -98,3 +101,19 @@ def read(record: EvidenceFile, root: Path | None = None) -> bytes:
     if hashlib.sha256(data).hexdigest() != record.sha256:
         raise ValueError("Tệp minh chứng đã bị thay đổi trên đĩa (sai mã kiểm tra).")
     return data
+
+
+def load_file(session: Session, *, actor, file_id: int) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of an evidence file the actor may see.
+
+    Raises:
+        NotFound: no such file, or its bytes are missing. PermissionDenied: may not view the item.
+    """
+    record = session.get(EvidenceFile, file_id)
+    if record is None:
+        raise NotFound("Không tìm thấy tệp minh chứng.")
+    require(actor, Action.VIEW_ITEM, session.get(WorkItem, record.work_item_id))
+    try:
+        return record.filename, record.content_type, read(record)
+    except FileNotFoundError:
+        raise NotFound(f"Tệp “{record.filename}” không còn trên máy chủ; vui lòng báo quản trị hệ thống.") from None

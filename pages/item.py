@@ -1,0 +1,57 @@
+"""Chi tiết công việc: one item (?id=N) with its history and what the user may do; else a search."""
+
+import streamlit as st
+
+from tracker import clock
+from tracker.db import session_scope
+from tracker.errors import TrackerError
+from tracker.services import items as item_service
+from tracker.services import progress as progress_service
+from tracker.text import format_date
+from tracker.ui import item_view
+from tracker.ui.auth import require_actor
+from tracker.ui.engine import get_engine
+
+actor = require_actor()
+today = clock.today()
+if flash := st.session_state.pop("item_flash", None):
+    st.success(flash)
+
+raw_id = st.query_params.get("id", "")
+if not raw_id.isdigit():
+    st.title("Tra cứu công việc")
+    text = st.text_input("Tìm theo số hoặc tên công việc", key="item_search")
+    with session_scope(get_engine()) as session:
+        rows = item_service.search_items(session, actor=actor, text=text, today=today)
+    if not rows:
+        st.info("Không có công việc nào phù hợp.")
+    for row in rows:
+        label = f"#{row.id} · {row.title} — {row.lead_unit} · hạn {format_date(row.due_date)} · {row.status_label}"
+        st.page_link("pages/item.py", label=label, query_params={"id": str(row.id)})
+    st.stop()
+
+item_id = int(raw_id)
+try:
+    with session_scope(get_engine()) as session:
+        item = item_service.get_item(session, actor=actor, item_id=item_id)
+        entries = progress_service.item_history(session, actor=actor, item_id=item_id)
+except TrackerError as exc:
+    st.error(str(exc))
+    st.page_link("pages/item.py", label="← Tra cứu công việc", query_params={})
+    st.stop()
+
+st.title(item.title, anchor=False)
+st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
+item_view.facts(item)
+item_view.files(actor, item)
+
+tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})", "Giải trình"])
+with tab_report:
+    if item.can_update:
+        item_view.progress_form(actor, item, today)
+    else:
+        st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
+with tab_history:
+    item_view.history(entries)
+with tab_explain:
+    item_view.explanations(actor, item, today)

@@ -1,0 +1,73 @@
+"""Việc của tôi: overdue work, work due within 7 days, open explanation requests and reporting rounds."""
+
+import pandas as pd
+import streamlit as st
+
+from tracker import clock
+from tracker.db import session_scope
+from tracker.models import Role
+from tracker.services import explanations as explanation_service
+from tracker.services import items as item_service
+from tracker.services import rounds as round_service
+from tracker.text import format_date, format_datetime
+from tracker.ui.auth import require_actor
+from tracker.ui.engine import get_engine
+from tracker.ui.text import md
+
+actor = require_actor()
+today = clock.today()
+st.title("Việc của tôi")
+st.caption(f"Hôm nay: {format_date(today)}")
+
+with session_scope(get_engine()) as session:
+    work = item_service.my_work(session, actor=actor, today=today)
+    unit_id = actor.unit_id if actor.role is Role.UNIT_HEAD else None
+    requests = explanation_service.list_explanations(session, actor=actor, unit_id=unit_id, only_open=True)
+    rounds = round_service.open_rounds_for_unit(session, unit_id=unit_id, today=today) if unit_id else []
+
+
+def item_table(title: str, rows: list[item_service.ItemRow], key: str, empty: str) -> None:
+    """A table of items; choosing a row opens the item."""
+    st.subheader(f"{title} ({len(rows)})", anchor=False)
+    if not rows:
+        st.caption(empty)
+        return
+    frame = pd.DataFrame([{
+        "Số": r.id, "Công việc": r.title, "Nhiệm vụ": f"({r.task_label})", "Đơn vị chủ trì": r.lead_unit,
+        "Hạn": format_date(r.due_date), "Quá hạn (ngày)": r.days_overdue or None,
+        "Trạng thái": r.status_label, "Tiến độ": r.progress, "Vướng mắc": "Có" if r.blocked else "",
+    } for r in rows])
+    event = st.dataframe(
+        frame, key=key, hide_index=True, on_select="rerun", selection_mode="single-row", width="stretch",
+        column_config={"Tiến độ": st.column_config.ProgressColumn("Tiến độ", min_value=0, max_value=100,
+                                                                  format="%d%%")},
+    )
+    if event.selection.rows:
+        st.switch_page("pages/item.py", query_params={"id": str(rows[event.selection.rows[0]].id)})
+
+
+cols = st.columns(4)
+cols[0].metric("Quá hạn", len(work.overdue))
+cols[1].metric("Đến hạn trong 7 ngày", len(work.due_soon))
+cols[2].metric("Yêu cầu giải trình đang chờ", len(requests))
+cols[3].metric("Kỳ báo cáo chưa nộp", sum(1 for r in rounds if not r.submitted))
+
+if requests:
+    st.subheader(f"Yêu cầu giải trình đang chờ ({len(requests)})", anchor=False)
+    for req in requests:
+        with st.container(border=True):
+            st.markdown(f"**{md(req.item_title)}** — {md(req.unit_name)}  \n"
+                        f"{md(req.requested_by)}, {format_datetime(req.requested_at)}: {md(req.question)}")
+            st.page_link("pages/item.py", label="Mở công việc để giải trình", query_params={"id": str(req.work_item_id)})
+if rounds:
+    st.subheader("Kỳ báo cáo", anchor=False)
+    for rnd in rounds:
+        state = "Đã nộp" if rnd.submitted else f"Chưa nộp — hạn {format_date(rnd.deadline)}"
+        st.markdown(f"- **{md(rnd.name)}**: {state}")
+    st.page_link("pages/rounds.py", label="Đến trang Kỳ báo cáo")
+
+item_table("Quá hạn", work.overdue, "my_work_overdue", "Không có công việc quá hạn.")
+item_table("Đến hạn trong 7 ngày", work.due_soon, "my_work_due_soon", "Không có công việc sắp đến hạn.")
+item_table("Đang vướng mắc", work.blocked, "my_work_blocked", "Không có công việc đang vướng mắc.")
+if actor.role is Role.ADMIN:
+    item_table("Chờ xác nhận", work.awaiting_confirmation, "my_work_awaiting", "Không có công việc chờ xác nhận.")
