@@ -31,6 +31,9 @@ if not raw_id.isdigit():
     st.stop()
 
 item_id = int(raw_id)
+# A link to this same page sets ?id= for one run only; writing it back puts it in the address bar,
+# so reruns (a submitted form) and shared links keep showing this item.
+st.query_params["id"] = raw_id
 try:
     with session_scope(get_engine()) as session:
         item = item_service.get_item(session, actor=actor, item_id=item_id)
@@ -42,7 +45,7 @@ except TrackerError as exc:
 
 st.title(item.title, anchor=False)
 st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
-item_view.facts(item)
+item_view.facts(item, today)
 item_view.files(actor, item)
 
 tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})", "Giải trình"])

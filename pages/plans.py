@@ -29,7 +29,7 @@ for tab, plan in zip(tabs, plans):
             facts.append(md(plan.issuer))
         st.markdown(", ".join(facts) or "—")
         if not plan.verified:
-            st.warning(f"Thông tin văn bản chưa được kiểm chứng. {plan.note or ''}", icon="⚠️")
+            st.warning(f"Thông tin văn bản chưa được kiểm chứng. {plan.note or ''}", icon=":material/warning:")
         if plan.message:
             st.markdown(f"**Thông điệp:** *{md(plan.message)}*")
 
@@ -42,7 +42,7 @@ for tab, plan in zip(tabs, plans):
         for task in data.tasks(plan.id):
             with st.container(border=True):
                 if task.text_missing:
-                    st.markdown(f"**({task.label})** :orange-badge[⚠ {MISSING_TEXT_LABEL}]")
+                    st.markdown(f"**({task.label})** :orange-badge[:material/warning: {MISSING_TEXT_LABEL}]")
                     if task.note:
                         st.caption(task.note)
                 else:

@@ -21,7 +21,7 @@ def test_plans_page_shows_tasks_and_missing_marker(db_env):
     assert [t.label for t in at.tabs] == ["184/QĐ-BNV · năm 2024", "KH-2023 · năm 2023"]
     text = _markdown(at)
     assert "Đẩy mạnh công tác truyền thông về các sự kiện chính trị" in text.replace("\\", "")
-    assert "**(11)** :orange-badge[⚠ Chưa có nội dung trong văn bản nguồn]" in text
+    assert "**(11)** :orange-badge[:material/warning: Chưa có nội dung trong văn bản nguồn]" in text
     assert "**(viii)**" in text
     assert any("chưa được kiểm chứng" in w.value for w in at.warning)
 

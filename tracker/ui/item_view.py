@@ -21,9 +21,12 @@ from tracker.ui.text import md
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER, transition_problem
 
 
-def facts(item: ItemDetail) -> None:
+def facts(item: ItemDetail, today: dt.date) -> None:
     st.markdown(f"**{md(item.plan_code)}** · Nhiệm vụ ({md(item.task_label)}): {md(item.task_text or '')}")
-    cols = st.columns(4)
+    if item.status is not Status.DONE and item.due_date and item.due_date < today:
+        st.error(f"Quá hạn {(today - item.due_date).days} ngày (hạn {format_date(item.due_date)}).",
+                 icon=":material/schedule:")
+    cols = st.columns([1.5, 1, 1.2, 1.2])
     cols[0].metric("Trạng thái", item.status_label)
     cols[1].metric("Tiến độ", f"{item.progress}%")
     target = f"{item.achieved_qty or 0}/{item.target_qty} {item.target_unit or ''}" if item.target_qty else "—"
@@ -43,7 +46,7 @@ def facts(item: ItemDetail) -> None:
         rows.append(("Hoàn thành", f"{format_date(item.completed_on)} ({'muộn hạn' if late else 'đúng hạn'})"))
     st.markdown("\n".join(f"- **{k}:** {md(v)}" for k, v in rows))
     if item.blocked:
-        st.warning(f"Vướng mắc: {item.blocked_reason or ''}", icon="⛔")
+        st.warning(f"Vướng mắc: {item.blocked_reason or ''}", icon=":material/block:")
     if item.description:
         st.markdown(md(item.description))
 
@@ -59,8 +62,8 @@ def files(actor: Actor, item: ItemDetail) -> None:
             except TrackerError as exc:
                 st.error(str(exc))
                 continue
-            st.download_button(f"⬇ {filename} ({size / 1024:.0f} KB)", data=data, file_name=filename,
-                               mime=content_type, key=f"item_file_{file_id}")
+            st.download_button(f"{filename} ({size / 1024:.0f} KB)", data=data, file_name=filename,
+                               mime=content_type, key=f"item_file_{file_id}", icon=":material/download:")
 
 
 def history(entries: list[progress_service.HistoryEntry]) -> None:
@@ -72,9 +75,9 @@ def history(entries: list[progress_service.HistoryEntry]) -> None:
             if entry.note:
                 st.markdown(md(entry.note))
             for url in entry.evidence_urls:
-                st.markdown(f"🔗 <{url}>")  # URLs are validated http(s) without spaces or angle brackets
+                st.markdown(f":material/link: <{url}>")  # URLs are validated http(s) without spaces or angle brackets
             for name in entry.files:
-                st.markdown(f"📎 {md(name)}")
+                st.markdown(f":material/attach_file: {md(name)}")
 
 
 def _status_options(actor: Actor, item: ItemDetail) -> list[Status]:
@@ -116,8 +119,13 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
                                    key=f"item_files_{item.id}")
         if not st.form_submit_button("Gửi báo cáo", type="primary"):
             return
+    def changed(value, shown):
+        """Send only what the user changed: an untouched 0 is not a report of zero."""
+        return int(value) if int(value) != shown else None
+
     change = progress_service.ProgressInput(
-        status=status, progress=int(pct), achieved_qty=int(achieved), budget_spent=int(spent),
+        status=status, progress=changed(pct, item.progress), achieved_qty=changed(achieved, item.achieved_qty or 0),
+        budget_spent=changed(spent, item.budget_spent or 0),
         blocked=blocked, blocked_reason=reason, note=note, evidence_urls=progress_service.parse_urls(urls))
     files_in = [evidence_service.Upload(u.name, u.getvalue()) for u in uploads or []]
     try:

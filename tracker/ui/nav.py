@@ -23,12 +23,12 @@ class PageSpec:
 
 
 PAGES = [
-    PageSpec("pages/my_work.py", "Việc của tôi", "🗂️", "viec-cua-toi", ALL, "Công việc"),
-    PageSpec("pages/item.py", "Chi tiết công việc", "📝", "cong-viec", ALL, "Công việc"),
-    PageSpec("pages/rounds.py", "Kỳ báo cáo", "🗓️", "ky-bao-cao",
+    PageSpec("pages/my_work.py", "Việc của tôi", ":material/inbox:", "viec-cua-toi", ALL, "Công việc"),
+    PageSpec("pages/item.py", "Chi tiết công việc", ":material/description:", "cong-viec", ALL, "Công việc"),
+    PageSpec("pages/rounds.py", "Kỳ báo cáo", ":material/event_note:", "ky-bao-cao",
              frozenset({Role.ADMIN, Role.LEADER, Role.UNIT_HEAD}), "Công việc"),
-    PageSpec("pages/plans.py", "Kế hoạch", "📑", "ke-hoach", ALL, "Danh mục"),
-    PageSpec("pages/users.py", "Tài khoản", "👤", "tai-khoan", frozenset({Role.ADMIN}), "Quản trị"),
+    PageSpec("pages/plans.py", "Kế hoạch", ":material/menu_book:", "ke-hoach", ALL, "Danh mục"),
+    PageSpec("pages/users.py", "Tài khoản", ":material/manage_accounts:", "tai-khoan", frozenset({Role.ADMIN}), "Quản trị"),
 ]
 
 
