@@ -1,6 +1,10 @@
-"""Entry point: page config and navigation. Run with `make run` (or streamlit run app.py)."""
+"""Entry point: page config, login gate, navigation by role. Run with `make run` (or streamlit run app.py)."""
 
 import streamlit as st
+
+from tracker.ui.auth import current_actor, login_form, user_box
+from tracker.ui.engine import require_ready_database
+from tracker.ui.nav import pages_for
 
 st.set_page_config(
     page_title="Theo dõi kế hoạch truyền thông – Bộ Nội vụ",
@@ -9,11 +13,14 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-pages = [
-    st.Page("pages/plans.py", title="Kế hoạch", icon="📑", url_path="ke-hoach", default=True),
-]
-
 with st.sidebar:
     st.markdown("**Bộ Nội vụ**  \nTheo dõi kế hoạch truyền thông")
 
-st.navigation(pages).run()
+require_ready_database()
+actor = current_actor()
+if actor is None:
+    st.navigation([st.Page(login_form, title="Đăng nhập", icon="🔐")]).run()
+    st.stop()
+
+user_box(actor)
+st.navigation(pages_for(actor)).run()

@@ -5,10 +5,10 @@ import streamlit as st
 from tracker.services.plans import MISSING_TEXT_LABEL
 from tracker.text import format_date
 from tracker.ui import data
-from tracker.ui.engine import require_ready_database
+from tracker.ui.auth import require_actor
 from tracker.ui.text import md
 
-require_ready_database()
+require_actor()
 st.title("Kế hoạch")
 
 plans = data.plans()

@@ -1,22 +1,61 @@
-"""Pages through AppTest: the plans page shows each plan's tasks and the missing marker."""
+"""Pages through AppTest: plans, Việc của tôi and the item page, each as a signed-in role."""
 
+import datetime as dt
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.factories import make_user, sign_in
+from tests.item_factories import make_item
+from tracker.db import session_scope
 from tracker.migrate import downgrade
+from tracker.models import Role
+from tracker.permissions import Actor
+from tracker.services.explanations import request_explanation
 
 TIMEOUT = 30
-APP = Path(__file__).resolve().parent.parent / "app.py"
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
 
 
 def _markdown(at):
     return "\n".join(m.value for m in at.markdown)
 
 
-def test_plans_page_shows_tasks_and_missing_marker(db_env):
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    assert not at.exception
+@pytest.fixture
+def people(db_env, engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2024-08-01")
+    with session_scope(engine) as s:
+        users = {
+            "admin": make_user(s, "van.phong", Role.ADMIN),
+            "leader": make_user(s, "lanh.dao", Role.LEADER),
+            "tcbc": make_user(s, "truong.tcbc", Role.UNIT_HEAD, "VU-TCBC"),
+        }
+        own = make_item(s, unit_code="VU-TCBC", title="Chuyên mục cải cách tiền lương", due=dt.date(2024, 7, 15))
+        soon = make_item(s, unit_code="VU-TCBC", title="Thông cáo báo chí tháng 8", due=dt.date(2024, 8, 5))
+        other = make_item(s, unit_code="SNV-HA-NOI", title="Tọa đàm của Sở Nội vụ Hà Nội", due=dt.date(2024, 7, 1))
+        request_explanation(s, actor=Actor.of(users["leader"]), item_id=own.id, question="Vì sao chậm tiến độ?",
+                            today=dt.date(2024, 8, 1))
+        ids = {"own": own.id, "soon": soon.id, "other": other.id}
+    return users, ids
+
+
+def _run(user, page=None, query=None):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, user)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_plans_page_shows_tasks_and_missing_marker(people):
+    users, _ = people
+    at = _run(users["leader"], "pages/plans.py")
     assert at.title[0].value == "Kế hoạch"
     assert [t.label for t in at.tabs] == ["184/QĐ-BNV · năm 2024", "KH-2023 · năm 2023"]
     text = _markdown(at)
@@ -24,6 +63,58 @@ def test_plans_page_shows_tasks_and_missing_marker(db_env):
     assert "**(11)** :orange-badge[:material/warning: Chưa có nội dung trong văn bản nguồn]" in text
     assert "**(viii)**" in text
     assert any("chưa được kiểm chứng" in w.value for w in at.warning)
+
+
+def test_unit_head_lands_on_my_work_with_own_unit_only(people):
+    users, ids = people
+    at = _run(users["tcbc"])
+    assert at.title[0].value == "Việc của tôi"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Quá hạn"] == "1" and metrics["Đến hạn trong 7 ngày"] == "1"
+    assert metrics["Yêu cầu giải trình đang chờ"] == "1"
+    frames = [df.value for df in at.dataframe]
+    titles = {t for f in frames for t in f["Công việc"]}
+    assert titles == {"Chuyên mục cải cách tiền lương", "Thông cáo báo chí tháng 8"}
+    assert "Vì sao chậm tiến độ" in _markdown(at)
+
+
+def test_admin_sees_every_unit_in_my_work(people):
+    users, _ = people
+    at = _run(users["admin"])
+    titles = {t for df in at.dataframe for t in df.value["Công việc"]}
+    assert "Tọa đàm của Sở Nội vụ Hà Nội" in titles
+
+
+def test_item_page_offers_the_form_to_the_lead_unit_only(people):
+    users, ids = people
+    at = _run(users["tcbc"], "pages/item.py", {"id": str(ids["own"])})
+    assert at.title[0].value == "Chuyên mục cải cách tiền lương"
+    assert any(b.label == "Gửi báo cáo" for b in at.button)
+    assert any("Quá hạn 17 ngày" in e.value for e in at.error)
+
+    at = _run(users["tcbc"], "pages/item.py", {"id": str(ids["other"])})
+    assert not any(b.label == "Gửi báo cáo" for b in at.button)
+    assert any("chỉ xem" in i.value for i in at.info)
+
+
+def test_item_page_report_through_the_form(people, engine):
+    users, ids = people
+    at = _run(users["tcbc"], "pages/item.py", {"id": str(ids["soon"])})
+    at.number_input(key=f"item_progress_{ids['soon']}").set_value(60)
+    at.text_area(key=f"item_note_{ids['soon']}").input("Đã xong 7/12 bài")
+    at.button[[b.label for b in at.button].index("Gửi báo cáo")].click().run()
+    assert not at.exception
+    assert any("Đã ghi nhận" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        from tracker.models import WorkItem
+        item = s.get(WorkItem, ids["soon"])
+        assert item.progress == 60 and item.budget_spent is None  # untouched fields are not reported
+
+
+def test_item_page_unknown_item(people):
+    users, _ = people
+    at = _run(users["leader"], "pages/item.py", {"id": "999999"})
+    assert "Không tìm thấy công việc số 999999" in at.error[0].value
 
 
 def test_unmigrated_database_shows_how_to_initialise(db_env, engine):

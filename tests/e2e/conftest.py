@@ -259,6 +259,14 @@ def wait_for_app(page: Page, *, timeout: float = 30_000, settle_ms: int = 200) -
         page.wait_for_timeout(settle_ms)
 
 
+def sign_in(page: Page, username: str, password: str) -> None:
+    """Fill the sign-in form (Tên đăng nhập, Mật khẩu) and press Đăng nhập."""
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    wait_for_app(page)
+
+
 def screenshot(page: Page, name: str, *, target: Locator | None = None) -> Path:
     """Save a PNG of the page (or of `target`) as test-artifacts/<name> (gitignored); return its path.
 

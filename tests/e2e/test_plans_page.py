@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -18,9 +18,12 @@ def _task(page: Page, label: str):
 
 
 def test_plans_page_shows_the_2024_plan_offline(app_server, page, outside_requests):
-    server = app_server()
+    server = app_server(setup=[(["user", "add", "xem", "--role", "viewer"], "mat-khau-xem\n")])
 
     page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "xem", "mat-khau-xem")
+    page.get_by_role("link", name="Kế hoạch").click()
     wait_for_app(page)
 
     expect(page.get_by_role("heading", name="Kế hoạch", exact=True)).to_be_visible()

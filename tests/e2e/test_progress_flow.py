@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 from tracker.models import Role
 from tracker.services.users import create_user
@@ -16,13 +16,6 @@ pytestmark = pytest.mark.e2e
 GENERIC = "Tên đăng nhập hoặc mật khẩu không đúng"
 NOTE = "Đã đăng 6/12 tin bài trên Cổng TTĐT <b>Bộ</b>"
 LINK = "https://moha.gov.vn/tin-tuc/bai-viet-so-6"
-
-
-def _sign_in(page: Page, username: str, password: str) -> None:
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    wait_for_app(page)
 
 
 def _open_item(page: Page, item_id: int) -> None:
@@ -53,12 +46,12 @@ def test_unit_head_reports_and_leader_sees_it_in_history(app_server, page, outsi
 
     page.goto(server.url)
     wait_for_app(page)
-    _sign_in(page, "truongdonvi", "sai-mat-khau")
+    sign_in(page, "truongdonvi", "sai-mat-khau")
     expect(page.get_by_text(GENERIC)).to_be_visible()
-    _sign_in(page, "khong-ton-tai", "sai-mat-khau")
+    sign_in(page, "khong-ton-tai", "sai-mat-khau")
     expect(page.get_by_text(GENERIC)).to_be_visible()  # same words: nothing says the account is unknown
 
-    _sign_in(page, "truongdonvi", "mat-khau-don-vi")
+    sign_in(page, "truongdonvi", "mat-khau-don-vi")
     expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
     _open_item(page, item_id)
     page.get_by_label("Tiến độ (%)").fill("50")
@@ -70,7 +63,7 @@ def test_unit_head_reports_and_leader_sees_it_in_history(app_server, page, outsi
     page.get_by_role("button", name="Đăng xuất").click()
     wait_for_app(page)
 
-    _sign_in(page, "lanhdao", "mat-khau-lanh-dao")
+    sign_in(page, "lanhdao", "mat-khau-lanh-dao")
     _open_item(page, item_id)
     page.get_by_role("tab", name=re.compile("^Lịch sử")).click()
     history = page.get_by_role("tabpanel")
