@@ -1,4 +1,4 @@
-"""Command line: python -m tracker init | plans | tasks | units | user add | demo.
+"""Command line: python -m tracker init | plans | tasks | units | user add | demo | remind.
 
 Exit codes: 0 success, 1 failure while working (bad catalog file, database error),
 2 bad request (unknown plan, unit or role; bad arguments).
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from tracker import clock, mail
 from tracker.catalog import CatalogError, load_catalog
 from tracker.config import database_url
 from tracker.db import make_engine, session_scope
@@ -21,6 +22,7 @@ from tracker.errors import NotFound, TrackerError, ValidationFailed
 from tracker.migrate import upgrade
 from tracker.services import demo as demo_service
 from tracker.services import plans as plan_service
+from tracker.services import reminders as reminder_service
 from tracker.services import units as unit_service
 from tracker.services import users as user_service
 from tracker.text import format_date
@@ -132,6 +134,42 @@ def cmd_demo(engine, args) -> int:
     return 0
 
 
+def cmd_remind(engine, args) -> int:
+    settings = None
+    if not args.dry_run:
+        settings = mail.smtp_settings()
+        if settings is None:
+            print("Lỗi: Chưa cấu hình máy chủ thư (TRACKER_SMTP_HOST). Đặt các biến TRACKER_SMTP_* "
+                  "hoặc chạy với --dry-run để xem trước.", file=sys.stderr)
+            return EXIT_BAD_REQUEST
+    today = args.today or clock.today()
+    with session_scope(engine) as session:
+        digests = reminder_service.compose_digests(session, today=today, due_within_days=args.within)
+    ready = [d for d in digests if d.recipients]
+    unaddressed = [d for d in digests if not d.recipients]
+    if args.dry_run:
+        for d in digests:
+            print(f"=== {d.unit_name} ({d.unit_code}) ===")
+            print(f"Người nhận: {', '.join(d.recipients) or '(chưa có địa chỉ thư – sẽ không gửi)'}")
+            print(f"Tiêu đề: {d.subject}")
+            print()
+            print(d.body)
+        print(f"Tổng: {len(digests)} đơn vị có việc cần nhắc; {len(ready)} thư sẽ được gửi; "
+              f"{len(unaddressed)} đơn vị chưa có địa chỉ thư.")
+        return 0
+    messages = [mail.build_message(sender=settings.sender, to=d.recipients, subject=d.subject, body=d.body)
+                for d in ready]
+    refused = mail.send(messages, settings=settings) if messages else {}
+    for d in unaddressed:
+        print(f"Cảnh báo: không gửi cho {d.unit_name} ({d.unit_code}): chưa có trưởng đơn vị nào "
+              "đang hoạt động có địa chỉ thư.", file=sys.stderr)
+    for address, reason in refused.items():
+        print(f"Cảnh báo: máy chủ thư từ chối người nhận {address}: {reason}", file=sys.stderr)
+    print(f"Đã gửi {len(messages)} thư nhắc việc ngày {format_date(today)}; "
+          f"{len(unaddressed)} đơn vị không gửi được vì chưa có địa chỉ thư.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Theo dõi kế hoạch truyền thông Bộ Nội vụ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", default="184/QĐ-BNV")
     p.add_argument("--as-of", type=_parse_date, help="ngày chốt dữ liệu (mặc định 30/09 năm kế hoạch)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("remind", help="gửi thư nhắc việc cho đơn vị: quá hạn, sắp đến hạn, giải trình, kỳ báo cáo")
+    p.add_argument("--dry-run", action="store_true", help="chỉ in nội dung thư, không gửi")
+    p.add_argument("--today", type=_parse_date, help="ngày nhắc (mặc định hôm nay)")
+    p.add_argument("--within", type=int, default=7, help="số ngày tới tính là sắp đến hạn (mặc định 7)")
+    p.set_defaults(func=cmd_remind)
     return parser
 
 
