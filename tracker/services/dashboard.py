@@ -1,0 +1,438 @@
+"""The leadership dashboard's figures: every number computed in SQL with GROUP BY, never row by row.
+
+An item is classed as done on time, done late (confirmed after its due date, the rule of
+`workflow.is_done_late`), in progress within its deadline, or overdue (RAG red, from
+`rag.rag_case`). Percent complete is weighted by item: the mean of the items' progress, a done
+item counting 100. The cumulative flow is rebuilt from the progress history (the status each item
+had at the end of each week or month), not from today's state. `today` is always passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from tracker.clock import VN_TZ
+from tracker.db import UTCDateTime
+from tracker.errors import NotFound
+from tracker.models import (
+    Form,
+    Plan,
+    PriorityTask,
+    ProgressEvent,
+    ReportingRound,
+    RoundReport,
+    Status,
+    Unit,
+    UnitKind,
+    WorkItem,
+    reporting_round_units,
+)
+from tracker.permissions import Action, Actor, require
+from tracker.rag import RAG_LABELS, Rag, rag_case
+from tracker.workflow import STATUS_LABELS, STATUS_ORDER
+
+GANTT_LIMIT = 300
+ITEM_LIMIT = 500
+UNIT_KIND_LABELS = {
+    UnitKind.MINISTRY_ADMIN: "Vụ, Cục, Thanh tra, Văn phòng (cơ quan Bộ)",
+    UnitKind.MINISTRY_SERVICE: "Đơn vị sự nghiệp thuộc Bộ",
+    UnitKind.PROVINCIAL: "Sở Nội vụ các tỉnh, thành phố",
+}
+STATUS_COLUMNS = [s.value for s in STATUS_ORDER]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the leader looks at. Period: items whose [start, due] overlaps [date_from, date_to]."""
+
+    plan_id: int
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    unit_kind: UnitKind | None = None
+    unit_id: int | None = None
+    task_id: int | None = None
+    form_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Headline:
+    items: int
+    done: int
+    done_on_time: int
+    done_late: int
+    in_progress: int
+    overdue: int
+    blocked: int
+    percent: float
+    round_name: str | None = None
+    units_reported: int = 0
+    units_expected: int = 0
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    plan_id: int
+    plan_code: str
+    plan_title: str
+    plan_year: int
+    task_label: str
+    today: dt.date
+    filters: Filters
+    headline: Headline
+    by_task: pd.DataFrame
+    by_unit: pd.DataFrame
+    heatmap: pd.DataFrame
+    forms: pd.DataFrame
+    budget: pd.DataFrame
+    gantt: pd.DataFrame
+    flow: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def done_late_sql(item=WorkItem) -> ColumnElement[bool]:
+    """`workflow.is_done_late(...) is True` as SQL: confirmed done after the due date."""
+    return and_(item.status == Status.DONE, item.completed_on.is_not(None), item.due_date.is_not(None),
+                item.completed_on > item.due_date)
+
+
+def conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form."""
+    conds = [WorkItem.plan_id == filters.plan_id, WorkItem.deleted_at.is_(None)]
+    if filters.date_from:
+        conds.append(or_(WorkItem.due_date.is_(None), WorkItem.due_date >= filters.date_from))
+    if filters.date_to:
+        conds.append(or_(WorkItem.start_date.is_(None), WorkItem.start_date <= filters.date_to))
+    if filters.unit_kind:
+        conds.append(WorkItem.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
+    if filters.unit_id:
+        conds.append(WorkItem.lead_unit_id == filters.unit_id)
+    if filters.task_id:
+        conds.append(WorkItem.priority_task_id == filters.task_id)
+    if filters.form_id:
+        conds.append(WorkItem.form_id == filters.form_id)
+    return conds
+
+
+def _sum_if(condition) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _count_columns(today: dt.date) -> list:
+    """Counts for one group: items, each status, done late, overdue, blocked, and the sum of progress."""
+    red = rag_case(today) == Rag.RED.value
+    done = WorkItem.status == Status.DONE
+    return [
+        func.count(WorkItem.id).label("items"),
+        *[_sum_if(WorkItem.status == s).label(s.value) for s in STATUS_ORDER],
+        _sum_if(done_late_sql()).label("done_late"),
+        _sum_if(red).label("overdue"),
+        _sum_if(and_(WorkItem.blocked.is_(True), WorkItem.status != Status.DONE)).label("blocked"),
+        func.coalesce(func.sum(case((done, 100), else_=WorkItem.progress)), 0).label("progress_sum"),
+    ]
+
+
+def _percent(progress_sum, items) -> float:
+    return round(float(progress_sum) / items, 1) if items else 0.0
+
+
+def _counts_frame(rows, keys: list[str]) -> pd.DataFrame:
+    columns = [*keys, "items", *STATUS_COLUMNS, "done_late", "overdue", "blocked", "progress_sum"]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    for col in columns[len(keys):]:
+        frame[col] = frame[col].astype("int64")
+    frame["done_on_time"] = frame["done"] - frame["done_late"]
+    frame["in_progress_in_time"] = frame["items"] - frame["done"] - frame["overdue"]
+    frame["percent"] = [_percent(s, n) for s, n in zip(frame["progress_sum"], frame["items"])]
+    return frame.drop(columns="progress_sum")
+
+
+def headline(session: Session, *, filters: Filters, today: dt.date) -> Headline:
+    """The headline figures; the reporting figures come from the current round of the plan."""
+    row = session.execute(select(*_count_columns(today)).where(*conditions(filters))).one()
+    frame = _counts_frame([row], [])
+    r = frame.iloc[0]
+    round_name, reported, expected = current_round(session, filters=filters, today=today)
+    return Headline(items=int(r["items"]), done=int(r["done"]), done_on_time=int(r["done_on_time"]),
+                    done_late=int(r["done_late"]), in_progress=int(r["in_progress_in_time"]),
+                    overdue=int(r["overdue"]), blocked=int(r["blocked"]), percent=float(r["percent"]),
+                    round_name=round_name, units_reported=reported, units_expected=expected)
+
+
+def current_round(session: Session, *, filters: Filters, today: dt.date) -> tuple[str | None, int, int]:
+    """(name, units that reported, units asked) of the current round: open first, then latest deadline.
+
+    A round counts when it is for this plan or for no plan in particular and has started by `today`;
+    the unit filters narrow the units counted.
+    """
+    round_ = session.scalars(
+        select(ReportingRound)
+        .where(or_(ReportingRound.plan_id == filters.plan_id, ReportingRound.plan_id.is_(None)),
+               ReportingRound.period_start <= today)
+        .order_by(ReportingRound.closed_at.is_not(None), ReportingRound.deadline.desc(), ReportingRound.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if round_ is None:
+        return None, 0, 0
+    rru = reporting_round_units
+    unit_conds = [rru.c.round_id == round_.id]
+    if filters.unit_id:
+        unit_conds.append(rru.c.unit_id == filters.unit_id)
+    if filters.unit_kind:
+        unit_conds.append(rru.c.unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
+    expected, reported = session.execute(
+        select(func.count(rru.c.unit_id), func.count(RoundReport.id))
+        .select_from(rru)
+        .outerjoin(RoundReport, and_(RoundReport.round_id == rru.c.round_id, RoundReport.unit_id == rru.c.unit_id))
+        .where(*unit_conds)
+    ).one()
+    return round_.name, int(reported), int(expected)
+
+
+def by_task(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """One row per priority task of the plan (tasks without items included), in task order."""
+    rows = session.execute(select(WorkItem.priority_task_id, *_count_columns(today))
+                           .where(*conditions(filters)).group_by(WorkItem.priority_task_id)).all()
+    counts = _counts_frame(rows, ["task_id"])
+    tasks = pd.DataFrame(
+        session.execute(select(PriorityTask.id, PriorityTask.number, PriorityTask.label, PriorityTask.text)
+                        .where(PriorityTask.plan_id == filters.plan_id,
+                               *([PriorityTask.id == filters.task_id] if filters.task_id else []))
+                        .order_by(PriorityTask.number)).all(),
+        columns=["task_id", "number", "label", "text"])
+    frame = tasks.merge(counts, on="task_id", how="left")
+    numeric = [c for c in counts.columns if c != "task_id"]
+    frame[numeric] = frame[numeric].fillna(0)
+    for col in numeric:
+        frame[col] = frame[col].astype(float if col == "percent" else "int64")
+    frame["task"] = "(" + frame["label"] + ")"
+    return frame
+
+
+def by_unit(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """One row per lead unit that has items, lowest percent complete first (then most overdue)."""
+    rows = session.execute(
+        select(Unit.id, Unit.name, Unit.kind, *_count_columns(today))
+        .join(Unit, Unit.id == WorkItem.lead_unit_id)
+        .where(*conditions(filters)).group_by(Unit.id, Unit.name, Unit.kind)
+    ).all()
+    frame = _counts_frame(rows, ["unit_id", "unit", "kind"])
+    frame["kind"] = [k.value if isinstance(k, UnitKind) else k for k in frame["kind"]]
+    return frame.sort_values(["percent", "overdue", "unit"], ascending=[True, False, True]).reset_index(drop=True)
+
+
+def heatmap(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Units × priority tasks: items in each RAG class per cell, and the cell's worst class."""
+    rag = rag_case(today)
+    rows = session.execute(
+        select(Unit.id, Unit.name, PriorityTask.id, PriorityTask.number, PriorityTask.label,
+               func.count(WorkItem.id), *[_sum_if(rag == r.value) for r in Rag])
+        .join(Unit, Unit.id == WorkItem.lead_unit_id)
+        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
+        .where(*conditions(filters))
+        .group_by(Unit.id, Unit.name, PriorityTask.id, PriorityTask.number, PriorityTask.label)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows],
+                         columns=["unit_id", "unit", "task_id", "number", "label", "items", "red", "amber", "green"])
+    for col in ["items", "red", "amber", "green"]:
+        frame[col] = frame[col].astype("int64")
+    frame["worst"] = [Rag.RED.value if r else Rag.AMBER.value if a else Rag.GREEN.value
+                      for r, a in zip(frame["red"], frame["amber"])]
+    frame["task"] = "(" + frame["label"] + ")"
+    return frame.sort_values(["unit", "number"]).reset_index(drop=True)
+
+
+def forms(session: Session, *, filters: Filters) -> pd.DataFrame:
+    """Targets against achieved outputs, by communication form (forms with items only)."""
+    rows = session.execute(
+        select(Form.id, Form.name, Form.output_unit, func.count(WorkItem.id),
+               func.coalesce(func.sum(WorkItem.target_qty), 0), func.coalesce(func.sum(WorkItem.achieved_qty), 0))
+        .join(Form, Form.id == WorkItem.form_id)
+        .where(*conditions(filters))
+        .group_by(Form.id, Form.name, Form.output_unit, Form.sort_order).order_by(Form.sort_order, Form.name)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows],
+                         columns=["form_id", "form", "output_unit", "items", "target", "achieved"])
+    for col in ["items", "target", "achieved"]:
+        frame[col] = frame[col].astype("int64")
+    return frame
+
+
+def budget(session: Session, *, filters: Filters) -> pd.DataFrame:
+    """Budget planned and spent (đồng) per priority task, tasks with items only, in task order."""
+    rows = session.execute(
+        select(PriorityTask.id, PriorityTask.number, PriorityTask.label,
+               func.coalesce(func.sum(WorkItem.budget_planned), 0), func.coalesce(func.sum(WorkItem.budget_spent), 0))
+        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
+        .where(*conditions(filters))
+        .group_by(PriorityTask.id, PriorityTask.number, PriorityTask.label).order_by(PriorityTask.number)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["task_id", "number", "label", "planned", "spent"])
+    for col in ["planned", "spent"]:
+        frame[col] = frame[col].astype("int64")
+    frame["task"] = "(" + frame["label"] + ")"
+    return frame
+
+
+def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
+          task_id: int | None = None, rag: Rag | None = None, limit: int = ITEM_LIMIT,
+          order: str = "urgency") -> pd.DataFrame:
+    """Matching items as rows (at most `limit`): for click-through, the Gantt and the Excel list.
+
+    order: "urgency" (overdue and earliest due first) or "start" (by start date, for the Gantt).
+    """
+    rag_col = rag_case(today)
+    conds = conditions(filters)
+    if unit_id:
+        conds.append(WorkItem.lead_unit_id == unit_id)
+    if task_id:
+        conds.append(WorkItem.priority_task_id == task_id)
+    if rag:
+        conds.append(rag_col == rag.value)
+    ordering = ([WorkItem.start_date, WorkItem.due_date, WorkItem.id] if order == "start" else
+                [case((rag_col == Rag.RED.value, 0), (rag_col == Rag.AMBER.value, 1), else_=2),
+                 WorkItem.due_date, WorkItem.id])
+    rows = session.execute(
+        select(WorkItem.id, WorkItem.title, PriorityTask.number, PriorityTask.label, Unit.name, Form.name,
+               WorkItem.start_date, WorkItem.due_date, WorkItem.status, WorkItem.progress, WorkItem.completed_on,
+               WorkItem.blocked, WorkItem.blocked_reason, WorkItem.target_qty, WorkItem.achieved_qty,
+               WorkItem.budget_planned, WorkItem.budget_spent, rag_col.label("rag"))
+        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
+        .join(Unit, Unit.id == WorkItem.lead_unit_id)
+        .join(Form, Form.id == WorkItem.form_id)
+        .where(*conds).order_by(*ordering).limit(limit)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[
+        "id", "title", "number", "label", "unit", "form", "start_date", "due_date", "status", "progress",
+        "completed_on", "blocked", "blocked_reason", "target_qty", "achieved_qty", "budget_planned",
+        "budget_spent", "rag"])
+    frame["status"] = [s.value if isinstance(s, Status) else s for s in frame["status"]]
+    frame["status_label"] = [STATUS_LABELS[Status(s)] for s in frame["status"]]
+    frame["rag_label"] = [RAG_LABELS[Rag(r)] for r in frame["rag"]]
+    frame["task"] = "(" + frame["label"].astype(str) + ")"
+    return frame
+
+
+def period_ends(year: int, today: dt.date, freq: str) -> list[dt.date]:
+    """The last day of each week (Sunday) or month of `year` up to `today` (today itself last if sooner)."""
+    first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
+    ends: list[dt.date] = []
+    if last < first:
+        return ends
+    if freq == "W":
+        day = first + dt.timedelta(days=(6 - first.weekday()) % 7)
+        while day < last:
+            ends.append(day)
+            day += dt.timedelta(days=7)
+    else:
+        for month in range(1, 13):
+            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+            end = nxt - dt.timedelta(days=1)
+            if end >= last:
+                break
+            ends.append(end)
+    ends.append(last)
+    return ends
+
+
+def _bucket(moment, boundaries: list[dt.datetime]):
+    """Index of the first period whose end-of-day boundary comes after `moment`; past the last: len."""
+    return case(*[(moment < b, i) for i, b in enumerate(boundaries)], else_=len(boundaries))
+
+
+def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq: str = "M") -> pd.DataFrame:
+    """Items in each status at the end of each week/month of `year`, rebuilt from the progress history.
+
+    Each status event opens an interval [at, next status event); before an item's first status event
+    it was in that event's from_status (or, with no status event at all, in its current status) since
+    it was created. Counting +1 where an interval starts and -1 where it ends, per period, in SQL,
+    then a running sum gives the status of every item at every period end.
+    """
+    ends = period_ends(year, today, freq)
+    columns = ["period_end", *STATUS_COLUMNS, "total"]
+    if not ends:
+        return pd.DataFrame(columns=columns)
+    # A day ends at midnight in Hà Nội: an event at 23:30 Vietnamese time counts for that day.
+    boundaries = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), VN_TZ) for d in ends]
+    ev = ProgressEvent
+    # lead() is untyped in SQLAlchemy: without the type, SQLite would compare its text to unconverted binds.
+    status_events = (
+        select(ev.work_item_id, ev.at, ev.from_status, ev.to_status,
+               func.lead(ev.at, type_=UTCDateTime()).over(partition_by=ev.work_item_id, order_by=(ev.at, ev.id)).label("next_at"),
+               func.row_number().over(partition_by=ev.work_item_id, order_by=(ev.at, ev.id)).label("rn"))
+        .join(WorkItem, WorkItem.id == ev.work_item_id)
+        .where(ev.to_status.is_not(None), *conditions(filters))
+        .subquery("status_events")
+    )
+    first = select(status_events).where(status_events.c.rn == 1).subquery("first_event")
+    intervals = union_all(
+        select(status_events.c.at.label("start_at"), status_events.c.next_at.label("end_at"),
+               status_events.c.to_status.label("status")),
+        select(WorkItem.created_at.label("start_at"), first.c.at.label("end_at"),
+               func.coalesce(first.c.from_status, WorkItem.status).label("status"))
+        .outerjoin(first, first.c.work_item_id == WorkItem.id)
+        .where(*conditions(filters)),
+    ).subquery("intervals")
+    starts = select(_bucket(intervals.c.start_at, boundaries).label("b"), intervals.c.status,
+                    literal(1).label("d"))
+    stops = (select(_bucket(intervals.c.end_at, boundaries).label("b"), intervals.c.status, literal(-1).label("d"))
+             .where(intervals.c.end_at.is_not(None)))
+    deltas = union_all(starts, stops).subquery("deltas")
+    rows = session.execute(select(deltas.c.b, deltas.c.status, func.sum(deltas.c.d))
+                           .group_by(deltas.c.b, deltas.c.status)).all()
+    grid = {s: [0] * (len(ends) + 1) for s in STATUS_COLUMNS}
+    for bucket, status, delta in rows:
+        grid[status.value if isinstance(status, Status) else str(status)][int(bucket)] += int(delta)
+    frame = pd.DataFrame({"period_end": ends})
+    for s in STATUS_COLUMNS:
+        running = pd.Series(grid[s][:len(ends)]).cumsum()
+        frame[s] = running.astype("int64")
+    frame["total"] = frame[STATUS_COLUMNS].sum(axis=1)
+    return frame[columns]
+
+
+def compare_plans(session: Session, *, plan_ids: list[int], today: dt.date) -> pd.DataFrame:
+    """Year over year: the headline counts of several plans side by side, one row per plan."""
+    rows = session.execute(
+        select(Plan.id, Plan.code, Plan.year, *_count_columns(today))
+        .join(Plan, Plan.id == WorkItem.plan_id)
+        .where(WorkItem.plan_id.in_(plan_ids), WorkItem.deleted_at.is_(None))
+        .group_by(Plan.id, Plan.code, Plan.year)
+    ).all()
+    frame = _counts_frame(rows, ["plan_id", "code", "year"])
+    known = set(frame["plan_id"])
+    missing = session.execute(select(Plan.id, Plan.code, Plan.year)
+                              .where(Plan.id.in_([p for p in plan_ids if p not in known]))).all()
+    if missing:
+        empty = pd.DataFrame([{"plan_id": i, "code": c, "year": y} for i, c, y in missing])
+        frame = pd.concat([frame, empty], ignore_index=True).fillna(0)
+    order = {p: i for i, p in enumerate(plan_ids)}
+    return frame.sort_values("plan_id", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, freq: str = "M") -> Dashboard:
+    """Every figure of the dashboard for the filters, as of `today`.
+
+    Raises:
+        PermissionDenied: not signed in. NotFound: no such plan.
+    """
+    require(actor, Action.VIEW_DASHBOARD)
+    plan = session.get(Plan, filters.plan_id)
+    if plan is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {filters.plan_id}.")
+    return Dashboard(
+        plan_id=plan.id, plan_code=plan.code, plan_title=plan.title, plan_year=plan.year,
+        task_label=plan.task_label, today=today, filters=filters,
+        headline=headline(session, filters=filters, today=today),
+        by_task=by_task(session, filters=filters, today=today),
+        by_unit=by_unit(session, filters=filters, today=today),
+        heatmap=heatmap(session, filters=filters, today=today),
+        forms=forms(session, filters=filters),
+        budget=budget(session, filters=filters),
+        gantt=items(session, filters=filters, today=today, limit=GANTT_LIMIT, order="start"),
+        flow=flow(session, filters=filters, today=today, year=plan.year, freq=freq),
+    )
