@@ -1,0 +1,60 @@
+"""Charts from the dashboard's frames: each has a Vietnamese reading of what it shows and renders offline."""
+
+import pandas as pd
+import pytest
+
+from tests import dashboard_fixture
+from tests.dashboard_fixture import TODAY
+from tracker import charts
+from tracker.models import Role
+from tracker.permissions import Actor
+from tracker.services import dashboard
+from tracker.services.dashboard import Filters
+
+
+@pytest.fixture
+def board(session):
+    fx = dashboard_fixture.build(session)
+    leader = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
+    compare = dashboard.compare_plans(session, plan_ids=[fx["plan_2023"], fx["plan"]], today=TODAY)
+    return dashboard.build(session, actor=leader, filters=Filters(plan_id=fx["plan"]), today=TODAY), compare
+
+
+def test_readings_say_what_each_chart_shows(board):
+    b, compare = board
+    assert charts.task_status(b.by_task).reading == "Nhiệm vụ (5) chậm nhất: 1 việc quá hạn."
+    assert charts.unit_ranking(b.by_unit).reading == (
+        "Tiến độ thấp nhất: Sở Nội vụ thành phố Hà Nội (46,7%); nhiều việc quá hạn nhất: Vụ Tổ chức - Biên chế (1 việc).")
+    assert charts.rag_heatmap(b.heatmap).reading == "1 ô có việc quá hạn (đỏ); Vụ Tổ chức - Biên chế quá hạn ở 1 nhiệm vụ."
+    assert charts.gantt(b.gantt, today=TODAY).reading == "6 công việc trên trục thời gian; 1 việc quá hạn (màu đỏ)."
+    assert charts.cumulative_flow(b.flow).reading == (
+        "Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc so với 31/07/2024.")
+    assert charts.budget(b.budget).reading == "Đã chi 50.000.000 đ trên 80.000.000 đ kế hoạch (62,5%)."
+    assert charts.targets(b.forms).reading.endswith("(17/36).")
+    assert charts.year_over_year(compare).reading == (
+        "Tỷ lệ hoàn thành năm 2023: 100,0% (1/1 việc hoàn thành); năm 2024: 63,3% (2/6 việc hoàn thành).")
+
+
+def test_figures_use_a_system_font_and_nothing_from_the_internet(board):
+    b, compare = board
+    made = [charts.task_status(b.by_task), charts.unit_ranking(b.by_unit), charts.rag_heatmap(b.heatmap),
+            charts.gantt(b.gantt, group="unit"), charts.cumulative_flow(b.flow), charts.targets(b.forms),
+            charts.budget(b.budget), charts.year_over_year(compare)]
+    for chart in made:
+        assert chart.figure.layout.font.family == charts.FONT
+        text = chart.figure.to_json()
+        assert "mapbox" not in chart.figure.layout.to_plotly_json() and "http" not in text
+
+
+def test_heatmap_points_carry_unit_and_task_for_click_through(board):
+    b, _ = board
+    fig = charts.rag_heatmap(b.heatmap).figure
+    red = next(t for t in fig.data if t.name == "Quá hạn")
+    unit_id, task_id = red.customdata[0][:2]
+    row = b.heatmap[(b.heatmap["unit_id"] == unit_id) & (b.heatmap["task_id"] == task_id)].iloc[0]
+    assert row["worst"] == "red" and list(red.text) == ["1"]
+
+
+def test_empty_frames_give_an_empty_chart_with_a_reading():
+    chart = charts.unit_ranking(pd.DataFrame(columns=["unit", "percent", "overdue", "unit_id"]))
+    assert chart.reading == "Không có công việc nào theo bộ lọc đang chọn."

@@ -1,0 +1,248 @@
+"""Dashboard charts: pure functions from the dashboard's DataFrames to plotly Figures.
+
+Each returns a `Chart`: the figure and one line of Vietnamese that says what it shows
+("Nhiệm vụ (9) chậm nhất: 3 việc quá hạn"). Figures use a system font and no map tiles, so they
+render offline; Streamlit serves its own copy of plotly.js.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tracker.models import Status
+from tracker.rag import RAG_COLORS, RAG_LABELS, Rag
+from tracker.text import format_date, format_money
+from tracker.workflow import STATUS_LABELS, STATUS_ORDER
+
+FONT = "DejaVu Sans, Arial, sans-serif"
+STATUS_COLORS = {
+    Status.NOT_STARTED: "#9e9e9e",
+    Status.IN_PROGRESS: "#1565c0",
+    Status.AWAITING_CONFIRMATION: "#f9a825",
+    Status.DONE: "#2e7d32",
+}
+UNIT_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class Chart:
+    figure: go.Figure
+    reading: str
+
+
+def format_percent(value: float) -> str:
+    """63.3 -> '63,3%' (Vietnamese decimal comma)."""
+    return f"{value:.1f}".replace(".", ",") + "%"
+
+
+def _layout(fig: go.Figure, *, title: str, height: int = 420, **kw) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 16}}, height=height, font={"family": FONT, "size": 13},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.15},
+        plot_bgcolor="white", **kw,
+    )
+    return fig
+
+
+def _empty(title: str) -> Chart:
+    fig = _layout(go.Figure(), title=title, height=200)
+    fig.add_annotation(text="Không có dữ liệu", showarrow=False, font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return Chart(fig, "Không có công việc nào theo bộ lọc đang chọn.")
+
+
+def task_status(by_task: pd.DataFrame, *, task_label: str = "Nhiệm vụ trọng tâm") -> Chart:
+    """Stacked status bars per priority task, percent complete written at the end of each bar."""
+    title = f"{task_label}: trạng thái và tỷ lệ hoàn thành"
+    if by_task.empty or by_task["items"].sum() == 0:
+        return _empty(title)
+    frame = by_task.sort_values("number", ascending=False)
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        fig.add_bar(y=frame["task"], x=frame[status.value], name=STATUS_LABELS[status], orientation="h",
+                    marker_color=STATUS_COLORS[status],
+                    hovertemplate="%{y}: %{x} việc " + STATUS_LABELS[status].lower() + "<extra></extra>")
+    fig.add_scatter(y=frame["task"], x=frame["items"], mode="text", showlegend=False, hoverinfo="skip",
+                    text=[f"  {format_percent(p)}" for p in frame["percent"]], textposition="middle right")
+    _layout(fig, title=title, height=max(300, 28 * len(frame) + 120), barmode="stack",
+            xaxis_title="Số công việc")
+    worst = by_task.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
+    if worst["overdue"] > 0:
+        reading = f"Nhiệm vụ {worst['task']} chậm nhất: {int(worst['overdue'])} việc quá hạn."
+    else:
+        with_items = by_task[by_task["items"] > 0].sort_values("percent")
+        low = with_items.iloc[0]
+        reading = (f"Không nhiệm vụ nào có việc quá hạn; nhiệm vụ {low['task']} có tỷ lệ hoàn thành thấp nhất "
+                   f"({format_percent(low['percent'])}).")
+    return Chart(fig, reading)
+
+
+def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
+    """Units by percent complete (lowest first, at most `limit`), overdue count beside each bar."""
+    title = "Đơn vị: tỷ lệ hoàn thành và số việc quá hạn"
+    if by_unit.empty:
+        return _empty(title)
+    frame = by_unit.head(limit).iloc[::-1]
+    colors = [RAG_COLORS[Rag.RED] if o else "#1565c0" for o in frame["overdue"]]
+    fig = go.Figure(go.Bar(
+        y=frame["unit"], x=frame["percent"], orientation="h", marker_color=colors,
+        text=[f"{format_percent(p)} · {o} quá hạn" if o else format_percent(p)
+              for p, o in zip(frame["percent"], frame["overdue"])],
+        textposition="auto", customdata=frame["unit_id"],
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    shown = "" if len(by_unit) <= limit else f" ({limit}/{len(by_unit)} đơn vị thấp nhất)"
+    _layout(fig, title=title + shown, height=max(300, 26 * len(frame) + 120),
+            xaxis={"range": [0, 100], "title": "Tỷ lệ hoàn thành (%)"})
+    low = by_unit.iloc[0]
+    most = by_unit.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
+    reading = f"Tiến độ thấp nhất: {low['unit']} ({format_percent(low['percent'])})"
+    reading += (f"; nhiều việc quá hạn nhất: {most['unit']} ({int(most['overdue'])} việc)." if most["overdue"]
+                else "; không đơn vị nào có việc quá hạn.")
+    return Chart(fig, reading)
+
+
+def rag_heatmap(heat: pd.DataFrame) -> Chart:
+    """Units × priority tasks, each cell coloured by its worst RAG class and labelled with its counts.
+
+    Drawn as square markers rather than a heatmap trace: a click selects one point, which the page
+    turns into the list of the cell's items (heatmap traces do not report single clicks).
+    """
+    title = "Bản đồ nhiệt đỏ / vàng / xanh: đơn vị × nhiệm vụ (bấm vào ô để xem công việc)"
+    if heat.empty:
+        return _empty(title)
+    tasks = heat.sort_values("number")["task"].drop_duplicates().tolist()
+    units = sorted(heat["unit"].unique(), reverse=True)
+    fig = go.Figure()
+    for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
+        part = heat[heat["worst"] == rag.value]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["task"], y=part["unit"], mode="markers+text", name=RAG_LABELS[rag],
+            marker={"symbol": "square", "size": 26, "color": RAG_COLORS[rag]},
+            text=[str(r) if r else str(n) for r, n in zip(part["red"], part["items"])],
+            textfont={"color": "white", "size": 11},
+            customdata=part[["unit_id", "task_id", "red", "amber", "green"]].to_numpy(),
+            hovertemplate="%{y} · nhiệm vụ %{x}<br>Quá hạn: %{customdata[2]} · Có nguy cơ chậm: "
+                          "%{customdata[3]} · Đúng tiến độ: %{customdata[4]}<extra></extra>")
+    _layout(fig, title=title, height=max(320, 30 * len(units) + 150),
+            xaxis={"categoryorder": "array", "categoryarray": tasks, "side": "top", "showgrid": False},
+            yaxis={"categoryorder": "array", "categoryarray": units, "showgrid": False},
+            clickmode="event+select", dragmode=False)
+    red = heat[heat["red"] > 0]
+    if red.empty:
+        reading = "Không ô nào có việc quá hạn."
+    else:
+        per_unit = red.groupby("unit").size().sort_values(ascending=False)
+        reading = (f"{len(red)} ô có việc quá hạn (đỏ); {per_unit.index[0]} quá hạn ở "
+                   f"{int(per_unit.iloc[0])} nhiệm vụ.")
+    return Chart(fig, reading)
+
+
+def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = None) -> Chart:
+    """Timeline of items (start → due), grouped by task or unit, coloured by RAG."""
+    title = "Tiến trình công việc theo " + ("nhiệm vụ" if group == "task" else "đơn vị")
+    frame = rows.dropna(subset=["due_date"]).copy()
+    if frame.empty:
+        return _empty(title)
+    frame["start"] = pd.to_datetime(frame["start_date"].fillna(frame["due_date"]))
+    frame["end"] = pd.to_datetime(frame["due_date"]) + pd.Timedelta(days=1)
+    key = "task" if group == "task" else "unit"
+    frame = frame.sort_values([key, "start"])
+    fig = go.Figure()
+    for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
+        part = frame[frame["rag"] == rag.value]
+        if part.empty:
+            continue
+        fig.add_bar(
+            y=[[k for k in part[key]], [f"#{i}" for i in part["id"]]], base=part["start"],
+            x=(part["end"] - part["start"]).dt.total_seconds() * 1000, orientation="h",
+            marker_color=RAG_COLORS[rag], name=RAG_LABELS[rag], customdata=part[["id", "title"]].to_numpy(),
+            hovertemplate="#%{customdata[0]} %{customdata[1]}<extra></extra>")
+    _layout(fig, title=title, height=max(320, 18 * len(frame) + 150), barmode="overlay",
+            xaxis={"type": "date", "tickformat": "%d/%m/%Y"}, yaxis={"autorange": "reversed"})
+    if today is not None:
+        fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color="#555")
+    late = int((frame["rag"] == Rag.RED.value).sum())
+    reading = f"{len(frame)} công việc trên trục thời gian; {late} việc quá hạn (màu đỏ)."
+    return Chart(fig, reading)
+
+
+def cumulative_flow(flow: pd.DataFrame) -> Chart:
+    """Stacked areas: items in each status at the end of each period (from history), done first."""
+    title = "Luồng tích lũy: trạng thái công việc cuối mỗi kỳ (theo lịch sử cập nhật)"
+    if flow.empty or flow["total"].max() == 0:
+        return _empty(title)
+    x = [pd.Timestamp(d) for d in flow["period_end"]]
+    fig = go.Figure()
+    for status in reversed(STATUS_ORDER):
+        fig.add_scatter(x=x, y=flow[status.value], name=STATUS_LABELS[status], stackgroup="flow", mode="lines",
+                        line={"width": 0.5, "color": STATUS_COLORS[status]},
+                        hovertemplate="%{x|%d/%m/%Y}: %{y} việc " + STATUS_LABELS[status].lower() + "<extra></extra>")
+    _layout(fig, title=title, xaxis={"tickformat": "%d/%m/%Y"}, yaxis_title="Số công việc")
+    last = flow.iloc[-1]
+    done, total = int(last["done"]), int(last["total"])
+    share = format_percent(100 * done / total) if total else format_percent(0)
+    reading = f"Đến {format_date(last['period_end'])}: {done}/{total} việc hoàn thành ({share})"
+    if len(flow) > 1:
+        gained = done - int(flow.iloc[-2]["done"])
+        reading += f", thêm {gained} việc so với {format_date(flow.iloc[-2]['period_end'])}."
+    else:
+        reading += "."
+    return Chart(fig, reading)
+
+
+def targets(forms: pd.DataFrame) -> Chart:
+    """Targets against achieved outputs by communication form."""
+    title = "Chỉ tiêu và kết quả theo hình thức truyền thông"
+    frame = forms[forms["target"] > 0]
+    if frame.empty:
+        return _empty(title)
+    fig = go.Figure()
+    fig.add_bar(x=frame["form"], y=frame["target"], name="Chỉ tiêu", marker_color="#90a4ae")
+    fig.add_bar(x=frame["form"], y=frame["achieved"], name="Đã đạt", marker_color="#1565c0")
+    _layout(fig, title=title, barmode="group", yaxis_title="Số sản phẩm")
+    ratio = frame.assign(r=frame["achieved"] / frame["target"]).sort_values("r").iloc[0]
+    reading = (f"Hình thức đạt thấp nhất so với chỉ tiêu: {ratio['form']} "
+               f"({int(ratio['achieved'])}/{int(ratio['target'])}).")
+    return Chart(fig, reading)
+
+
+def budget(money: pd.DataFrame) -> Chart:
+    """Budget planned against spent per priority task."""
+    title = "Kinh phí kế hoạch và đã chi theo nhiệm vụ"
+    frame = money[(money["planned"] > 0) | (money["spent"] > 0)]
+    if frame.empty:
+        return _empty(title)
+    fig = go.Figure()
+    fig.add_bar(x=frame["task"], y=frame["planned"], name="Kế hoạch", marker_color="#90a4ae",
+                customdata=[format_money(int(v)) for v in frame["planned"]], hovertemplate="%{x}: %{customdata}")
+    fig.add_bar(x=frame["task"], y=frame["spent"], name="Đã chi", marker_color="#6a1b9a",
+                customdata=[format_money(int(v)) for v in frame["spent"]], hovertemplate="%{x}: %{customdata}")
+    _layout(fig, title=title, barmode="group", yaxis={"title": "Đồng", "separatethousands": True},
+            separators=",.")
+    planned, spent = int(frame["planned"].sum()), int(frame["spent"].sum())
+    share = f" ({format_percent(100 * spent / planned)})" if planned else ""
+    return Chart(fig, f"Đã chi {format_money(spent)} trên {format_money(planned)} kế hoạch{share}.")
+
+
+def year_over_year(compare: pd.DataFrame) -> Chart:
+    """Two or more plans side by side: items, done on time, done late, overdue, and percent complete."""
+    title = "So sánh giữa các năm"
+    if compare.empty:
+        return _empty(title)
+    measures = [("items", "Tổng số việc"), ("done_on_time", "Hoàn thành đúng hạn"),
+                ("done_late", "Hoàn thành quá hạn"), ("overdue", "Quá hạn")]
+    fig = go.Figure()
+    for row in compare.itertuples():
+        fig.add_bar(x=[label for _, label in measures], y=[getattr(row, m) for m, _ in measures],
+                    name=f"{row.code} ({row.year}) · {format_percent(row.percent)}")
+    _layout(fig, title=title, barmode="group", yaxis_title="Số công việc")
+    parts = [f"năm {int(r.year)}: {format_percent(r.percent)} ({int(r.done)}/{int(r.items)} việc hoàn thành)"
+             for r in compare.itertuples()]
+    return Chart(fig, "Tỷ lệ hoàn thành " + "; ".join(parts) + ".")
