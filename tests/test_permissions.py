@@ -3,15 +3,19 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from tests.item_factories import make_item
 from tracker.errors import PermissionDenied
-from tracker.models import Role, Status
+from tracker.models import EvidenceFile, Role, Status
 from tracker.permissions import Action, Actor, can, require
+from tracker.services import evidence
+from tracker.services.evidence import Upload
 from tracker.services.explanations import answer_explanation, request_explanation
 from tracker.services.progress import ProgressInput, update_progress
+from tracker.services.rounds import close_round, open_round, round_status, submit_report
 from tracker.services.units import find_unit
-from tracker.services.users import create_user
+from tracker.services.users import add_user, create_user
 
 TODAY = dt.date(2024, 8, 1)
 OWN, OTHER = "VU-TCBC", "SNV-HA-NOI"
@@ -32,6 +36,12 @@ ALLOWED = {
     "confirm_done": {"admin"},
     "request_explanation": {"leader", "admin"},
     "answer_explanation": {"head_own_unit"},
+    "open_round": {"admin"},
+    "close_round": {"admin"},
+    "submit_round_report": {"head_own_unit"},  # the round lists the own unit only
+    "view_round_status": {"leader", "admin"},
+    "manage_accounts": {"admin"},
+    "read_evidence_file": {"viewer", "leader", "head_own_unit", "head_other_unit", "admin"},
 }
 
 
@@ -72,11 +82,35 @@ def _do(session, action, actor):
         leader = Actor.of(create_user(session, username="lanh.dao.hoi", password="mat-khau-dai", role=Role.LEADER))
         request = request_explanation(session, actor=leader, item_id=item.id, question="Vì sao chậm?", today=TODAY)
         answer_explanation(session, actor=actor, request_id=request.id, answer="Chờ kinh phí.")
+    elif action in ("open_round", "close_round", "submit_round_report", "view_round_status"):
+        office = Actor.of(create_user(session, username="van.phong.mo", password="mat-khau-dai", role=Role.ADMIN))
+        opener = actor if action == "open_round" else office
+        round_ = open_round(session, actor=opener, name="Báo cáo 6 tháng 2024", period_start=dt.date(2024, 1, 1),
+                            period_end=dt.date(2024, 6, 30), deadline=dt.date(2024, 6, 15),
+                            unit_ids=[find_unit(session, OWN).id])
+        if action == "close_round":
+            close_round(session, actor=actor, round_id=round_.id)
+        elif action == "submit_round_report":
+            submit_report(session, actor=actor, round_id=round_.id, summary="Đã hoàn thành 8/12 bài.")
+        elif action == "view_round_status":
+            round_status(session, actor=actor, round_id=round_.id, today=TODAY)
+    elif action == "manage_accounts":
+        add_user(session, actor=actor, username="moi.tao", password="mat-khau-dai", role=Role.VIEWER)
+    elif action == "read_evidence_file":
+        head = Actor.of(create_user(session, username="truong.nop", password="mat-khau-dai",
+                                    role=Role.UNIT_HEAD, unit_code=OWN))
+        item = make_item(session, unit_code=OWN)
+        update_progress(session, actor=head, item_id=item.id, expected_version=item.version,
+                        change=ProgressInput(progress=60), today=TODAY,
+                        files=[Upload("bao-cao.pdf", "%PDF-1.4 minh chứng".encode())])
+        record = session.scalars(select(EvidenceFile).where(EvidenceFile.work_item_id == item.id)).one()
+        evidence.load_file(session, actor=actor, file_id=record.id)
 
 
 @pytest.mark.parametrize("who", list(WHO))
 @pytest.mark.parametrize("action", list(ALLOWED))
-def test_action_by_role_and_unit(session, action, who):
+def test_action_by_role_and_unit(session, action, who, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_UPLOAD_DIR", str(tmp_path / "uploads"))
     actor = _actor(session, who)
     if who in ALLOWED[action]:
         _do(session, action, actor)

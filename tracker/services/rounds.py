@@ -279,6 +279,7 @@ def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str
         PermissionDenied (not a head of a unit in the round), NotFound,
         ValidationFailed (closed, empty, too long).
     """
+    require(actor, Action.SUBMIT_ROUND_REPORT, ((actor.unit_id,), actor.unit_id) if actor else None)
     round_ = _get_round(session, round_id, lock=True)
     unit_ids = tuple(session.scalars(select(reporting_round_units.c.unit_id)
                                      .where(reporting_round_units.c.round_id == round_.id)))
