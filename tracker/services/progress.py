@@ -40,7 +40,9 @@ FIELD_LABELS = {
     "blocked_reason": "Lý do vướng mắc",
     "completed_on": "Ngày hoàn thành",
     "lead_unit": "Đơn vị chủ trì",
+    "completion": "Kết quả so với hạn",
 }
+COMPLETION_LABELS = {"on_time": "Đúng hạn", "late": "Muộn hạn"}
 EVENT_LABELS = {
     EventKind.CREATED: "Tạo công việc",
     EventKind.UPDATED: "Sửa thông tin",
@@ -111,6 +113,8 @@ def _show(name: str, value) -> str:
         return format_date(dt.date.fromisoformat(value)) if isinstance(value, str) else format_date(value)
     if name == "progress":
         return f"{value}%"
+    if name == "completion":
+        return COMPLETION_LABELS.get(value, str(value))
     return str(value)
 
 
