@@ -1,4 +1,4 @@
-"""Command line: python -m tracker init | plans | tasks | units | user add | demo | remind.
+"""Command line: python -m tracker init | plans | tasks | units | user add | demo | remind | report.
 
 Exit codes: 0 success, 1 failure while working (bad catalog file, database error),
 2 bad request (unknown plan, unit or role; bad arguments).
@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 from tracker import clock, mail
 from tracker.catalog import CatalogError, load_catalog
@@ -20,9 +21,12 @@ from tracker.config import database_url
 from tracker.db import make_engine, session_scope
 from tracker.errors import NotFound, TrackerError, ValidationFailed
 from tracker.migrate import upgrade
+from tracker.models import Role
+from tracker.permissions import Actor
 from tracker.services import demo as demo_service
 from tracker.services import plans as plan_service
 from tracker.services import reminders as reminder_service
+from tracker.services import reports as report_service
 from tracker.services import units as unit_service
 from tracker.services import users as user_service
 from tracker.text import format_date
@@ -170,6 +174,29 @@ def cmd_remind(engine, args) -> int:
     return 0
 
 
+def cmd_report(engine, args) -> int:
+    if args.date_from and args.date_to and args.date_to < args.date_from:
+        raise ValidationFailed("Ngày bắt đầu (--from) phải trước ngày kết thúc (--to).")
+    # The CLI runs on the server with database access: it reads as a viewer, it never writes.
+    actor = Actor(user_id=0, username="cli", role=Role.VIEWER, full_name="Dòng lệnh")
+    with session_scope(engine) as session:
+        plan = plan_service.find_plan(session, args.plan)
+        board, docx, xlsx = report_service.build_report(
+            session, actor=actor, plan_id=plan.id, date_from=args.date_from, date_to=args.date_to,
+            today=args.today or clock.today())
+    try:
+        args.out.write_bytes(docx)
+        if args.xlsx:
+            args.xlsx.write_bytes(xlsx)
+    except OSError as exc:
+        print(f"Lỗi: không ghi được tệp: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    h = board.headline
+    print(f"Đã ghi báo cáo {args.out}" + (f" và {args.xlsx}" if args.xlsx else "")
+          + f": {h.items} công việc, {h.done} hoàn thành, {h.overdue} quá hạn.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Theo dõi kế hoạch truyền thông Bộ Nội vụ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_parse_date, help="ngày nhắc (mặc định hôm nay)")
     p.add_argument("--within", type=int, default=7, help="số ngày tới tính là sắp đến hạn (mặc định 7)")
     p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser("report", help="xuất báo cáo Word (và Excel) kết quả thực hiện kế hoạch trong một kỳ")
+    p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
+    p.add_argument("--from", dest="date_from", type=_parse_date, help="từ ngày (dd/mm/yyyy)")
+    p.add_argument("--to", dest="date_to", type=_parse_date, help="đến ngày (dd/mm/yyyy)")
+    p.add_argument("--out", required=True, type=Path, help="tệp .docx")
+    p.add_argument("--xlsx", type=Path, help="tệp .xlsx số liệu kèm theo")
+    p.add_argument("--today", type=_parse_date, help="ngày tính số liệu (mặc định hôm nay)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

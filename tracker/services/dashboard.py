@@ -278,13 +278,8 @@ def budget(session: Session, *, filters: Filters) -> pd.DataFrame:
     return frame
 
 
-def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
-          task_id: int | None = None, rag: Rag | None = None, limit: int = ITEM_LIMIT,
-          order: str = "urgency") -> pd.DataFrame:
-    """Matching items as rows (at most `limit`): for click-through, the Gantt and the Excel list.
-
-    order: "urgency" (overdue and earliest due first) or "start" (by start date, for the Gantt).
-    """
+def _item_conditions(filters: Filters, today: dt.date, *, unit_id: int | None, task_id: int | None,
+                     rag: Rag | None, problems_only: bool) -> list[ColumnElement[bool]]:
     rag_col = rag_case(today)
     conds = conditions(filters)
     if unit_id:
@@ -293,6 +288,28 @@ def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | 
         conds.append(WorkItem.priority_task_id == task_id)
     if rag:
         conds.append(rag_col == rag.value)
+    if problems_only:
+        conds.append(or_(rag_col == Rag.RED.value, and_(WorkItem.blocked.is_(True), WorkItem.status != Status.DONE)))
+    return conds
+
+
+def count_items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
+                task_id: int | None = None, rag: Rag | None = None, problems_only: bool = False) -> int:
+    """How many items `items(...)` would list without a limit."""
+    conds = _item_conditions(filters, today, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only)
+    return int(session.scalar(select(func.count(WorkItem.id)).where(*conds)) or 0)
+
+
+def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
+          task_id: int | None = None, rag: Rag | None = None, problems_only: bool = False,
+          limit: int | None = ITEM_LIMIT, order: str = "urgency") -> pd.DataFrame:
+    """Matching items as rows (at most `limit`): for click-through, the Gantt and the Excel list.
+
+    problems_only: overdue (RAG red) or blocked and not done, for the report's limitations.
+    order: "urgency" (overdue and earliest due first) or "start" (by start date, for the Gantt).
+    """
+    rag_col = rag_case(today)
+    conds = _item_conditions(filters, today, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only)
     ordering = ([WorkItem.start_date, WorkItem.due_date, WorkItem.id] if order == "start" else
                 [case((rag_col == Rag.RED.value, 0), (rag_col == Rag.AMBER.value, 1), else_=2),
                  WorkItem.due_date, WorkItem.id])

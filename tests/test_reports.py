@@ -1,0 +1,135 @@
+"""Excel and Word exports, opened back: numbers equal the dashboard's, the report has the official shape."""
+
+import datetime as dt
+import io
+
+import docx
+import openpyxl
+import pytest
+from docx.shared import Pt
+
+from tests import dashboard_fixture
+from tests.dashboard_fixture import PLAN, TODAY, at
+from tracker.__main__ import main
+from tracker.db import session_scope
+from tracker.models import ExplanationRequest, ExplanationStatus, Role
+from tracker.permissions import Actor
+from tracker.services import dashboard, reports
+from tracker.services.dashboard import Filters
+
+LEADER = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
+H1 = dt.date(2024, 1, 1)
+H2 = dt.date(2024, 6, 30)
+
+
+def _explain(session, item_id, unit_id, answer):
+    session.add(ExplanationRequest(
+        work_item_id=item_id, unit_id=unit_id, question="Vì sao chậm?", requested_at=at("2024-07-20"),
+        status=ExplanationStatus.ANSWERED if answer else ExplanationStatus.OPEN, answer=answer,
+        answered_at=at("2024-07-22") if answer else None))
+
+
+@pytest.fixture
+def fx(session):
+    ids = dashboard_fixture.build(session)
+    _explain(session, ids["C"], ids["tcbc"], "Chờ ý kiến thẩm định của Bộ Tài chính.")
+    _explain(session, ids["E"], ids["hanoi"], None)
+    session.flush()
+    return ids
+
+
+def _paragraphs(document):
+    return [p.text for p in document.paragraphs]
+
+
+def test_excel_sheets_hold_the_dashboard_figures(session, fx):
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
+    wb = openpyxl.load_workbook(io.BytesIO(reports.excel_workbook(session, board=board)))
+    assert wb.sheetnames == ["Tổng hợp", "Theo nhiệm vụ", "Theo đơn vị", "Danh sách công việc"]
+    summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
+    assert summary["Tổng số công việc"] == 6 and summary["Hoàn thành đúng hạn"] == 1
+    assert summary["Hoàn thành quá hạn"] == 1 and summary["Quá hạn"] == 1 and summary["Tỷ lệ hoàn thành (%)"] == 63.3
+    assert summary["Đơn vị đã báo cáo (Báo cáo 6 tháng 2024)"] == 1 and summary["Đơn vị phải báo cáo"] == 2
+    tasks = {r[0]: r for r in wb["Theo nhiệm vụ"].iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in wb["Theo nhiệm vụ"][1]]
+    t5 = dict(zip(header, tasks["(5)"]))
+    assert (t5["Tổng số việc"], t5["Quá hạn"], t5["Vướng mắc"], t5["Tỷ lệ hoàn thành (%)"]) == (3, 1, 1, 43.3)
+    assert len(tasks) == 16
+    units = [r for r in wb["Theo đơn vị"].iter_rows(min_row=2, values_only=True)]
+    assert [(u[0], u[-1]) for u in units] == [("Sở Nội vụ thành phố Hà Nội", 46.7), ("Vụ Tổ chức - Biên chế", 80.0)]
+    items = wb["Danh sách công việc"]
+    assert {r[0] for r in items.iter_rows(min_row=2, values_only=True)} == {fx[n] for n in "ABCDEF"}
+    assert items["G2"].number_format == "dd/mm/yyyy" and isinstance(items["G2"].value, dt.datetime)
+
+
+def test_word_report_follows_the_official_shape(session, fx):
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1, date_to=H2),
+                            today=TODAY)
+    document = docx.Document(io.BytesIO(reports.word_report(
+        session, board=board, period_label=reports.period_label(H1, H2))))
+    heading = document.tables[0].rows[0].cells
+    assert [p.text for p in heading[0].paragraphs if p.text.strip("―")] == ["BỘ NỘI VỤ", "Số:        /BC-BNV"]
+    right = [p.text for p in heading[1].paragraphs if p.text.strip("―")]
+    assert right == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                     "Hà Nội, ngày      tháng      năm 2024"]
+    text = _paragraphs(document)
+    assert text[text.index("BÁO CÁO") + 1].endswith("từ ngày 01/01/2024 đến ngày 30/06/2024")
+    positions = [text.index(s) for s in reports.SECTIONS]
+    assert positions == sorted(positions)
+    results = text[positions[1]:positions[2]]
+    assert results.index("2. Ưu điểm") < results.index("3. Hạn chế và nguyên nhân")
+    assert text[positions[3] + 1] == reports.PROPOSALS_PLACEHOLDER
+    signature = document.tables[-1].rows[0].cells
+    assert signature[0].paragraphs[0].text == "Nơi nhận:" and signature[1].paragraphs[0].text == "BỘ TRƯỞNG"
+    runs = [r for p in document.paragraphs for r in p.runs] + [
+        r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
+    assert {r.font.name for r in runs} == {"Times New Roman"}
+    body = [r for p in document.paragraphs for r in p.runs]
+    assert all(Pt(12) <= r.font.size <= Pt(14) for r in body)
+
+
+def test_word_report_numbers_match_the_dashboard(session, fx):
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1, date_to=H2),
+                            today=TODAY)
+    h = board.headline
+    assert (h.items, h.done, h.done_on_time, h.done_late, h.in_progress, h.overdue) == (5, 2, 1, 1, 2, 1)  # no D
+    document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
+    text = _paragraphs(document)
+    section_one = text[text.index(reports.SECTIONS[0]) + 1]
+    assert ("tổng số 5 công việc; đã hoàn thành 2 việc (đúng hạn 1, quá hạn 1); đang thực hiện trong hạn 2 việc; "
+            "quá hạn 1 việc; tỷ lệ hoàn thành bình quân 66,0%") in section_one  # (100+100+40+0+90)/5
+    assert "Kỳ báo cáo “Báo cáo 6 tháng 2024”: 1/2 đơn vị đã gửi báo cáo." in text
+    t5 = board.by_task.set_index("number").loc[5]
+    assert reports._task_summary(t5) in text and "quá hạn 1; tỷ lệ hoàn thành 43,3%." in reports._task_summary(t5)
+    tables = document.tables[1:-1]
+    assert [len(t.rows) - 1 for t in tables] == [2, 3]  # task (2): A, B; task (5): C, E, F
+    assert tables[1].rows[1].cells[0].text == "Công việc C" and tables[1].rows[1].cells[3].text == "Đang thực hiện"
+    limits = text[text.index("3. Hạn chế và nguyên nhân") + 1:text.index(reports.SECTIONS[2])]
+    assert limits == [
+        "- Công việc C (Vụ Tổ chức - Biên chế): quá hạn 17 ngày (hạn 15/07/2024). "
+        "Giải trình của đơn vị: Chờ ý kiến thẩm định của Bộ Tài chính.",
+        "- Công việc E (Sở Nội vụ thành phố Hà Nội): hạn 05/08/2024; vướng mắc: Chưa có kinh phí. "
+        "Đơn vị chưa giải trình.",
+    ]
+
+
+def test_cli_writes_both_files(db_env, engine, tmp_path, capsys):
+    with session_scope(engine) as s:
+        dashboard_fixture.build(s)
+    out, xlsx = tmp_path / "bao-cao.docx", tmp_path / "so-lieu.xlsx"
+    code = main(["report", "--plan", PLAN, "--from", "01/01/2024", "--to", "30/06/2024", "--out", str(out),
+                 "--xlsx", str(xlsx), "--today", "2024-08-01"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "5 công việc, 2 hoàn thành, 1 quá hạn" in printed
+    assert "BÁO CÁO" in _paragraphs(docx.Document(str(out)))
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(xlsx)["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
+    assert summary["Tổng số công việc"] == 5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--plan", "1999"], "Không tìm thấy kế hoạch"),
+    (["--plan", PLAN, "--from", "30/06/2024", "--to", "01/01/2024"], "phải trước ngày kết thúc"),
+])
+def test_cli_refuses_bad_requests(db_env, tmp_path, capsys, argv, message):
+    code = main(["report", *argv, "--out", str(tmp_path / "x.docx")])
+    assert code == 2 and message in capsys.readouterr().err and not (tmp_path / "x.docx").exists()
