@@ -27,6 +27,7 @@ PAGES = [
     PageSpec("pages/item.py", "Chi tiết công việc", ":material/description:", "cong-viec", ALL, "Công việc"),
     PageSpec("pages/rounds.py", "Kỳ báo cáo", ":material/event_note:", "ky-bao-cao",
              frozenset({Role.ADMIN, Role.LEADER, Role.UNIT_HEAD}), "Công việc"),
+    PageSpec("pages/dashboard.py", "Tổng quan", ":material/monitoring:", "tong-quan", ALL, "Công việc"),
     PageSpec("pages/plans.py", "Kế hoạch", ":material/menu_book:", "ke-hoach", ALL, "Danh mục"),
     PageSpec("pages/users.py", "Tài khoản", ":material/manage_accounts:", "tai-khoan", frozenset({Role.ADMIN}), "Quản trị"),
 ]

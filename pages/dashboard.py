@@ -1,0 +1,65 @@
+"""Tổng quan: headline figures, charts and year-over-year comparison for a plan; filters in the URL."""
+
+import streamlit as st
+
+from tracker import charts, clock
+from tracker.models import Role
+from tracker.text import format_date
+from tracker.ui import dashboard_data, dashboard_exports
+from tracker.ui import dashboard_view as view
+from tracker.ui.auth import require_actor
+
+actor = require_actor(Role.ADMIN, Role.LEADER, Role.VIEWER, Role.UNIT_HEAD)
+today = clock.today()
+st.title("Tổng quan")
+filters = view.filter_bar(today)
+if filters is None:
+    st.info("Chưa có kế hoạch nào. Hãy chạy python -m tracker init để nạp danh mục.")
+    st.stop()
+board = dashboard_data.dashboard(actor, filters, today)
+st.caption(f"{board.plan_code} · {board.plan_title} · số liệu đến ngày {format_date(today)}")
+view.metrics(board.headline)
+
+tabs = st.tabs(["Nhiệm vụ", "Đơn vị", "Bản đồ nhiệt", "Tiến trình", "Luồng tích lũy", "Chỉ tiêu và kinh phí",
+                "So sánh năm", "Xuất báo cáo"])
+with tabs[0]:
+    view.chart(charts.task_status(board.by_task, task_label=board.task_label), "dashboard_chart_tasks")
+with tabs[1]:
+    view.chart(charts.unit_ranking(board.by_unit), "dashboard_chart_units")
+with tabs[2]:
+    event = view.chart(charts.rag_heatmap(board.heatmap), "dashboard_chart_heatmap", on_select="rerun",
+                       selection_mode="points")
+    cell = view.selected_cell(event)
+    if cell:
+        names = board.heatmap[(board.heatmap["unit_id"] == cell[0]) & (board.heatmap["task_id"] == cell[1])]
+        where = f"{names.iloc[0]['unit']} · nhiệm vụ {names.iloc[0]['task']}" if not names.empty else "ô đã chọn"
+        st.subheader(f"Công việc: {where}", anchor=False)
+        view.item_list(dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]), "dashboard_cell_items")
+        if st.button("Bỏ chọn ô", key="dashboard_clear_cell"):
+            del st.query_params["cell"]
+            st.rerun()
+with tabs[3]:
+    group = st.radio("Nhóm theo", ["task", "unit"], horizontal=True, key="dashboard_gantt_group",
+                     format_func={"task": "Nhiệm vụ", "unit": "Đơn vị"}.get)
+    view.chart(charts.gantt(board.gantt, group=group, today=today), "dashboard_chart_gantt")
+with tabs[4]:
+    view.chart(charts.cumulative_flow(board.flow), "dashboard_chart_flow")
+with tabs[5]:
+    view.chart(charts.targets(board.forms), "dashboard_chart_targets")
+    view.chart(charts.budget(board.budget), "dashboard_chart_budget")
+with tabs[6]:
+    choices = dashboard_data.plan_choices()
+    labels = {i: label for i, _, label in choices}
+    years = sorted(choices, key=lambda p: p[1], reverse=True)
+    picked = st.multiselect("Kế hoạch so sánh", list(labels), default=[p[0] for p in years[:2]][::-1],
+                            format_func=labels.get, key="dashboard_compare_plans", max_selections=3)
+    if picked:
+        compare = dashboard_data.compare(tuple(picked), today)
+        view.chart(charts.year_over_year(compare), "dashboard_chart_yoy")
+        view.compare_table(compare)
+with tabs[7]:
+    dashboard_exports.buttons(actor, board, today)
+
+st.subheader("Công việc cần chú ý", anchor=False)
+attention = dashboard_data.items(filters, today)
+view.item_list(attention[attention["rag"] != "green"].head(50), "dashboard_attention_items")

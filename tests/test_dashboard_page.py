@@ -1,0 +1,77 @@
+"""Tổng quan through AppTest: headline metrics, filters kept in the URL, click-through from the heat map."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import dashboard_fixture
+from tests.factories import make_user, sign_in
+from tracker.db import session_scope
+from tracker.models import Role, UnitKind
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@pytest.fixture
+def setup(db_env, engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2024-08-01")
+    with session_scope(engine) as s:
+        ids = dashboard_fixture.build(s)
+        users = {role: make_user(s, f"user.{role.value}", role, "VU-TCBC" if role is Role.UNIT_HEAD else None)
+                 for role in Role}
+    return users, ids
+
+
+def _open(user, query=None):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    sign_in(at, user)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_sees_the_headline_figures(setup, role):
+    users, ids = setup
+    at = _open(users[role], {"plan": str(ids["plan"])})
+    assert at.title[0].value == "Tổng quan"
+    assert _metrics(at) == {"Tổng số công việc": "6", "Hoàn thành đúng hạn": "1", "Hoàn thành quá hạn": "1",
+                            "Đang thực hiện trong hạn": "3", "Quá hạn": "1", "Tỷ lệ hoàn thành": "63,3%",
+                            "Đơn vị đã báo cáo": "1/2"}
+    captions = " ".join(c.value for c in at.caption)
+    assert "Nhiệm vụ (5) chậm nhất: 1 việc quá hạn." in captions
+
+
+def test_a_link_with_filters_opens_that_view(setup):
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "kind": "provincial", "task": str(ids["task5"])})
+    assert _metrics(at)["Tổng số công việc"] == "2"  # E, F
+    assert at.selectbox(key="dashboard_filter_kind").value is UnitKind.PROVINCIAL
+
+
+def test_changing_a_filter_updates_the_url_and_figures(setup):
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"])})
+    at.selectbox(key="dashboard_filter_unit").set_value(ids["tcbc"]).run()
+    assert not at.exception
+    assert at.query_params["unit"] == str(ids["tcbc"]) and at.query_params["plan"] == str(ids["plan"])
+    assert _metrics(at)["Tổng số công việc"] == "3" and _metrics(at)["Tỷ lệ hoàn thành"] == "80,0%"
+
+
+def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "cell": f"{ids['hanoi']}-{ids['task5']}"})
+    assert any(s.value == "Công việc: Sở Nội vụ thành phố Hà Nội · nhiệm vụ (5)" for s in at.subheader)
+    cell = at.dataframe(key="dashboard_cell_items").value
+    assert list(cell["Công việc"]) == ["Công việc E", "Công việc F"]
+    assert list(cell["Đánh giá"]) == ["Có nguy cơ chậm", "Đúng tiến độ"]
+    attention = at.dataframe(key="dashboard_attention_items").value
+    assert list(attention["Công việc"]) == ["Công việc C", "Công việc E"]  # red, then amber

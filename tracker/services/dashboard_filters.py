@@ -1,0 +1,100 @@
+"""The dashboard's filters as URL parameters (so a leader can send a link) and the choices offered.
+
+Parameters: plan (id), from / to (yyyy-mm-dd), kind (unit kind), unit (id), task (id), form (id).
+Anything unreadable is dropped rather than refused: a hand-edited link still opens the dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.models import Form, Plan, PriorityTask, Unit, UnitKind, WorkItem
+from tracker.services.dashboard import Filters
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    tasks: list[Option]
+    units: list[Option]
+    forms: list[Option]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def default_plan_id(plans: list[tuple[int, int]], today: dt.date) -> int | None:
+    """The plan of this year if any, else the newest: `plans` as (id, year) pairs."""
+    if not plans:
+        return None
+    this_year = [pid for pid, year in plans if year == today.year]
+    return this_year[0] if this_year else max(plans, key=lambda p: (p[1], p[0]))[0]
+
+
+def from_params(params: Mapping[str, str], *, plan_ids: set[int], default_plan: int) -> Filters:
+    """Filters from URL parameters; an unknown plan falls back to `default_plan`."""
+    plan_id = _int(params.get("plan"))
+    kind = params.get("kind")
+    date_from, date_to = _date(params.get("from")), _date(params.get("to"))
+    if date_from and date_to and date_to < date_from:
+        date_from, date_to = date_to, date_from
+    return Filters(
+        plan_id=plan_id if plan_id in plan_ids else default_plan,
+        date_from=date_from, date_to=date_to,
+        unit_kind=UnitKind(kind) if kind in {k.value for k in UnitKind} else None,
+        unit_id=_int(params.get("unit")), task_id=_int(params.get("task")), form_id=_int(params.get("form")),
+    )
+
+
+def to_params(filters: Filters) -> dict[str, str]:
+    """URL parameters for the filters (empty ones left out)."""
+    values = {
+        "plan": str(filters.plan_id),
+        "from": filters.date_from.isoformat() if filters.date_from else None,
+        "to": filters.date_to.isoformat() if filters.date_to else None,
+        "kind": filters.unit_kind.value if filters.unit_kind else None,
+        "unit": str(filters.unit_id) if filters.unit_id else None,
+        "task": str(filters.task_id) if filters.task_id else None,
+        "form": str(filters.form_id) if filters.form_id else None,
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def options(session: Session, *, plan_id: int, unit_kind: UnitKind | None = None) -> FilterOptions:
+    """The plan's tasks, the units leading its items (of the kind, if chosen), and every active form."""
+    tasks = [Option(i, f"({label}) {text or ''}".strip()) for i, label, text in session.execute(
+        select(PriorityTask.id, PriorityTask.label, PriorityTask.text)
+        .where(PriorityTask.plan_id == plan_id).order_by(PriorityTask.number))]
+    unit_stmt = (select(Unit.id, Unit.name).where(Unit.id.in_(
+        select(WorkItem.lead_unit_id).where(WorkItem.plan_id == plan_id, WorkItem.deleted_at.is_(None))))
+        .order_by(Unit.kind, Unit.name))
+    if unit_kind:
+        unit_stmt = unit_stmt.where(Unit.kind == unit_kind)
+    units = [Option(i, name) for i, name in session.execute(unit_stmt)]
+    forms = [Option(i, name) for i, name in session.execute(
+        select(Form.id, Form.name).where(Form.active.is_(True)).order_by(Form.sort_order, Form.name))]
+    return FilterOptions(tasks=tasks, units=units, forms=forms)
+
+
+def plan_choices(session: Session) -> list[tuple[int, int, str]]:
+    """(id, year, label) of every plan, newest first."""
+    return [(i, year, f"{code} · năm {year}") for i, year, code in session.execute(
+        select(Plan.id, Plan.year, Plan.code).order_by(Plan.year.desc(), Plan.code))]

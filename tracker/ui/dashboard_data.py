@@ -1,0 +1,77 @@
+"""Cached dashboard figures, keyed by plain arguments (database URL, filters, day).
+
+`data.clear_after_write` clears every st.cache_data entry, these included, so a progress update
+shows on the dashboard at the next run; the TTL bounds staleness from writes made elsewhere (CLI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from tracker.config import database_url
+from tracker.db import session_scope
+from tracker.permissions import Actor
+from tracker.services import dashboard as dashboard_service
+from tracker.services import dashboard_filters
+from tracker.services.dashboard import Dashboard, Filters
+from tracker.ui.engine import engine_for
+
+DASHBOARD_TTL = 300
+
+
+def _url() -> str:
+    return database_url(st.secrets)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner="Đang tổng hợp số liệu…")
+def _dashboard(url: str, filters: Filters, today: dt.date, freq: str, _actor: Actor) -> Dashboard:
+    # _actor is not part of the key: every role may see the dashboard, and the page checked the sign-in.
+    with session_scope(engine_for(url)) as session:
+        return dashboard_service.build(session, actor=_actor, filters=filters, today=today, freq=freq)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _items(url: str, filters: Filters, today: dt.date, unit_id: int | None, task_id: int | None) -> pd.DataFrame:
+    with session_scope(engine_for(url)) as session:
+        return dashboard_service.items(session, filters=filters, today=today, unit_id=unit_id, task_id=task_id)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _compare(url: str, plan_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:
+    with session_scope(engine_for(url)) as session:
+        return dashboard_service.compare_plans(session, plan_ids=list(plan_ids), today=today)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _options(url: str, plan_id: int, unit_kind) -> dashboard_filters.FilterOptions:
+    with session_scope(engine_for(url)) as session:
+        return dashboard_filters.options(session, plan_id=plan_id, unit_kind=unit_kind)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _plan_choices(url: str) -> list[tuple[int, int, str]]:
+    with session_scope(engine_for(url)) as session:
+        return dashboard_filters.plan_choices(session)
+
+
+def dashboard(actor: Actor, filters: Filters, today: dt.date, freq: str = "M") -> Dashboard:
+    return _dashboard(_url(), filters, today, freq, actor)
+
+
+def items(filters: Filters, today: dt.date, *, unit_id: int | None = None, task_id: int | None = None) -> pd.DataFrame:
+    return _items(_url(), filters, today, unit_id, task_id)
+
+
+def compare(plan_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:
+    return _compare(_url(), plan_ids, today)
+
+
+def options(plan_id: int, unit_kind) -> dashboard_filters.FilterOptions:
+    return _options(_url(), plan_id, unit_kind)
+
+
+def plan_choices() -> list[tuple[int, int, str]]:
+    return _plan_choices(_url())

@@ -1,0 +1,54 @@
+"""Download buttons of the Tổng quan page: the Excel workbook of the view and the Word report for its period.
+
+The files are made only when a button is clicked (deferred data), then cached like the figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import streamlit as st
+
+from tracker.config import database_url
+from tracker.db import session_scope
+from tracker.permissions import Actor
+from tracker.services import dashboard as dashboard_service
+from tracker.services import reports as report_service
+from tracker.services.dashboard import Dashboard, Filters
+from tracker.text import fold
+from tracker.ui.dashboard_data import DASHBOARD_TTL
+from tracker.ui.engine import engine_for
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _files(url: str, filters: Filters, today: dt.date, kind: str, _actor: Actor) -> bytes:
+    with session_scope(engine_for(url)) as session:
+        board = dashboard_service.build(session, actor=_actor, filters=filters, today=today)
+        if kind == "xlsx":
+            return report_service.excel_workbook(session, board=board)
+        label = report_service.period_label(filters.date_from, filters.date_to)
+        return report_service.word_report(session, board=board, period_label=label)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def buttons(actor: Actor, board: Dashboard, today: dt.date) -> None:
+    url = database_url(st.secrets)
+    f = board.filters
+    period = report_service.period_label(f.date_from, f.date_to) or "cả năm"
+    st.markdown(f"Báo cáo Word kỳ **{period}** (chọn kỳ bằng ô *Từ ngày*, *Đến ngày* ở trên) và số liệu Excel "
+                "đúng như đang hiển thị. Biểu đồ không kèm trong báo cáo Word; số liệu nằm trong các bảng.")
+    name = f"{_slug(board.plan_code)}-{today.isoformat()}"
+    c = st.columns(2)
+    c[0].download_button("Tải số liệu Excel", data=lambda: _files(url, f, today, "xlsx", actor),
+                         file_name=f"so-lieu-{name}.xlsx", mime=XLSX, key="dashboard_download_xlsx",
+                         on_click="ignore", icon=":material/table_view:")
+    c[1].download_button("Tải báo cáo Word", data=lambda: _files(url, f, today, "docx", actor),
+                         file_name=f"bao-cao-{name}.docx", mime=DOCX, key="dashboard_download_docx",
+                         on_click="ignore", icon=":material/description:")

@@ -1,0 +1,129 @@
+"""Pieces of the Tổng quan page: the filter bar kept in the URL, headline metrics, charts, item lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from tracker.charts import Chart, format_percent
+from tracker.models import UnitKind
+from tracker.services import dashboard_filters
+from tracker.services.dashboard import UNIT_KIND_LABELS, Filters, Headline
+from tracker.text import format_date
+from tracker.ui import dashboard_data
+
+PLOTLY_CONFIG = {"displaylogo": False, "locale": "vi"}
+_KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to": "dashboard_filter_to",
+         "kind": "dashboard_filter_kind", "unit": "dashboard_filter_unit", "task": "dashboard_filter_task",
+         "form": "dashboard_filter_form"}
+
+
+def _seed(url: Filters) -> None:
+    """First run of a browser session: the widgets start from the link's parameters."""
+    values = {"plan": url.plan_id, "from": url.date_from, "to": url.date_to, "kind": url.unit_kind,
+              "unit": url.unit_id, "task": url.task_id, "form": url.form_id}
+    for name, key in _KEYS.items():
+        st.session_state.setdefault(key, values[name])
+
+
+def _choose(column, label: str, key: str, options: list, labels: dict) -> object:
+    choices = [None, *options]
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = None  # e.g. a unit of another plan after the plan changed
+    return column.selectbox(label, choices, key=key, format_func=lambda v: "Tất cả" if v is None else labels[v])
+
+
+def filter_bar(today: dt.date) -> Filters | None:
+    """Plan, period, unit kind, unit, task and form; the chosen values are written back to the URL."""
+    plans = dashboard_data.plan_choices()
+    if not plans:
+        return None
+    plan_labels = {i: label for i, _, label in plans}
+    default = dashboard_filters.default_plan_id([(i, y) for i, y, _ in plans], today)
+    _seed(dashboard_filters.from_params(st.query_params.to_dict(), plan_ids=set(plan_labels), default_plan=default))
+    if st.session_state[_KEYS["plan"]] not in plan_labels:
+        st.session_state[_KEYS["plan"]] = default
+    c = st.columns([2, 1, 1, 2])
+    plan_id = c[0].selectbox("Kế hoạch", list(plan_labels), key=_KEYS["plan"], format_func=plan_labels.get)
+    date_from = c[1].date_input("Từ ngày", key=_KEYS["from"], format="DD/MM/YYYY")
+    date_to = c[2].date_input("Đến ngày", key=_KEYS["to"], format="DD/MM/YYYY")
+    kind = _choose(c[3], "Loại đơn vị", _KEYS["kind"], list(UnitKind), UNIT_KIND_LABELS)
+    opts = dashboard_data.options(plan_id, kind)
+    c = st.columns(3)
+    unit = _choose(c[0], "Đơn vị chủ trì", _KEYS["unit"], [o.id for o in opts.units], {o.id: o.label for o in opts.units})
+    task = _choose(c[1], "Nhiệm vụ", _KEYS["task"], [o.id for o in opts.tasks], {o.id: o.label for o in opts.tasks})
+    form = _choose(c[2], "Hình thức", _KEYS["form"], [o.id for o in opts.forms], {o.id: o.label for o in opts.forms})
+    filters = dashboard_filters.from_params(
+        {"plan": str(plan_id), "from": date_from.isoformat() if date_from else "",
+         "to": date_to.isoformat() if date_to else "", "kind": kind.value if kind else "",
+         "unit": str(unit or ""), "task": str(task or ""), "form": str(form or "")},
+        plan_ids=set(plan_labels), default_plan=default)
+    cell = st.query_params.get("cell")
+    st.query_params.from_dict({**dashboard_filters.to_params(filters), **({"cell": cell} if cell else {})})
+    return filters
+
+
+def metrics(h: Headline) -> None:
+    c = st.columns(7)
+    c[0].metric("Tổng số công việc", h.items)
+    c[1].metric("Hoàn thành đúng hạn", h.done_on_time)
+    c[2].metric("Hoàn thành quá hạn", h.done_late)
+    c[3].metric("Đang thực hiện trong hạn", h.in_progress)
+    c[4].metric("Quá hạn", h.overdue)
+    c[5].metric("Tỷ lệ hoàn thành", format_percent(h.percent))
+    reported = f"{h.units_reported}/{h.units_expected}" if h.round_name else "—"
+    c[6].metric("Đơn vị đã báo cáo", reported, help=f"Kỳ: {h.round_name}" if h.round_name else "Chưa có kỳ báo cáo")
+
+
+def chart(item: Chart, key: str, **kw):
+    """A chart with its one-line reading under it; returns the selection event when on_select is set."""
+    event = st.plotly_chart(item.figure, key=key, config=PLOTLY_CONFIG, width="stretch", **kw)
+    st.caption(item.reading)
+    return event
+
+
+def item_list(rows: pd.DataFrame, key: str) -> None:
+    """Matching items; choosing a row opens the item page."""
+    if rows.empty:
+        st.caption("Không có công việc nào.")
+        return
+    frame = pd.DataFrame({
+        "Số": rows["id"], "Công việc": rows["title"], "Nhiệm vụ": rows["task"], "Đơn vị chủ trì": rows["unit"],
+        "Hạn": [format_date(d) for d in rows["due_date"]], "Trạng thái": rows["status_label"],
+        "Tiến độ": rows["progress"], "Đánh giá": rows["rag_label"],
+    })
+    event = st.dataframe(frame, key=key, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         width="stretch", column_config={"Tiến độ": st.column_config.ProgressColumn(
+                             "Tiến độ", min_value=0, max_value=100, format="%d%%")})
+    for r in rows.head(10).itertuples():
+        st.page_link("pages/item.py", label=f"#{r.id} · {r.title}", query_params={"id": str(r.id)})
+    if event.selection.rows:
+        st.switch_page("pages/item.py", query_params={"id": str(int(rows.iloc[event.selection.rows[0]]["id"]))})
+
+
+def selected_cell(event) -> tuple[int, int] | None:
+    """(unit id, task id) of the heat-map cell clicked now, else the one in the URL (?cell=unit-task)."""
+    points = event.selection.points if event is not None else []
+    if points and points[0].get("customdata"):
+        unit_id, task_id = (int(v) for v in points[0]["customdata"][:2])
+        st.query_params["cell"] = f"{unit_id}-{task_id}"
+        return unit_id, task_id
+    raw = st.query_params.get("cell", "")
+    parts = raw.split("-")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return int(parts[0]), int(parts[1])
+    return None
+
+
+def compare_table(compare: pd.DataFrame) -> None:
+    """The year-over-year figures as a table, one column per plan."""
+    measures = [("items", "Tổng số công việc"), ("done_on_time", "Hoàn thành đúng hạn"),
+                ("done_late", "Hoàn thành quá hạn"), ("in_progress_in_time", "Đang thực hiện trong hạn"),
+                ("overdue", "Quá hạn"), ("percent", "Tỷ lệ hoàn thành")]
+    table = pd.DataFrame({
+        f"{r['code']} ({int(r['year'])})": [format_percent(r[m]) if m == "percent" else str(int(r[m])) for m, _ in measures]
+        for r in compare.to_dict("records")
+    }, index=[label for _, label in measures])
+    st.dataframe(table, width="stretch")
