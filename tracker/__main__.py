@@ -24,6 +24,8 @@ from tracker.migrate import upgrade
 from tracker.models import Role
 from tracker.permissions import Actor
 from tracker.services import demo as demo_service
+from tracker.services import imports as import_service
+from tracker.services import work_items as work_item_service
 from tracker.services import plans as plan_service
 from tracker.services import reminders as reminder_service
 from tracker.services import reports as report_service
@@ -197,6 +199,46 @@ def cmd_report(engine, args) -> int:
     return 0
 
 
+def _error_table(errors: list[import_service.RowError]) -> str:
+    """The import's problems as an aligned text table: Dòng | Cột | Giá trị | Lỗi."""
+    rows = [("Dòng", "Cột", "Giá trị", "Lỗi")] + [
+        (str(e.row or ""), e.column, e.value.replace("\n", " ")[:40], e.reason) for e in errors]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(" | ".join([*(r[i].ljust(widths[i]) for i in range(3)), r[3]]) for r in rows)
+
+
+def cmd_import(engine, args) -> int:
+    try:
+        data = open(args.file, "rb").read()
+    except OSError as exc:
+        print(f"Lỗi: không mở được tệp {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    with session_scope(engine) as session:
+        plan = plan_service.find_plan(session, args.plan)
+        try:
+            result = import_service.import_items(session, actor=work_item_service.cli_actor(), plan_id=plan.id,
+                                                 data=data, dry_run=args.dry_run)
+        except import_service.ImportFailed as exc:
+            print(f"{exc} Danh sách lỗi:", file=sys.stderr)
+            print(_error_table(exc.errors), file=sys.stderr)
+            return EXIT_FAILED
+    print(result.summary())
+    return 0
+
+
+def cmd_export(engine, args) -> int:
+    with session_scope(engine) as session:
+        plan = plan_service.find_plan(session, args.plan)
+        data = import_service.export_items(session, actor=work_item_service.cli_actor(),
+                                           filters=work_item_service.ItemFilter(plan_id=plan.id))
+        count = len(work_item_service.list_items(session, actor=work_item_service.cli_actor(),
+                                                 filters=work_item_service.ItemFilter(plan_id=plan.id)))
+    with open(args.file, "wb") as f:
+        f.write(data)
+    print(f"Đã xuất {count} công việc của kế hoạch {plan.code} ra tệp {args.file}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Theo dõi kế hoạch truyền thông Bộ Nội vụ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -237,6 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_parse_date, help="ngày nhắc (mặc định hôm nay)")
     p.add_argument("--within", type=int, default=7, help="số ngày tới tính là sắp đến hạn (mặc định 7)")
     p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser("import", help="nhập công việc từ tệp Excel theo mẫu (kiểm tra toàn bộ tệp trước)")
+    p.add_argument("file", help="tệp .xlsx")
+    p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
+    p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="xuất công việc của một kế hoạch ra tệp Excel theo mẫu")
+    p.add_argument("file", help="tệp .xlsx sẽ ghi")
+    p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("report", help="xuất báo cáo Word (và Excel) kết quả thực hiện kế hoạch trong một kỳ")
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")

@@ -1,0 +1,438 @@
+"""Importing work items from Excel as people really fill it in, all or nothing.
+
+The whole file is read and checked first: headers found whatever their case, spacing or Unicode
+form; units by code, name, short name or alias; forms by name or the words people use; tasks
+by number; dates as Excel dates or dd/mm/yyyy text; money as a number or "50.000.000". If any
+row is wrong nothing is written and every problem is listed (sheet row, column, value, reason).
+Rows already imported (same plan, task, title and lead unit) are updated, never duplicated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass, field, replace
+from io import BytesIO
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
+from tracker.permissions import Action, Actor, require
+from tracker.services import work_items as items
+from tracker.services.excel_template import HEADERS, build_workbook
+from tracker.services.work_items import ItemFilter, ItemInput
+from tracker.text import fold, format_date, from_roman, nfc
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 3000
+HEADER_SCAN_ROWS = 15
+
+# Column key -> the header in the template; extra spellings people use are accepted too.
+COLUMNS = {
+    "stt": "STT", "task": "Nhiệm vụ trọng tâm", "title": "Nội dung công việc", "lead": "Đơn vị chủ trì",
+    "coord": "Đơn vị phối hợp", "form": "Hình thức", "channel": "Kênh/Sản phẩm", "start": "Ngày bắt đầu",
+    "due": "Hạn hoàn thành", "target": "Chỉ tiêu", "budget": "Kinh phí (đồng)", "note": "Ghi chú",
+}
+assert list(COLUMNS.values()) == HEADERS
+EXTRA_HEADERS = {
+    "task": ["Nhiệm vụ", "Số nhiệm vụ"], "title": ["Nội dung", "Tên công việc"],
+    "lead": ["Chủ trì", "Đơn vị thực hiện"], "coord": ["Phối hợp"], "form": ["Hình thức truyền thông"],
+    "channel": ["Kênh", "Sản phẩm", "Kênh / Sản phẩm"], "start": ["Bắt đầu", "Từ ngày"],
+    "due": ["Hạn", "Thời hạn", "Thời hạn hoàn thành", "Hạn hoàn thành (dd/mm/yyyy)"],
+    "budget": ["Kinh phí", "Kinh phí (VNĐ)", "Kinh phí (đ)"], "note": ["Ghi chú khác"],
+}
+REQUIRED = ("task", "title", "lead", "form")
+# Which column a work-item rule belongs to.
+FIELD_COLUMN = {
+    "priority_task": "task", "title": "title", "lead_unit": "lead", "coordinating_units": "coord",
+    "form": "form", "channel": "channel", "start_date": "start", "due_date": "due", "target": "target",
+    "budget_planned": "budget", "note": "note", "description": "note",
+}
+_SPLIT_UNITS = re.compile(r"[;,\n\r]+")
+_TASK = re.compile(r"^\s*(?:nhiem vu|nv)?\s*(?:so\s*)?\(?\s*([0-9]+|[ivxl]+)\s*\)?(?=[\s.:)\-–]|$)", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MONEY_SUFFIX = re.compile(r"\s*(đồng|đ|vnđ|vnd)\.?\s*$", re.IGNORECASE)
+_TARGET = re.compile(r"^(-?\d{1,3}(?:[.,]\d{3})+|-?\d+)\s*(.*)$")
+
+
+def _key(header: str) -> str:
+    return re.sub(r"\s+", "", fold(str(header)))
+
+
+_HEADER_KEYS = {_key(h): col for col, h in COLUMNS.items()} | {
+    _key(h): col for col, names in EXTRA_HEADERS.items() for h in names
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file: where (sheet row, column), what was there, and why it is wrong."""
+
+    row: int | None
+    column: str
+    value: str
+    reason: str
+
+
+class ImportFailed(ValidationFailed):
+    """The file has problems; nothing was imported. `errors` lists every one."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"Tệp có {len(errors)} lỗi, chưa nhập công việc nào.",
+                         [f"{'Dòng ' + str(e.row) + ', ' if e.row else ''}cột “{e.column}”: {e.reason}" for e in errors])
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    row: int
+    data: ItemInput
+    key: str
+    lead_unit: str
+    task_label: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, on a dry run, would do)."""
+
+    plan_code: str
+    rows: list[ParsedRow]
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    dry_run: bool = False
+    # On a dry run: sheet rows that would create / update / stay as they are.
+    would: dict[int, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        if self.dry_run:
+            counts = {k: sum(1 for v in self.would.values() if v == k) for k in ("mới", "cập nhật", "giữ nguyên")}
+            return (f"Kiểm tra xong {len(self.rows)} dòng, không có lỗi (chưa ghi gì): {counts['mới']} công việc mới, "
+                    f"{counts['cập nhật']} cập nhật, {counts['giữ nguyên']} giữ nguyên.")
+        return (f"Đã nhập {len(self.rows)} dòng vào kế hoạch {self.plan_code}: {len(self.created)} công việc mới, "
+                f"{len(self.updated)} cập nhật, {len(self.unchanged)} giữ nguyên.")
+
+
+def _show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return format_date(value.date())
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = nfc(_show(value))
+    return text or None
+
+
+class _Lookups:
+    """The catalog as matching keys (fold: case, accents and spacing ignored)."""
+
+    def __init__(self, session: Session, plan: Plan):
+        self.plan = plan
+        self.tasks = {t.number: t for t in plan.tasks}
+        self.units: dict[str, Unit] = {}
+        for unit in session.scalars(select(Unit).order_by(Unit.id)):
+            for name in (unit.code, unit.name, unit.short_name, *unit.aliases):
+                if name:
+                    self.units.setdefault(fold(name), unit)
+        self.forms: dict[str, Form] = {}
+        for form in session.scalars(select(Form).where(Form.active.is_(True)).order_by(Form.sort_order)):
+            for name in (form.code, form.name, *form.aliases):
+                self.forms.setdefault(fold(name), form)
+        self.channels: dict[str, Channel] = {}
+        for channel in session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.id)):
+            for name in (channel.name, *channel.aliases):
+                self.channels.setdefault(fold(name), channel)
+
+
+class _RowReader:
+    """Reads one sheet row into an ItemInput, collecting every problem instead of stopping."""
+
+    def __init__(self, lookups: _Lookups, row: int, errors: list[RowError]):
+        self.lk, self.row, self.errors = lookups, row, errors
+
+    def bad(self, column: str, value, reason: str) -> None:
+        self.errors.append(RowError(self.row, COLUMNS[column], _show(value), reason))
+
+    def task(self, value):
+        if value is None or _text(value) is None:
+            self.bad("task", value, "Chưa ghi nhiệm vụ trọng tâm (số thứ tự nhiệm vụ).")
+            return None
+        roman_plan = self.lk.plan.numbering is Numbering.ROMAN
+        if isinstance(value, (int, float)) and float(value).is_integer():
+            number = int(value)
+        else:
+            match = _TASK.match(fold(_show(value)))
+            label = match.group(1) if match else None
+            number = int(label) if label and label.isdigit() else (from_roman(label) if label and roman_plan else None)
+            if number is None:
+                self.bad("task", value, "Không đọc được số thứ tự nhiệm vụ (ghi số, ví dụ 9 hoặc (9)"
+                         + (", hoặc số La Mã như (iii))." if roman_plan else ")."))
+                return None
+        task = self.lk.tasks.get(number)
+        if task is None:
+            labels = [t.label for t in self.lk.tasks.values()]
+            span = f"{labels[0]}–{labels[-1]}" if labels else "không có nhiệm vụ nào"
+            self.bad("task", value, f"Nhiệm vụ số {number} không có trong kế hoạch {self.lk.plan.code} "
+                                    f"(có các nhiệm vụ {span}).")
+        return task
+
+    def unit(self, column: str, value, name: str) -> Unit | None:
+        unit = self.lk.units.get(fold(name))
+        if unit is None:
+            self.bad(column, value, f"Không tìm thấy đơn vị “{name}” trong danh mục (ghi mã, tên đầy đủ hoặc tên viết tắt).")
+        return unit
+
+    def units(self, value) -> list[Unit]:
+        text = _text(value)
+        if not text and value is None:
+            return []
+        parts = [nfc(p) for p in _SPLIT_UNITS.split(_show(value)) if nfc(p)]
+        return [u for u in (self.unit("coord", value, p) for p in parts) if u is not None]
+
+    def form(self, value) -> Form | None:
+        text = _text(value)
+        if not text:
+            self.bad("form", value, "Chưa ghi hình thức truyền thông.")
+            return None
+        form = self.lk.forms.get(fold(text))
+        if form is None:
+            self.bad("form", value, f"Hình thức “{text}” không có trong danh mục.")
+        return form
+
+    def date(self, column: str, value) -> dt.date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, (int, float)) and 20000 < value < 80000:
+            return from_excel(value).date()
+        text = str(value).strip()
+        match = _DATE.match(text)
+        iso = _ISO_DATE.match(text)
+        try:
+            if match:
+                return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            if iso:
+                return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        except ValueError:
+            pass
+        self.bad(column, value, f"Ngày “{text}” không hợp lệ (ghi theo dạng dd/mm/yyyy).")
+        return None
+
+    def money(self, value) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, (int, float)):
+            if float(value).is_integer():
+                return int(value)
+            self.bad("budget", value, "Kinh phí phải là số đồng nguyên.")
+            return None
+        text = _MONEY_SUFFIX.sub("", str(value).strip()).replace(" ", "")
+        if re.fullmatch(r"-?\d{1,3}([.,])\d{3}(\1\d{3})*", text) or re.fullmatch(r"-?\d+", text):
+            return int(re.sub(r"[.,]", "", text))
+        self.bad("budget", value, f"Kinh phí “{value}” không phải số tiền (ví dụ 50.000.000).")
+        return None
+
+    def target(self, value) -> tuple[int | None, str | None]:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None, None
+        if isinstance(value, (int, float)):
+            if float(value).is_integer():
+                return int(value), None
+            self.bad("target", value, "Chỉ tiêu phải là số nguyên.")
+            return None, None
+        match = _TARGET.match(nfc(str(value)))
+        if not match:
+            self.bad("target", value, f"Chỉ tiêu “{value}” phải bắt đầu bằng một số (ví dụ 12 tin bài).")
+            return None, None
+        return int(re.sub(r"[.,]", "", match.group(1))), (match.group(2) or None)
+
+
+def _header_row(ws) -> tuple[int, dict[str, int]] | None:
+    """The row holding the headers (people put titles above it) and each column's index."""
+    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
+        found = {}
+        for c, value in enumerate(values):
+            col = _HEADER_KEYS.get(_key(value)) if value is not None else None
+            if col and col not in found:
+                found[col] = c
+        if "title" in found and len(found) >= 3:
+            return r, found
+    return None
+
+
+def _open(data: bytes):
+    if len(data) > MAX_BYTES:
+        raise ImportFailed([RowError(None, "Tệp", f"{len(data) / 1024 / 1024:.1f} MB",
+                                     f"Tệp quá lớn: tối đa {MAX_BYTES // 1024 // 1024} MB.")])
+    try:
+        return load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ImportFailed([RowError(None, "Tệp", "", "Không đọc được tệp: cần tệp Excel dạng .xlsx "
+                                                      "(tải tệp mẫu ở trang Công việc).")]) from None
+
+
+def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedRow]:
+    """Read and check every row; raise ImportFailed listing every problem (nothing is written).
+
+    Raises:
+        ImportFailed: with each problem's sheet row, column, value and reason.
+    """
+    wb = _open(data)
+    try:
+        sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        found = next(((ws, h) for ws in sheets if (h := _header_row(ws)) is not None), None)
+        if found is None:
+            raise ImportFailed([RowError(None, "Tiêu đề", "", "Không tìm thấy dòng tiêu đề (cần các cột: "
+                                         + " | ".join(HEADERS) + ").")])
+        ws, (header_row, columns) = found
+        missing = [COLUMNS[c] for c in REQUIRED if c not in columns]
+        if missing:
+            raise ImportFailed([RowError(header_row, m, "", "Thiếu cột bắt buộc.") for m in missing])
+        raw_rows = list(ws.iter_rows(min_row=header_row + 1, values_only=True))
+    finally:
+        wb.close()
+    lookups = _Lookups(session, plan)
+    errors: list[RowError] = []
+    parsed: list[ParsedRow] = []
+    seen: dict[str, int] = {}
+    count = 0
+    for r, values in enumerate(raw_rows, start=header_row + 1):
+        cells = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
+        for c, v in cells.items():
+            if isinstance(v, str) and not v.strip():
+                cells[c] = None
+        if all(v is None for c, v in cells.items() if c != "stt"):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            errors.append(RowError(r, "Tệp", "", f"Tệp có quá {MAX_ROWS} dòng công việc: hãy chia thành nhiều tệp."))
+            break
+        row = _parse_row(session, lookups, r, cells, errors)
+        if row is None:
+            continue
+        if row.key in seen:
+            errors.append(RowError(r, COLUMNS["title"], row.data.title,
+                                   f"Trùng với dòng {seen[row.key]} (cùng nhiệm vụ, nội dung và đơn vị chủ trì)."))
+        else:
+            seen[row.key] = r
+            parsed.append(row)
+    if not parsed and not errors:
+        errors.append(RowError(None, "Tệp", "", "Tệp không có dòng công việc nào."))
+    if errors:
+        raise ImportFailed(errors)
+    return parsed
+
+
+def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors: list[RowError]) -> ParsedRow | None:
+    before = len(errors)
+    rd = _RowReader(lookups, r, errors)
+    task = rd.task(cells.get("task"))
+    title = _text(cells.get("title")) or ""
+    lead_text = _text(cells.get("lead"))
+    lead = rd.unit("lead", cells.get("lead"), lead_text) if lead_text else None
+    coord = rd.units(cells.get("coord"))
+    form = rd.form(cells.get("form"))
+    channel_text = _text(cells.get("channel"))
+    channel = lookups.channels.get(fold(channel_text)) if channel_text else None
+    qty, unit_text = rd.target(cells.get("target"))
+    data = items.normalise(ItemInput(
+        priority_task_id=task.id if task else None, title=title, lead_unit_id=lead.id if lead else None,
+        form_id=form.id if form else None, coordinating_unit_ids=tuple(u.id for u in coord),
+        channel_id=channel.id if channel else None, channel_text=None if channel else channel_text,
+        start_date=rd.date("start", cells.get("start")), due_date=rd.date("due", cells.get("due")),
+        target_qty=qty, target_unit=unit_text, budget_planned=rd.money(cells.get("budget")),
+        note=_text(cells.get("note")),
+    ))
+    if len(errors) > before:
+        return None
+    for p in items.validate_item(session, plan=lookups.plan, data=data, check_duplicate=False):
+        if p.field == "lead_unit" and not lead_text:
+            p = replace(p, message="Chưa ghi đơn vị chủ trì.")
+        col = FIELD_COLUMN.get(p.field, "title")
+        errors.append(RowError(r, COLUMNS[col], _show(cells.get(col)), p.message))
+    if len(errors) > before:
+        return None
+    key = items.source_key(plan_id=lookups.plan.id, task_number=task.number, title=data.title, lead_unit_code=lead.code)
+    return ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label)
+
+
+def _same(a: ItemInput, b: ItemInput) -> bool:
+    """Equal facts; the order coordinating units are listed in does not matter."""
+    return replace(a, coordinating_unit_ids=tuple(sorted(a.coordinating_unit_ids))) == replace(
+        b, coordinating_unit_ids=tuple(sorted(b.coordinating_unit_ids)))
+
+
+def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, dry_run: bool = False) -> ImportResult:
+    """Check the whole file, then create new items and update ones imported before.
+
+    Fields the template has no column for (description, recurring) are kept on update.
+
+    Raises:
+        PermissionDenied: not the office. NotFound: no such plan.
+        ImportFailed: any problem in the file (nothing written).
+    """
+    require(actor, Action.MANAGE_ITEMS)
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
+    rows = parse_workbook(session, plan=plan, data=data)
+    existing = {i.source_key: i for i in session.scalars(
+        select(WorkItem).where(WorkItem.plan_id == plan.id, WorkItem.source_key.in_([r.key for r in rows])))}
+    result = ImportResult(plan_code=plan.code, rows=rows, dry_run=dry_run)
+    for row in rows:
+        item = existing.get(row.key)
+        if item is None:
+            if dry_run:
+                result.would[row.row] = "mới"
+                continue
+            new = items.create_item(session, actor=actor, plan_id=plan.id, data=row.data,
+                                    note=f"Nhập từ tệp Excel (dòng {row.row}).")
+            result.created.append(new.id)
+            continue
+        wanted = replace(row.data, description=item.description, recurring=item.recurring)
+        if _same(wanted, items.item_input(item)):
+            result.would[row.row] = "giữ nguyên"
+            result.unchanged.append(item.id)
+        elif dry_run:
+            result.would[row.row] = "cập nhật"
+        else:
+            items.update_item(session, actor=actor, item_id=item.id, expected_version=item.version, data=wanted)
+            result.updated.append(item.id)
+    return result
+
+
+def export_items(session: Session, *, actor: Actor, filters: ItemFilter) -> bytes:
+    """The filtered list in the template layout (a unit head exports only the unit's items)."""
+    plan = session.get(Plan, filters.plan_id) if filters.plan_id else None
+    if plan is None:
+        raise ValidationFailed("Hãy chọn kế hoạch để xuất danh sách công việc.")
+    rows = items.list_items(session, actor=actor, filters=replace(filters, include_deleted=False))
+    return build_workbook(session, plan=plan, rows=rows)
+
+
+def template(session: Session, *, plan_id: int) -> bytes:
+    """The blank template of a plan, with its drop-down lists."""
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
+    return build_workbook(session, plan=plan)
+
