@@ -1,0 +1,237 @@
+"""Reading the board: scope, counts, most urgent first, RAG on dated fixtures, filters, swimlanes, paging."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.item_factories import make_item
+from tracker.db import session_scope
+from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind
+from tracker.permissions import Actor
+from tracker.rag import Rag, classify
+from tracker.services.board import (
+    PAGE_SIZE,
+    BoardFilters,
+    Swimlane,
+    filter_options,
+    more,
+    read_board,
+    wip_limits,
+)
+from tracker.services.users import create_user
+
+TODAY = dt.date(2024, 8, 1)
+OWN, OTHER = "VU-TCBC", "SNV-HA-NOI"
+NS, IP, AW, DN = Status.NOT_STARTED, Status.IN_PROGRESS, Status.AWAITING_CONFIRMATION, Status.DONE
+
+
+def _actors(session):
+    def make(name, role, unit=None):
+        return Actor.of(create_user(session, username=name, password="mat-khau-dai", role=role, unit_code=unit))
+    return {"admin": make("van.phong", Role.ADMIN), "leader": make("lanh.dao", Role.LEADER), "viewer": make("xem", Role.VIEWER),
+            "head": make("truong.tcbc", Role.UNIT_HEAD, OWN), "other": make("truong.hn", Role.UNIT_HEAD, OTHER)}
+
+
+def _titles(board, status=None):
+    return [c.title for lane in board.lanes for s, cards in lane.cards.items() if status in (None, s)
+            for c in cards]
+
+
+@pytest.fixture
+def board_db(engine):
+    """Dated fixtures: RAG of each is known on TODAY = 01/08/2024."""
+    with session_scope(engine) as s:
+        actors = _actors(s)
+        specs = [
+            # title, unit, status, progress, start, due, blocked
+            ("Đúng tiến độ xa hạn", OWN, IP, 60, dt.date(2024, 7, 1), dt.date(2024, 12, 31), False),
+            ("Quá hạn hai tuần", OWN, IP, 50, dt.date(2024, 3, 1), dt.date(2024, 7, 18), False),
+            ("Sắp đến hạn chưa xong", OWN, IP, 30, dt.date(2024, 7, 1), dt.date(2024, 8, 5), False),
+            ("Quá hạn một ngày", OWN, IP, 90, dt.date(2024, 3, 1), dt.date(2024, 7, 31), True),
+            ("Chậm so với thời gian", OWN, IP, 10, dt.date(2024, 1, 1), dt.date(2024, 12, 31), False),
+            ("Tập huấn kỹ năng phát ngôn", OWN, NS, 0, dt.date(2024, 9, 1), dt.date(2024, 10, 30), False),
+            ("Chờ Văn phòng xác nhận", OWN, AW, 100, dt.date(2024, 3, 1), dt.date(2024, 9, 30), False),
+            ("Đã xong", OWN, DN, 100, dt.date(2024, 3, 1), dt.date(2024, 6, 30), False),
+            ("Tọa đàm của Sở Nội vụ Hà Nội", OTHER, IP, 20, dt.date(2024, 7, 1), dt.date(2024, 8, 20), False),
+        ]
+        ids = {}
+        for title, unit, status, progress, start, due, blocked in specs:
+            ids[title] = make_item(s, unit_code=unit, title=title, status=status, progress=progress, start=start,
+                                   due=due, blocked=blocked).id
+    return engine, actors, ids, specs
+
+
+def _read(engine, actor, **kw):
+    limits = kw.pop("limits", None)
+    with session_scope(engine) as s:
+        return read_board(s, actor=actor, filters=BoardFilters(**kw), today=TODAY, limits=limits, wip={})
+
+
+def test_most_urgent_first_red_then_amber_then_due_date(board_db):
+    engine, actors, _, _ = board_db
+    board = _read(engine, actors["head"])
+    column = board.lanes[0].cards[IP]
+    assert [(c.title, c.rag) for c in column] == [
+        ("Quá hạn hai tuần", Rag.RED),
+        ("Quá hạn một ngày", Rag.RED),
+        ("Sắp đến hạn chưa xong", Rag.AMBER),
+        ("Chậm so với thời gian", Rag.AMBER),
+        ("Đúng tiến độ xa hạn", Rag.GREEN),
+    ]
+
+
+def test_card_rag_agrees_with_classify_on_every_fixture(board_db):
+    engine, actors, _, specs = board_db
+    board = _read(engine, actors["admin"])
+    by_title = {c.title: c for lane in board.lanes for cards in lane.cards.values() for c in cards}
+    for title, _unit, status, progress, start, due, _blocked in specs:
+        expected = classify(status=status, progress=progress, start=start, due=due, today=TODAY)
+        assert by_title[title].rag is expected, title
+
+
+@pytest.mark.parametrize("who, sees_other_unit", [
+    ("admin", True), ("leader", True), ("viewer", True), ("head", False), ("other", True),
+])
+def test_scope_unit_head_sees_own_unit_only(board_db, who, sees_other_unit):
+    engine, actors, _, _ = board_db
+    titles = _titles(_read(engine, actors[who]))
+    if who == "other":  # the Hà Nội department's head sees only the Hà Nội card
+        assert titles == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+        return
+    assert ("Tọa đàm của Sở Nội vụ Hà Nội" in titles) is sees_other_unit
+    assert "Quá hạn hai tuần" in titles
+
+
+def test_counts_come_from_all_rows_while_cards_are_limited(board_db):
+    engine, actors, _, _ = board_db
+    board = _read(engine, actors["admin"], limits={IP: 2})
+    assert board.totals == {NS: 1, IP: 6, AW: 1, DN: 1}
+    assert len(board.lanes[0].cards[IP]) == 2 and board.lanes[0].counts[IP] == 6
+    assert more({IP: 2}, IP, Swimlane.NONE)[IP] == 2 + PAGE_SIZE
+
+
+def test_targets_follow_role_and_unit(board_db):
+    engine, actors, ids, _ = board_db
+    head = {c.title: c.targets for c in _read(engine, actors["head"]).lanes[0].cards[IP]}
+    assert head["Quá hạn hai tuần"] == (NS, AW)
+    admin = {c.title: c.targets for lane in _read(engine, actors["admin"]).lanes for c in lane.cards.get(IP, [])}
+    assert admin["Tọa đàm của Sở Nội vụ Hà Nội"] == (NS, AW, DN)
+    leader = [c.targets for lane in _read(engine, actors["leader"]).lanes for cs in lane.cards.values() for c in cs]
+    assert leader and all(t == () for t in leader)
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"rag": Rag.RED}, {"Quá hạn hai tuần", "Quá hạn một ngày"}),
+    ({"rag": Rag.AMBER}, {"Sắp đến hạn chưa xong", "Chậm so với thời gian", "Tọa đàm của Sở Nội vụ Hà Nội"}),
+    ({"blocked": True}, {"Quá hạn một ngày"}),
+    ({"due": 7}, {"Sắp đến hạn chưa xong"}),
+    ({"due": 30}, {"Sắp đến hạn chưa xong", "Tọa đàm của Sở Nội vụ Hà Nội"}),
+    ({"q": "tap huan"}, {"Tập huấn kỹ năng phát ngôn"}),
+    ({"q": "TỌA ĐÀM"}, {"Tọa đàm của Sở Nội vụ Hà Nội"}),
+    ({"kind": UnitKind.PROVINCIAL}, {"Tọa đàm của Sở Nội vụ Hà Nội"}),
+])
+def test_filters(board_db, filters, expected):
+    engine, actors, _, _ = board_db
+    assert set(_titles(_read(engine, actors["admin"], **filters))) == expected
+
+
+def test_filters_by_plan_task_unit_form_and_number(board_db):
+    engine, actors, ids, _ = board_db
+    with session_scope(engine) as s:
+        plan = s.scalars(select(Plan).where(Plan.code == "184/QĐ-BNV")).one()
+        task2 = s.scalars(select(PriorityTask).where(PriorityTask.plan_id == plan.id, PriorityTask.number == 2)).one()
+        other_plan = s.scalars(select(Plan).where(Plan.code != "184/QĐ-BNV")).first()
+        hanoi = s.scalars(select(Unit).where(Unit.code == OTHER)).one()
+        form = s.scalars(select(Form).order_by(Form.sort_order)).first()
+        other_form = s.scalars(select(Form).where(Form.id != form.id)).first()
+        plan_id, task_id, other_plan_id, hanoi_id = plan.id, task2.id, other_plan.id, hanoi.id
+        form_id, other_form_id = form.id, other_form.id
+    admin = actors["admin"]
+    assert len(_titles(_read(engine, admin, plan=plan_id, task=task_id))) == 9
+    assert _titles(_read(engine, admin, plan=other_plan_id)) == []
+    assert _titles(_read(engine, admin, unit=hanoi_id)) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+    assert len(_titles(_read(engine, admin, form=form_id))) == 9
+    assert _titles(_read(engine, admin, form=other_form_id)) == []
+    assert _titles(_read(engine, admin, q=str(ids["Đã xong"]))) == ["Đã xong"]
+
+
+@pytest.mark.parametrize("lanes", [Swimlane.UNIT, Swimlane.TASK])
+def test_swimlanes(board_db, lanes):
+    engine, actors, _, _ = board_db
+    with session_scope(engine) as s:
+        make_item(s, unit_code=OTHER, title="Nhiệm vụ ba của Hà Nội", task_number=3)
+    board = _read(engine, actors["admin"], lanes=lanes)
+    assert len(board.lanes) == 2 and board.lane_count == 2
+    labels = [lane.label for lane in board.lanes]
+    if lanes is Swimlane.UNIT:
+        assert "Sở Nội vụ thành phố Hà Nội" in labels[1] or "Hà Nội" in labels[1]
+        assert sum(lane.counts.get(IP, 0) for lane in board.lanes) == board.totals[IP] == 7
+    else:
+        assert labels[0].startswith("184/QĐ-BNV · Nhiệm vụ (2)") and labels[1].startswith("184/QĐ-BNV · Nhiệm vụ (3)")
+        assert _titles(board)[-1] == "Nhiệm vụ ba của Hà Nội"
+        assert [c.title for c in board.lanes[1].cards[IP]] == ["Nhiệm vụ ba của Hà Nội"]
+
+
+def test_board_is_a_fixed_number_of_queries_however_many_items(engine):
+    """Two queries (counts, cards) plus lane labels: not one per card, column or lane."""
+    with session_scope(engine) as s:
+        admin = _actors(s)["admin"]
+
+    def statements(lanes):
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            with session_scope(engine) as s:
+                read_board(s, actor=admin, filters=BoardFilters(lanes=lanes), today=TODAY, wip={})
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    with session_scope(engine) as s:
+        for i in range(5):
+            make_item(s, title=f"Việc {i}", status=list(Status)[i % 4])
+    few = {lanes: statements(lanes) for lanes in Swimlane}
+    with session_scope(engine) as s:
+        for i in range(120):
+            make_item(s, unit_code=OTHER if i % 2 else OWN, title=f"Việc thêm {i}", status=list(Status)[i % 4],
+                      task_number=1 + i % 3)
+    many = {lanes: statements(lanes) for lanes in Swimlane}
+    assert few == many
+    assert many[Swimlane.NONE] == 2 and many[Swimlane.UNIT] == 3
+
+
+def test_filters_round_trip_through_the_url():
+    filters = BoardFilters(plan=1, task=4, unit=7, kind=UnitKind.PROVINCIAL, form=2, rag=Rag.RED, blocked=False,
+                           due=7, q="tập huấn", lanes=Swimlane.TASK)
+    params = filters.to_params()
+    assert params == {"plan": "1", "task": "4", "unit": "7", "kind": "provincial", "form": "2", "rag": "red",
+                      "blocked": "0", "due": "7", "q": "tập huấn", "lanes": "task"}
+    assert BoardFilters.from_params(params) == filters
+    assert BoardFilters.from_params({"plan": "x", "rag": "purple", "lanes": "<b>", "due": "-3"}) == BoardFilters()
+    assert BoardFilters().to_params() == {}
+
+
+def test_wip_limits_setting():
+    assert wip_limits("in_progress=12, awaiting_confirmation = 3, nonsense=4, done=x") == {IP: 12, AW: 3}
+    assert wip_limits("none") == {}
+    assert wip_limits("")[IP] > 0  # unset: the defaults
+
+
+def test_header_marks_a_column_over_its_wip_limit(board_db):
+    engine, actors, _, _ = board_db
+    with session_scope(engine) as s:
+        board = read_board(s, actor=actors["admin"], filters=BoardFilters(), today=TODAY, wip={IP: 5, AW: 1})
+    columns = {c["status"]: c for c in board.as_data()["columns"]}
+    assert (columns["in_progress"]["count"], columns["in_progress"]["wip"], columns["in_progress"]["over"]) == (6, 5, True)
+    assert columns["awaiting_confirmation"]["over"] is False and columns["done"]["wip"] is None
+
+
+def test_filter_options_for_a_unit_head_list_only_the_unit(board_db):
+    engine, actors, _, _ = board_db
+    with session_scope(engine) as s:
+        head = filter_options(s, actor=actors["head"], plan_id=None)
+        admin = filter_options(s, actor=actors["admin"], plan_id=head.plans[0][0])
+    assert len(head.units) == 1 and head.tasks == []
+    assert len(admin.units) > 10 and admin.tasks and admin.forms
