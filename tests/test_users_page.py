@@ -72,6 +72,14 @@ def test_without_a_session_only_the_login_form_shows(accounts):
     assert password.type == password.PASSWORD
     assert "Đăng xuất" not in _sidebar_buttons(at)
     assert not any(b.label == "Đăng nhập một lần (SSO)" for b in at.button)
+    assert not any("chưa có tài khoản quản trị" in i.value for i in at.info)
+
+
+def test_a_fresh_install_tells_how_to_make_the_first_admin(db_env):
+    at = _app().run()
+    assert _shows_login_form(at)
+    hint = [i.value for i in at.info if "chưa có tài khoản quản trị" in i.value]
+    assert hint and "python -m tracker user add" in hint[0] and "--role admin" in hint[0]
 
 
 def test_wrong_password_shows_the_generic_error_and_is_counted(accounts, engine):

@@ -70,6 +70,12 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def has_active_admin(session: Session) -> bool:
+    """True once someone can administer the app (the first admin is made on the command line)."""
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active.is_(True))) > 0
+
+
 def create_user(session: Session, *, username: str, password: str, role: Role,
                 unit_code: str | None = None, full_name: str | None = None,
                 email: str | None = None) -> User:

@@ -20,7 +20,7 @@ from tracker.models import Role
 from tracker.permissions import Actor
 from tracker.services import units as unit_service
 from tracker.services.auth import AuthFailed, actor_for_sso, auth_version_of, authenticate, load_actor
-from tracker.services.users import ROLE_LABELS, change_own_password
+from tracker.services.users import ROLE_LABELS, change_own_password, has_active_admin
 from tracker.ui.engine import engine_for, get_engine
 from tracker.ui.text import md
 
@@ -136,6 +136,12 @@ def login_form() -> None:
         st.form_submit_button("Đăng nhập", type="primary", key="login_submit", on_click=_submit_login)
     if error := st.session_state.pop(_LOGIN_ERROR, None):
         st.error(error)
+    with session_scope(get_engine()) as session:
+        first_run = not has_active_admin(session)
+    if first_run:
+        st.info("Hệ thống chưa có tài khoản quản trị. Trên máy chủ, tạo tài khoản đầu tiên bằng lệnh  \n"
+                "`.venv/bin/python -m tracker user add TEN_DANG_NHAP --role admin`  \n"
+                "(mật khẩu được hỏi khi chạy lệnh), rồi đăng nhập tại đây.", icon=":material/info:")
     if sso_enabled():
         if sso_error := st.session_state.get(_SSO_ERROR):
             st.error(sso_error)
