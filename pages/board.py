@@ -1,0 +1,186 @@
+"""Bảng Kanban: work items as cards in four status columns; drag or "Chuyển sang…" to move them.
+
+Filters live in the URL (a link shows the same board); moves go through the move service and
+a refused move is explained and the card redrawn where it was. A card opens in a dialog.
+"""
+
+import streamlit as st
+
+from tracker import clock
+from tracker.db import session_scope
+from tracker.errors import TrackerError
+from tracker.models import Status, UnitKind
+from tracker.rag import RAG_LABELS, Rag
+from tracker.services import board as board_service
+from tracker.services import items as item_service
+from tracker.services import progress as progress_service
+from tracker.services.board import SWIMLANE_LABELS, BoardFilters, Swimlane
+from tracker.text import format_date
+from tracker.ui import board as board_ui
+from tracker.ui import item_view
+from tracker.ui.auth import current_actor, require_actor
+from tracker.ui.data import clear_after_write
+from tracker.ui.engine import get_engine
+from tracker.ui.text import md
+
+BOARD_KEY = "board_component"
+ALL = "Tất cả"
+
+actor = require_actor()
+today = clock.today()
+st.session_state.setdefault("board_rev", 0)
+
+
+def _flash(kind: str, message: str) -> None:
+    st.session_state["board_flash"] = (kind, message)
+    st.session_state["board_rev"] += 1  # redraw even if nothing changed: a refused card snaps back
+
+
+def _on_move() -> None:
+    request = board_ui.MoveRequest.parse(board_ui.event(BOARD_KEY, "move"))
+    if request is None:
+        return
+    outcome = board_ui.apply_move(get_engine(), actor=current_actor(), request=request, today=clock.today())
+    if outcome.needs_reason or outcome.needs_evidence:
+        st.session_state["board_pending"] = {"move": request.as_dict(), "message": outcome.message,
+                                             "reason": outcome.needs_reason, "evidence": outcome.needs_evidence}
+        st.session_state["board_rev"] += 1
+        return
+    if outcome.ok:
+        clear_after_write()
+    _flash("success" if outcome.ok else "error", outcome.message)
+
+
+def _on_open() -> None:
+    value = board_ui.event(BOARD_KEY, "open")
+    if isinstance(value, dict) and str(value.get("id", "")).isdigit():
+        st.session_state["board_open"] = int(value["id"])
+
+
+def _on_more() -> None:
+    value = board_ui.event(BOARD_KEY, "more")
+    try:
+        status = Status(value.get("status")) if isinstance(value, dict) else None
+    except ValueError:
+        status = None
+    if status is not None:
+        paging = st.session_state.get("board_paging", {})
+        st.session_state["board_paging"] = {**paging, "limits": board_service.more(
+            paging.get("limits", {}), status, BoardFilters.from_params(st.query_params).lanes)}
+
+
+@st.dialog("Chuyển công việc", on_dismiss=lambda: st.session_state.pop("board_pending", None))
+def _details_dialog(pending: dict) -> None:
+    request = board_ui.MoveRequest.parse(pending["move"])
+    st.warning(pending["message"])
+    with st.form("board_details_form"):
+        reason = st.text_area("Lý do", key="board_details_reason") if pending["reason"] else ""
+        evidence = (st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
+                                 key="board_details_evidence") if pending["evidence"] else "")
+        if not st.form_submit_button("Chuyển", type="primary"):
+            return
+    outcome = board_ui.apply_move(get_engine(), actor=actor, request=request, today=today, reason=reason,
+                                  evidence=evidence)
+    if outcome.needs_reason or outcome.needs_evidence or not outcome.ok:
+        st.error(outcome.message)
+        return
+    st.session_state.pop("board_pending", None)
+    clear_after_write()
+    _flash("success", outcome.message)
+    st.rerun()
+
+
+@st.dialog("Chi tiết công việc", width="large", on_dismiss=lambda: st.session_state.pop("board_open", None))
+def _card_dialog(item_id: int) -> None:
+    try:
+        with session_scope(get_engine()) as session:
+            item = item_service.get_item(session, actor=actor, item_id=item_id)
+            entries = progress_service.item_history(session, actor=actor, item_id=item_id)
+    except TrackerError as exc:
+        st.error(str(exc))
+        return
+    st.subheader(md(item.title), anchor=False)
+    st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
+    item_view.facts(item, today)
+    tab_report, tab_history = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})"])
+    with tab_report:
+        if item.can_update:
+            item_view.progress_form(actor, item, today)
+        else:
+            st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
+    with tab_history:
+        item_view.history(entries)
+    st.page_link("pages/item.py", label="Mở trang chi tiết", query_params={"id": str(item.id)},
+                 icon=":material/open_in_new:")
+
+
+def _choice(label: str, options: list, names: dict, key: str, current, container) -> object:
+    """A selectbox whose first value is "Tất cả" (None); starts from the URL's value."""
+    values = [None, *options]
+    if key not in st.session_state:
+        st.session_state[key] = current if current in values else None
+    elif st.session_state[key] not in values:
+        st.session_state[key] = None
+    return container.selectbox(label, values, key=key, format_func=lambda v: ALL if v is None else names[v])
+
+
+st.title("Bảng Kanban")
+filters = BoardFilters.from_params(st.query_params)
+with session_scope(get_engine()) as session:
+    options = board_service.filter_options(session, actor=actor, plan_id=filters.plan)
+
+with st.expander("Bộ lọc và cách hiển thị", expanded=True, icon=":material/filter_list:"):
+    row1 = st.columns([1.2, 1.6, 1.6, 1])
+    plan = _choice("Kế hoạch", [p for p, _ in options.plans], dict(options.plans), "board_filter_plan",
+                   filters.plan, row1[0])
+    task = _choice("Nhiệm vụ trọng tâm", [t for t, _ in options.tasks], dict(options.tasks), "board_filter_task",
+                   filters.task if plan == filters.plan else None, row1[1])
+    unit = _choice("Đơn vị chủ trì", [u for u, _ in options.units], dict(options.units), "board_filter_unit",
+                   filters.unit, row1[2])
+    kind = _choice("Loại đơn vị", [UnitKind(k) for k, _ in options.kinds],
+                   {UnitKind(k): n for k, n in options.kinds}, "board_filter_kind", filters.kind, row1[3])
+    row2 = st.columns([1.3, 1, 0.8, 1, 1.6])
+    form = _choice("Hình thức", [f for f, _ in options.forms], dict(options.forms), "board_filter_form",
+                   filters.form, row2[0])
+    rag = _choice("Mức độ", list(Rag), RAG_LABELS, "board_filter_rag", filters.rag, row2[1])
+    blocked = _choice("Vướng mắc", [True, False], {True: "Có", False: "Không"}, "board_filter_blocked",
+                      filters.blocked, row2[2])
+    due = _choice("Đến hạn trong", [7, 14, 30, 60, 90], {d: f"{d} ngày" for d in (7, 14, 30, 60, 90)},
+                  "board_filter_due", filters.due, row2[3])
+    st.session_state.setdefault("board_filter_q", filters.q)
+    q = row2[4].text_input("Tìm theo số hoặc tên công việc", key="board_filter_q")
+    st.session_state.setdefault("board_filter_lanes", filters.lanes)
+    lanes = st.segmented_control("Chia làn", list(Swimlane), key="board_filter_lanes",
+                                 format_func=lambda v: SWIMLANE_LABELS[v]) or Swimlane.NONE
+
+filters = BoardFilters(plan=plan, task=task, unit=unit, kind=kind, form=form, rag=rag, blocked=blocked, due=due,
+                       q=q.strip(), lanes=lanes)
+params = filters.to_params()
+if dict(st.query_params) != params:
+    st.query_params.from_dict(params)
+paging = st.session_state.get("board_paging", {})
+if paging.get("filters") != params:
+    paging = {"filters": params, "limits": {}}
+    st.session_state["board_paging"] = paging
+
+if flash := st.session_state.pop("board_flash", None):
+    (st.success if flash[0] == "success" else st.error)(flash[1])
+if item_flash := st.session_state.pop("item_flash", None):
+    st.success(item_flash)
+
+with session_scope(get_engine()) as session:
+    board = board_service.read_board(session, actor=actor, filters=filters, today=today,
+                                     limits=paging.get("limits") or None)
+st.caption(f"Hôm nay: {format_date(today)} · {sum(board.totals.values())} công việc · thẻ gấp nhất ở trên cùng "
+           "(quá hạn, có nguy cơ chậm, rồi theo hạn). Kéo thẻ sang cột khác hoặc dùng “Chuyển sang…”.")
+if board.lane_count > len(board.lanes):
+    st.info(f"Đang hiển thị {len(board.lanes)}/{board.lane_count} làn đầu tiên; hãy lọc thêm để xem các làn khác.")
+
+data = board.as_data()
+data["rev"] = st.session_state["board_rev"]
+board_ui.board(data, key=BOARD_KEY, on_move=_on_move, on_open=_on_open, on_more=_on_more)
+
+if pending := st.session_state.get("board_pending"):
+    _details_dialog(pending)
+elif (open_id := st.session_state.get("board_open")) is not None:
+    _card_dialog(open_id)

@@ -1,0 +1,124 @@
+"""Bảng Kanban through AppTest (the component itself is an unknown element there) and its move handler."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.factories import make_user, sign_in
+from tests.item_factories import make_item
+from tracker.db import session_scope
+from tracker.models import Role, Status, WorkItem
+from tracker.permissions import Actor
+from tracker.ui.board import MoveRequest, apply_move
+
+TIMEOUT = 30
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TODAY = dt.date(2024, 8, 1)
+
+
+@pytest.fixture
+def people(db_env, engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", TODAY.isoformat())
+    with session_scope(engine) as s:
+        users = {"admin": make_user(s, "van.phong", Role.ADMIN), "leader": make_user(s, "lanh.dao", Role.LEADER),
+                 "tcbc": make_user(s, "truong.tcbc", Role.UNIT_HEAD, "VU-TCBC")}
+        own = make_item(s, unit_code="VU-TCBC", title="Chuyên mục cải cách tiền lương", status=Status.NOT_STARTED)
+        other = make_item(s, unit_code="SNV-HA-NOI", title="Tọa đàm của Sở Nội vụ Hà Nội", due=dt.date(2024, 7, 1))
+        ids = {"own": own.id, "other": other.id}
+    return users, ids
+
+
+def _open(user, query=None):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, user)
+    at.run()
+    at.switch_page("pages/board.py")
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_board_page_opens_with_filters_from_the_url(people):
+    users, _ = people
+    at = _open(users["admin"], {"rag": "red", "lanes": "unit", "q": "tọa đàm", "due": "banana"})
+    assert at.title[0].value == "Bảng Kanban"
+    assert at.selectbox(key="board_filter_rag").value.value == "red"
+    assert at.text_input(key="board_filter_q").value == "tọa đàm"
+    assert at.selectbox(key="board_filter_due").value is None  # malformed values are ignored
+    assert "1 công việc" in at.caption[0].value
+    assert dict(at.query_params) == {"rag": "red", "lanes": "unit", "q": "tọa đàm"}
+
+
+def test_changing_a_filter_writes_it_to_the_url(people):
+    users, _ = people
+    at = _open(users["leader"])
+    assert "2 công việc" in at.caption[0].value
+    at.selectbox(key="board_filter_blocked").set_value(True).run()
+    assert dict(at.query_params) == {"blocked": "1"}
+    assert "0 công việc" in at.caption[0].value
+
+
+def test_unit_head_board_counts_only_the_unit(people):
+    users, _ = people
+    at = _open(users["tcbc"])
+    assert "1 công việc" in at.caption[0].value
+    assert len(at.selectbox(key="board_filter_unit").options) == 2  # "Tất cả" and the own unit
+
+
+def _request(engine, item_id, to):
+    with session_scope(engine) as s:
+        item = s.get(WorkItem, item_id)
+        return MoveRequest.parse({"id": item.id, "from": item.status.value, "to": to, "version": item.version})
+
+
+def test_move_handler_moves_and_reports(people, engine):
+    users, ids = people
+    head = Actor.of(users["tcbc"])
+    outcome = apply_move(engine, actor=head, request=_request(engine, ids["own"], "in_progress"), today=TODAY)
+    assert outcome.ok and outcome.message == "Đã chuyển “Chuyên mục cải cách tiền lương” sang “Đang thực hiện”."
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, ids["own"]).status is Status.IN_PROGRESS
+
+
+@pytest.mark.parametrize("who, message", [
+    ("tcbc", "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì."),
+    ("leader", "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì."),
+])
+def test_move_handler_refuses_with_the_reason_and_changes_nothing(people, engine, who, message):
+    users, ids = people
+    outcome = apply_move(engine, actor=Actor.of(users[who]), request=_request(engine, ids["other"], "not_started"),
+                         today=TODAY)
+    assert not outcome.ok and outcome.message == message
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, ids["other"]).version == 1
+
+
+def test_move_handler_asks_for_evidence_then_accepts_it(people, engine):
+    users, ids = people
+    head = Actor.of(users["tcbc"])
+    request = _request(engine, ids["own"], "awaiting_confirmation")
+    outcome = apply_move(engine, actor=head, request=request, today=TODAY)
+    assert not outcome.ok and outcome.needs_evidence and "minh chứng" in outcome.message
+    outcome = apply_move(engine, actor=head, request=request, today=TODAY, evidence="https://moha.gov.vn/bai-1")
+    assert outcome.ok
+
+
+def test_move_handler_reports_a_stale_card(people, engine):
+    users, ids = people
+    admin = Actor.of(users["admin"])
+    request = _request(engine, ids["own"], "in_progress")
+    assert apply_move(engine, actor=admin, request=request, today=TODAY).ok
+    again = apply_move(engine, actor=admin, request=request, today=TODAY)
+    assert not again.ok and "vừa được" in again.message
+
+
+@pytest.mark.parametrize("payload", [
+    None, "move", {"id": "x", "from": "done", "to": "done", "version": 1},
+    {"id": 1, "from": "done", "to": "finished", "version": 1}, {"id": 1, "to": "done"},
+])
+def test_malformed_component_events_are_ignored(payload):
+    assert MoveRequest.parse(payload) is None
