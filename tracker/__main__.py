@@ -239,6 +239,36 @@ def cmd_export(engine, args) -> int:
     return 0
 
 
+def cmd_backup(engine, args) -> int:
+    from tracker import backup
+    from tracker.services.evidence import upload_dir
+
+    files = None if args.no_files else upload_dir()
+    summary = backup.backup(engine, args.file, files_dir=files)
+    rows = sum(summary.tables.values())
+    print(f"Đã sao lưu {rows} dòng của {len(summary.tables)} bảng (lược đồ {summary.revision}) và "
+          f"{summary.files} tệp minh chứng vào {args.file}.")
+    return 0
+
+
+def cmd_restore(engine, args) -> int:
+    from tracker import backup
+    from tracker.services.evidence import upload_dir
+
+    if not Path(args.file).is_file():
+        print(f"Lỗi: không tìm thấy tệp sao lưu “{args.file}”.", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    try:
+        summary = backup.restore(engine, args.file, replace=args.replace, files_dir=upload_dir(),
+                                 progress=lambda table, n: print(f"  {table}: {n} dòng", flush=True))
+    except backup.BackupError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    print(f"Đã khôi phục {sum(summary.tables.values())} dòng và {summary.files} tệp minh chứng từ {args.file}; "
+          "cơ sở dữ liệu đã ở phiên bản lược đồ mới nhất.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Theo dõi kế hoạch truyền thông Bộ Nội vụ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -299,6 +329,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", type=Path, help="tệp .xlsx số liệu kèm theo")
     p.add_argument("--today", type=_parse_date, help="ngày tính số liệu (mặc định hôm nay)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("backup", help="sao lưu toàn bộ dữ liệu ra một tệp ZIP đọc được không cần ứng dụng")
+    p.add_argument("file", type=Path, help="tệp .zip")
+    p.add_argument("--no-files", action="store_true", help="không kèm tệp minh chứng")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="khôi phục từ tệp sao lưu (cơ sở dữ liệu đích phải trống, trừ khi --replace)")
+    p.add_argument("file", type=Path, help="tệp .zip tạo bởi lệnh backup")
+    p.add_argument("--replace", action="store_true", help="xóa toàn bộ dữ liệu hiện có rồi khôi phục")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
