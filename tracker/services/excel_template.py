@@ -7,7 +7,6 @@ export writes exactly what the import reads back, so export -> import changes no
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from io import BytesIO
 
@@ -15,12 +14,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import Form, Plan, PriorityTask, Unit
+from tracker.models import Form, Plan, PriorityTask
 from tracker.services.plans import MISSING_TEXT_LABEL
-from tracker.services.work_items import ItemListRow
+from tracker.services.work_items import ItemListRow, plan_units
+from tracker.text import fold
 
 SHEET = "Công việc"
 LISTS_SHEET = "Danh mục"
@@ -49,14 +49,6 @@ def target_cell(qty: int | None, unit: str | None) -> int | str | None:
     if qty is None:
         return unit
     return f"{qty} {unit}" if unit else qty
-
-
-def plan_units(session: Session, plan: Plan) -> list[Unit]:
-    """Units that exist on some day of the plan's year, in catalog order."""
-    first, last = dt.date(plan.year, 1, 1), dt.date(plan.year, 12, 31)
-    return list(session.scalars(
-        select(Unit).where(or_(Unit.valid_from.is_(None), Unit.valid_from <= last),
-                           or_(Unit.valid_to.is_(None), Unit.valid_to >= first)).order_by(Unit.id)))
 
 
 def _lists_sheet(wb: Workbook, session: Session, plan: Plan) -> dict[str, str]:
@@ -128,7 +120,8 @@ def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] 
     return out.getvalue()
 
 
-def file_name(plan: Plan, kind: str = "mau") -> str:
-    """An ASCII file name for downloads: cong-viec-<kind>-184-QD-BNV.xlsx."""
-    safe = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in plan.code.replace("Đ", "D"))
+def file_name_for(plan_code: str, kind: str = "mau") -> str:
+    """An ASCII file name for downloads: cong-viec-mau-184-QD-BNV.xlsx."""
+    folded = fold(plan_code).upper()
+    safe = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in folded)
     return f"cong-viec-{kind}-{safe.strip('-')}.xlsx"

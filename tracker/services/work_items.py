@@ -493,6 +493,41 @@ def get_input(session: Session, *, actor: Actor, item_id: int) -> tuple[ItemInpu
     return item_input(item), item.version
 
 
+@dataclass(frozen=True)
+class Option:
+    id: int
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PlanChoices:
+    """What a planner picks from when entering items of a plan."""
+
+    tasks: list[Option]
+    units: list[Option]
+    forms: list[Option]
+
+
+def plan_units(session: Session, plan: Plan) -> list[Unit]:
+    """Units that exist on some day of the plan's year, in catalog order."""
+    first, last = dt.date(plan.year, 1, 1), dt.date(plan.year, 12, 31)
+    return list(session.scalars(
+        select(Unit).where(or_(Unit.valid_from.is_(None), Unit.valid_from <= last),
+                           or_(Unit.valid_to.is_(None), Unit.valid_to >= first)).order_by(Unit.id)))
+
+
+def plan_choices(session: Session, *, plan_id: int) -> PlanChoices:
+    plan = _plan(session, plan_id)
+    return PlanChoices(
+        tasks=[Option(t.id, str(t.number), f"({t.label}) {t.text or '[Chưa có nội dung trong văn bản nguồn]'}")
+               for t in plan.tasks],
+        units=[Option(u.id, u.code, u.name) for u in plan_units(session, plan)],
+        forms=[Option(f.id, f.code, f.name) for f in session.scalars(
+            select(Form).where(Form.active.is_(True)).order_by(Form.sort_order, Form.id))],
+    )
+
+
 def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: int | None = None) -> list[ItemListRow]:
     """Items matching `filters`, by task then due date; a unit head sees only the unit's own items."""
     if actor is None:

@@ -26,6 +26,7 @@ PAGES = [
     PageSpec("pages/my_work.py", "Việc của tôi", ":material/inbox:", "viec-cua-toi", ALL, "Công việc"),
     PageSpec("pages/item.py", "Chi tiết công việc", ":material/description:", "cong-viec", ALL, "Công việc"),
     PageSpec("pages/board.py", "Bảng Kanban", ":material/view_kanban:", "bang-kanban", ALL, "Công việc"),
+    PageSpec("pages/work_items.py", "Công việc", ":material/list_alt:", "danh-sach-cong-viec", ALL, "Công việc"),
     PageSpec("pages/rounds.py", "Kỳ báo cáo", ":material/event_note:", "ky-bao-cao",
              frozenset({Role.ADMIN, Role.LEADER, Role.UNIT_HEAD}), "Công việc"),
     PageSpec("pages/dashboard.py", "Tổng quan", ":material/monitoring:", "tong-quan", ALL, "Công việc"),

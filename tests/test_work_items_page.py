@@ -1,0 +1,139 @@
+"""The "Công việc" page through AppTest: filters in the URL, the office's forms, read-only for others."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from tests.factories import make_user, sign_in
+from tests.item_factories import make_item
+from tracker.db import session_scope
+from tracker.models import EventKind, Form, ProgressEvent, Role, Unit, WorkItem
+
+TIMEOUT = 30
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGE = "pages/work_items.py"
+
+
+@pytest.fixture
+def people(db_env, engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2024-08-01")
+    with session_scope(engine) as s:
+        users = {
+            "admin": make_user(s, "van.phong", Role.ADMIN),
+            "leader": make_user(s, "lanh.dao", Role.LEADER),
+            "tcbc": make_user(s, "truong.tcbc", Role.UNIT_HEAD, "VU-TCBC"),
+        }
+        make_item(s, unit_code="VU-TCBC", title="Chuyên mục cải cách tiền lương", due=dt.date(2024, 7, 15))
+        make_item(s, unit_code="SNV-HA-NOI", title="Tọa đàm của Sở Nội vụ Hà Nội", due=dt.date(2024, 9, 1),
+                  task_number=9)
+    return users
+
+
+def _run(user, query=None):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, user)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _titles(at):
+    frame = next(df.value for df in at.dataframe if "Nội dung công việc" in df.value.columns)
+    return list(frame["Nội dung công việc"])
+
+
+def test_admin_sees_every_item_and_the_management_tabs(people):
+    at = _run(people["admin"])
+    assert at.title[0].value == "Công việc"
+    assert [t.label for t in at.tabs] == ["Danh sách", "Thêm công việc", "Giao đồng loạt", "Nhập từ Excel"]
+    assert sorted(_titles(at)) == ["Chuyên mục cải cách tiền lương", "Tọa đàm của Sở Nội vụ Hà Nội"]
+    assert at.query_params["ke_hoach"] == "184/QĐ-BNV"
+
+
+def test_unit_head_reads_own_unit_only(people):
+    at = _run(people["tcbc"])
+    assert [t.label for t in at.tabs] == ["Danh sách"]
+    assert _titles(at) == ["Chuyên mục cải cách tiền lương"]
+
+
+def test_filters_come_from_and_go_to_the_url(people):
+    at = _run(people["leader"], {"dv": "SNV-HA-NOI"})
+    assert _titles(at) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+    at.selectbox(key="work_items_unit").set_value(None).run()
+    at.selectbox(key="work_items_task").set_value(at.selectbox(key="work_items_task").options and
+                                                  next(o for o in at.selectbox(key="work_items_task").options
+                                                       if o.startswith("(2)"))).run()
+    assert _titles(at) == ["Chuyên mục cải cách tiền lương"]
+    assert at.query_params["nv"] == "2" and "dv" not in at.query_params
+
+
+def test_admin_creates_an_item_through_the_form(people, engine):
+    at = _run(people["admin"])
+    key = "work_items_new"
+    at.selectbox(key=f"{key}_task").set_value(next(o for o in at.selectbox(key=f"{key}_task").options
+                                                   if o.startswith("(5)")))
+    at.text_area(key=f"{key}_title").input("Họp báo quý III")
+    at.selectbox(key=f"{key}_lead").set_value("Văn phòng Bộ")
+    at.selectbox(key=f"{key}_form").set_value("Họp báo")
+    at.date_input(key=f"{key}_start").set_value(dt.date(2024, 7, 1))
+    at.date_input(key=f"{key}_due").set_value(dt.date(2024, 6, 1))
+    at.button(key="FormSubmitter:work_items_new-Thêm công việc").click().run()
+    assert any("không được trước ngày bắt đầu" in e.value for e in at.error)  # rule shown, nothing written
+    at.date_input(key=f"{key}_due").set_value(dt.date(2024, 9, 30))
+    at.button(key="FormSubmitter:work_items_new-Thêm công việc").click().run()
+    assert not at.exception
+    assert any("Đã thêm công việc số" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        item = s.scalars(select(WorkItem).where(WorkItem.title == "Họp báo quý III")).one()
+        assert item.lead_unit.code == "VP-BO" or item.lead_unit.name == "Văn phòng Bộ"
+        assert item.form_id == s.scalars(select(Form.id).where(Form.code == "HOP-BAO")).one()
+
+
+def test_admin_fans_out_to_all_provincial_departments(people, engine):
+    at = _run(people["admin"])
+    key = "work_items_fan"
+    at.selectbox(key=f"{key}_task").set_value(next(o for o in at.selectbox(key=f"{key}_task").options
+                                                   if o.startswith("(9)")))
+    at.text_area(key=f"{key}_title").input("Chuyên mục nhiệm vụ 9")
+    at.radio(key=f"{key}_scope").set_value("provincial")
+    at.selectbox(key=f"{key}_form").set_value("Chuyên trang, chuyên mục, chuyên đề, bài viết")
+    at.date_input(key=f"{key}_start").set_value(dt.date(2024, 7, 1))
+    at.date_input(key=f"{key}_due").set_value(dt.date(2024, 9, 30))
+    at.button(key="FormSubmitter:work_items_fan-Giao việc").click().run()
+    assert not at.exception
+    assert any("Đã giao 63 công việc cho 63 đơn vị" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        units = s.scalars(select(Unit.kind).join(WorkItem, WorkItem.lead_unit_id == Unit.id)
+                          .where(WorkItem.title == "Chuyên mục nhiệm vụ 9")).all()
+        assert len(units) == 63
+
+
+def test_admin_edits_and_deletes_a_selected_item(people, engine):
+    at = _run(people["admin"], {"dv": "VU-TCBC"})
+    with session_scope(engine) as s:
+        item_id = s.scalars(select(WorkItem.id).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one()
+    # Selecting a dataframe row is not available in AppTest: the selection is set in session state.
+    at.session_state["work_items_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    key = f"work_items_edit_{item_id}_1"
+    at.text_input(key=f"{key}_channel").input("Cổng TTĐT Bộ")
+    at.button(key=f"FormSubmitter:{key}-Lưu thay đổi").click().run()
+    assert any(f"Đã lưu công việc số {item_id}" in s.value for s in at.success), [e.value for e in at.error]
+    at.session_state["work_items_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="work_items_delete").click().run()
+    at.text_input(key="work_items_delete_reason").input("Giao nhầm")
+    at.button(key="work_items_delete_confirm").click().run()
+    assert not at.exception
+    assert any(f"Đã xóa công việc số {item_id}" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        kinds = s.scalars(select(ProgressEvent.kind).where(ProgressEvent.work_item_id == item_id)
+                          .order_by(ProgressEvent.id)).all()
+        assert kinds[-2:] == [EventKind.UPDATED, EventKind.DELETED]
+        assert s.get(WorkItem, item_id).channel_text == "Cổng TTĐT Bộ"

@@ -1,0 +1,240 @@
+"""Widgets of the "Công việc" page: URL filters, the item table, item and fan-out forms, delete, import."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from tracker.db import session_scope
+from tracker.errors import TrackerError, ValidationFailed
+from tracker.models import Status
+from tracker.permissions import Actor
+from tracker.services import imports as import_service
+from tracker.services import work_items as svc
+from tracker.services.progress import StaleItem
+from tracker.services.work_items import ItemFilter, ItemInput, ItemListRow, PlanChoices
+from tracker.text import format_date, format_money
+from tracker.ui import data
+from tracker.ui.engine import get_engine
+from tracker.ui.text import md
+from tracker.workflow import STATUS_LABELS
+
+DATE = "DD/MM/YYYY"
+FLASH = "work_items_flash"
+ANY = None
+
+
+@st.cache_data(ttl=data.CATALOG_TTL, show_spinner=False)
+def _choices(url: str, plan_id: int) -> PlanChoices:
+    with session_scope(get_engine()) as session:
+        return svc.plan_choices(session, plan_id=plan_id)
+
+
+def choices(plan_id: int) -> PlanChoices:
+    return _choices(data._url(), plan_id)
+
+
+def write(action, done) -> None:
+    """Run one service call in its own transaction; show every problem, or flash `done` and rerun.
+
+    `done` is the message, or a function of the call's result that makes it.
+    """
+    try:
+        with session_scope(get_engine()) as session:
+            result = action(session)
+    except StaleItem as exc:
+        st.error(md(str(exc)))
+        return
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            st.error(md(problem))
+        return
+    except TrackerError as exc:
+        st.error(md(str(exc)))
+        return
+    data.clear_after_write()
+    st.session_state[FLASH] = done(result) if callable(done) else done
+    st.rerun()
+
+
+def _param_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters(ch: PlanChoices, plan_id: int) -> ItemFilter:
+    """Filter widgets seeded from st.query_params and written back, so a link shows the same list."""
+    qp = st.query_params
+    seeds = {
+        "work_items_task": next((o.id for o in ch.tasks if o.code == qp.get("nv")), ANY),
+        "work_items_unit": next((o.id for o in ch.units if o.code == qp.get("dv")), ANY),
+        "work_items_form": next((o.id for o in ch.forms if o.code == qp.get("ht")), ANY),
+        "work_items_status": qp.get("tt") if qp.get("tt") in {s.value for s in Status} else ANY,
+        "work_items_due": tuple(d for d in (_param_date(qp.get("tu")), _param_date(qp.get("den"))) if d),
+    }
+    for key, value in seeds.items():
+        st.session_state.setdefault(key, value)
+    cols = st.columns([2, 2, 2, 2, 2])
+    tasks = {o.id: o.label for o in ch.tasks}
+    units = {o.id: o.label for o in ch.units}
+    forms = {o.id: o.label for o in ch.forms}
+    task = cols[0].selectbox("Nhiệm vụ", [ANY, *tasks], key="work_items_task",
+                             format_func=lambda v: "Tất cả" if v is None else tasks[v][:60])
+    unit = cols[1].selectbox("Đơn vị chủ trì", [ANY, *units], key="work_items_unit",
+                             format_func=lambda v: "Tất cả" if v is None else units[v])
+    form = cols[2].selectbox("Hình thức", [ANY, *forms], key="work_items_form",
+                             format_func=lambda v: "Tất cả" if v is None else forms[v])
+    status = cols[3].selectbox("Trạng thái", [ANY, *(s.value for s in Status)], key="work_items_status",
+                               format_func=lambda v: "Tất cả" if v is None else STATUS_LABELS[Status(v)])
+    due = cols[4].date_input("Hạn trong khoảng", key="work_items_due", format=DATE)
+    due_from, due_to = (tuple(due) + (None, None))[:2] if due else (None, None)
+    params = {
+        "nv": next((o.code for o in ch.tasks if o.id == task), None),
+        "dv": next((o.code for o in ch.units if o.id == unit), None),
+        "ht": next((o.code for o in ch.forms if o.id == form), None),
+        "tt": status, "tu": due_from.isoformat() if due_from else None, "den": due_to.isoformat() if due_to else None,
+    }
+    for name, value in params.items():
+        if value:
+            qp[name] = value
+        elif name in qp:
+            del qp[name]
+    return ItemFilter(plan_id=plan_id, task_id=task, unit_id=unit, form_id=form,
+                      status=Status(status) if status else None, due_from=due_from, due_to=due_to)
+
+
+def table(rows: list[ItemListRow]) -> ItemListRow | None:
+    """The sortable list; returns the row the user selected."""
+    if not rows:
+        st.info("Không có công việc nào phù hợp với bộ lọc.")
+        return None
+    frame = pd.DataFrame([{
+        "Số": r.id, "Nhiệm vụ": r.task_number, "Nội dung công việc": r.title, "Đơn vị chủ trì": r.lead_unit,
+        "Đơn vị phối hợp": "; ".join(r.coordinating_units), "Hình thức": r.form, "Bắt đầu": r.start_date,
+        "Hạn": r.due_date, "Chỉ tiêu": f"{r.target_qty or ''} {r.target_unit or ''}".strip(),
+        "Kinh phí (đồng)": r.budget_planned, "Trạng thái": r.status_label, "Tiến độ": r.progress,
+    } for r in rows])
+    event = st.dataframe(
+        frame, key="work_items_table", hide_index=True, on_select="rerun", selection_mode="single-row",
+        width="stretch",
+        column_config={
+            "Bắt đầu": st.column_config.DateColumn(format=DATE), "Hạn": st.column_config.DateColumn(format=DATE),
+            "Nhiệm vụ": st.column_config.NumberColumn(format="(%d)"),
+            "Kinh phí (đồng)": st.column_config.NumberColumn(format="localized"),
+            "Tiến độ": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%"),
+        },
+    )
+    st.caption(f"{len(rows)} công việc. Bấm tiêu đề cột để sắp xếp; chọn một dòng để xem, sửa hoặc xóa.")
+    return rows[event.selection.rows[0]] if event.selection.rows else None
+
+
+def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
+              fan_out: bool = False) -> tuple[ItemInput, dict] | None:
+    """The fields of a work item in a form; returns (input, extra) when submitted."""
+    tasks = {o.id: o.label for o in ch.tasks}
+    units = {o.id: o.label for o in ch.units}
+    forms = {o.id: o.label for o in ch.forms}
+    init = initial or ItemInput(priority_task_id=None, title="", lead_unit_id=None, form_id=None)
+    extra: dict = {}
+
+    def index(options, value):
+        return list(options).index(value) if value in options else None
+
+    with st.form(key, clear_on_submit=False):
+        task = st.selectbox("Nhiệm vụ trọng tâm", list(tasks), index=index(tasks, init.priority_task_id),
+                            format_func=lambda v: tasks[v], key=f"{key}_task", placeholder="Chọn nhiệm vụ")
+        title = st.text_area("Nội dung công việc", value=init.title, key=f"{key}_title", max_chars=svc.MAX_TITLE)
+        if fan_out:
+            extra["scope"] = st.radio("Giao cho", ["units", *svc.SCOPE_LABELS], horizontal=True, key=f"{key}_scope",
+                                      format_func=lambda v: svc.SCOPE_LABELS.get(v, "Các đơn vị chọn dưới đây"))
+            extra["unit_ids"] = st.multiselect("Đơn vị chủ trì (mỗi đơn vị một công việc)", list(units),
+                                               format_func=lambda v: units[v], key=f"{key}_units")
+            lead = None
+        else:
+            lead = st.selectbox("Đơn vị chủ trì", list(units), index=index(units, init.lead_unit_id),
+                                format_func=lambda v: units[v], key=f"{key}_lead", placeholder="Chọn đơn vị")
+        coord = st.multiselect("Đơn vị phối hợp", list(units), default=[u for u in init.coordinating_unit_ids if u in units],
+                               format_func=lambda v: units[v], key=f"{key}_coord")
+        c1, c2 = st.columns(2)
+        form = c1.selectbox("Hình thức", list(forms), index=index(forms, init.form_id),
+                            format_func=lambda v: forms[v], key=f"{key}_form", placeholder="Chọn hình thức")
+        channel = c2.text_input("Kênh/Sản phẩm", value=init.channel_text or "", key=f"{key}_channel")
+        start = c1.date_input("Ngày bắt đầu", value=init.start_date, format=DATE, key=f"{key}_start")
+        due = c2.date_input("Hạn hoàn thành", value=init.due_date, format=DATE, key=f"{key}_due")
+        qty = c1.number_input("Chỉ tiêu (số lượng)", value=init.target_qty, step=1, key=f"{key}_qty")
+        unit_text = c2.text_input("Đơn vị tính (tin bài, cuộc...)", value=init.target_unit or "", key=f"{key}_qty_unit")
+        budget = c1.number_input("Kinh phí (đồng)", value=init.budget_planned, step=1_000_000, key=f"{key}_budget")
+        recurring = c2.checkbox("Lặp lại hằng năm", value=init.recurring, key=f"{key}_recurring")
+        note = st.text_area("Ghi chú", value=init.note or "", key=f"{key}_note")
+        label = "Giao việc" if fan_out else ("Lưu thay đổi" if initial else "Thêm công việc")
+        if not st.form_submit_button(label, type="primary"):
+            return None
+    return ItemInput(
+        priority_task_id=task, title=title, lead_unit_id=lead, form_id=form, coordinating_unit_ids=tuple(coord),
+        channel_id=initial.channel_id if initial and channel == (initial.channel_text or "") else None,
+        channel_text=channel, start_date=start, due_date=due,
+        target_qty=int(qty) if qty is not None else None, target_unit=unit_text,
+        budget_planned=int(budget) if budget is not None else None, note=note, recurring=recurring,
+        description=initial.description if initial else None,
+    ), extra
+
+
+def _close_delete() -> None:
+    st.session_state.pop("work_items_deleting", None)
+
+
+@st.dialog("Xóa công việc", on_dismiss=_close_delete)
+def confirm_delete(actor: Actor, row: ItemListRow) -> None:
+    st.markdown(f"Xóa công việc **{md(row.title)}** ({md(row.lead_unit)})? Công việc không còn trong các danh sách "
+                "nhưng lịch sử vẫn được giữ lại.")
+    reason = st.text_input("Lý do xóa", key="work_items_delete_reason")
+    left, right = st.columns(2)
+    if right.button("Không xóa", key="work_items_delete_cancel"):
+        st.session_state.pop("work_items_deleting", None)
+        st.rerun()
+    if left.button("Xóa", type="primary", key="work_items_delete_confirm"):
+        st.session_state.pop("work_items_deleting", None)
+        write(lambda s: svc.delete_item(s, actor=actor, item_id=row.id, expected_version=row.version, reason=reason),
+              f"Đã xóa công việc số {row.id}.")
+
+
+def error_table(errors: list[import_service.RowError]) -> None:
+    st.error(f"Tệp có {len(errors)} lỗi, chưa nhập công việc nào. Sửa các lỗi dưới đây rồi tải lên lại.")
+    st.dataframe(pd.DataFrame([{"Dòng": e.row, "Cột": e.column, "Giá trị": e.value, "Lỗi": e.reason}
+                               for e in errors]), hide_index=True, width="stretch", key="work_items_import_errors")
+
+
+def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
+    """Upload, check the whole file (a dry run), show errors or a preview, then import on confirmation."""
+    upload_key = f"work_items_upload_{st.session_state.get('work_items_upload_n', 0)}"
+    upload = st.file_uploader("Tệp Excel đã điền theo mẫu (.xlsx)", type=["xlsx"], key=upload_key,
+                              max_upload_size=import_service.MAX_BYTES // (1024 * 1024))
+    if upload is None:
+        return
+    content = upload.getvalue()
+    try:
+        with session_scope(get_engine()) as session:
+            preview = import_service.import_items(session, actor=actor, plan_id=plan_id, data=content, dry_run=True)
+    except import_service.ImportFailed as exc:
+        error_table(exc.errors)
+        return
+    except TrackerError as exc:
+        st.error(md(str(exc)))
+        return
+    st.success(preview.summary())
+    st.dataframe(pd.DataFrame([{
+        "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title, "Đơn vị chủ trì": r.lead_unit,
+        "Hạn": format_date(r.data.due_date), "Kinh phí": format_money(r.data.budget_planned),
+        "Sẽ": preview.would.get(r.row, ""),
+    } for r in preview.rows]), hide_index=True, width="stretch", key="work_items_import_preview")
+    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go"):
+        def run(session):
+            result = import_service.import_items(session, actor=actor, plan_id=plan_id, data=content)
+            st.session_state["work_items_upload_n"] = st.session_state.get("work_items_upload_n", 0) + 1
+            return result
+
+        write(run, lambda result: result.summary())
