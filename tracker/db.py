@@ -9,8 +9,17 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from tracker.errors import DatabaseUnavailable
+
+BUSY_MESSAGE = ("Cơ sở dữ liệu đang bận vì nhiều người cùng ghi. Thay đổi của bạn chưa được lưu; "
+                "vui lòng thử lại sau ít giây.")
+LOST_MESSAGE = ("Mất kết nối tới cơ sở dữ liệu hoặc không ghi được vào đó. Thay đổi của bạn chưa được lưu "
+                "(không có gì được ghi dở); vui lòng thử lại hoặc báo quản trị hệ thống.")
+_SQLITE_STORAGE = ("readonly database", "disk i/o error", "unable to open database", "database or disk is full")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,25 +34,32 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; on SQLite turn on foreign keys and WAL, and wait on locks."""
+def _sqlite_pragmas(busy_timeout_ms: int):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # SQLite's busy handler retries a locked database until this many ms have passed.
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
+
+
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs) -> Engine:
+    """Create an engine; on SQLite turn on foreign keys and WAL, and wait (retry) on locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": 10})
+        kwargs.setdefault("connect_args", {"timeout": sqlite_busy_timeout_ms / 1000})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -57,11 +73,34 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        try:
+            session.rollback()
+        except DBAPIError:
+            pass  # the connection is gone; the server discards the open transaction
+        if isinstance(exc, DBAPIError) and _unavailable(exc):
+            raise DatabaseUnavailable(BUSY_MESSAGE if _busy(exc) else LOST_MESSAGE) from exc
         raise
     finally:
         session.close()
+
+
+def _busy(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text or "lock timeout" in text
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    """Lock waits that ran out and lost connections; not programming errors or constraint violations."""
+    if exc.connection_invalidated or _busy(exc):
+        return True
+    if any(m in str(exc.orig).lower() for m in _SQLITE_STORAGE):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate:  # PostgreSQL: connection exceptions, shutdowns, lock_timeout
+        return sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03", "55P03"}
+    # psycopg reports a failed or dropped connection without an SQLSTATE
+    return isinstance(exc, OperationalError) and type(exc.orig).__module__.startswith("psycopg")
 
 
 class UTCDateTime(TypeDecorator):

@@ -23,3 +23,10 @@ class PermissionDenied(TrackerError):
 
 class Conflict(TrackerError):
     """Someone changed the record since it was read."""
+
+
+class DatabaseUnavailable(TrackerError):
+    """The database could not finish the action (busy too long, or the connection was lost).
+
+    Nothing of the action was written: the transaction was rolled back.
+    """
