@@ -82,13 +82,13 @@ def filters(ch: PlanChoices, plan_id: int) -> ItemFilter:
     tasks = {o.id: o.label for o in ch.tasks}
     units = {o.id: o.label for o in ch.units}
     forms = {o.id: o.label for o in ch.forms}
-    task = cols[0].selectbox("Nhiệm vụ", [ANY, *tasks], key="work_items_task",
+    task = cols[0].selectbox("Nhiệm vụ", [ANY, *tasks], key="work_items_task", placeholder="Tất cả",
                              format_func=lambda v: "Tất cả" if v is None else tasks[v][:60])
-    unit = cols[1].selectbox("Đơn vị chủ trì", [ANY, *units], key="work_items_unit",
+    unit = cols[1].selectbox("Đơn vị chủ trì", [ANY, *units], key="work_items_unit", placeholder="Tất cả",
                              format_func=lambda v: "Tất cả" if v is None else units[v])
-    form = cols[2].selectbox("Hình thức", [ANY, *forms], key="work_items_form",
+    form = cols[2].selectbox("Hình thức", [ANY, *forms], key="work_items_form", placeholder="Tất cả",
                              format_func=lambda v: "Tất cả" if v is None else forms[v])
-    status = cols[3].selectbox("Trạng thái", [ANY, *(s.value for s in Status)], key="work_items_status",
+    status = cols[3].selectbox("Trạng thái", [ANY, *(s.value for s in Status)], key="work_items_status", placeholder="Tất cả",
                                format_func=lambda v: "Tất cả" if v is None else STATUS_LABELS[Status(v)])
     due = cols[4].date_input("Hạn trong khoảng", key="work_items_due", format=DATE)
     due_from, due_to = (tuple(due) + (None, None))[:2] if due else (None, None)
@@ -205,7 +205,9 @@ def confirm_delete(actor: Actor, row: ItemListRow) -> None:
 def error_table(errors: list[import_service.RowError]) -> None:
     st.error(f"Tệp có {len(errors)} lỗi, chưa nhập công việc nào. Sửa các lỗi dưới đây rồi tải lên lại.")
     st.dataframe(pd.DataFrame([{"Dòng": e.row, "Cột": e.column, "Giá trị": e.value, "Lỗi": e.reason}
-                               for e in errors]), hide_index=True, width="stretch", key="work_items_import_errors")
+                               for e in errors]), hide_index=True, width="stretch", key="work_items_import_errors",
+                 column_config={"Dòng": st.column_config.NumberColumn(width="small"),
+                                "Lỗi": st.column_config.TextColumn(width="large")})
 
 
 def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:

@@ -1,0 +1,100 @@
+"""Excel round trip in a real browser: download the template, fill it, upload it, see the items; a bad file
+shows every error and imports nothing."""
+
+import re
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tracker.db import make_engine, session_scope
+from tracker.models import WorkItem
+from tracker.services.excel_template import LISTS_SHEET, SHEET
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = (["user", "add", "vanphong", "--role", "admin", "--full-name", "Văn phòng Bộ"], "mat-khau-van-phong\n")
+
+
+def _open_import_tab(page: Page, server_url: str) -> None:
+    page.goto(server_url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Công việc", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Công việc", exact=True)).to_be_visible()
+    page.get_by_role("tab", name="Nhập từ Excel").click()
+
+
+def _upload(page: Page, path) -> None:
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    wait_for_app(page, settle_ms=500)
+
+
+def _items(url: str) -> int:
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        count = s.scalar(select(func.count(WorkItem.id)))
+    engine.dispose()
+    return count
+
+
+def test_template_download_fill_upload_and_see_the_items(app_server, page, outside_requests, tmp_path):
+    server = app_server(setup=[ADMIN])
+    _open_import_tab(page, server.url)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Tải tệp mẫu").click()
+    download = info.value
+    assert download.suggested_filename == "cong-viec-mau-184-QD-BNV.xlsx"
+    template = tmp_path / download.suggested_filename
+    download.save_as(template)
+
+    wb = load_workbook(template)
+    ws, lists = wb[SHEET], wb[LISTS_SHEET]
+    assert [c.value for c in ws[1]][:3] == ["STT", "Nhiệm vụ trọng tâm", "Nội dung công việc"]
+    tasks = {c.value.split(")")[0] + ")": c.value for c in lists["A"][1:] if c.value}
+    ws["A2"], ws["B2"], ws["C2"], ws["D2"], ws["F2"] = 1, tasks["(9)"], "Chuyên mục nhiệm vụ 9 trên Cổng TTĐT", \
+        "Văn phòng Bộ", "Đăng tải trên Cổng Thông tin điện tử"
+    ws["H2"], ws["I2"], ws["J2"], ws["K2"] = "01/04/2024", "30/09/2024", "12 tin bài", "50.000.000"
+    ws["A3"], ws["B3"], ws["C3"], ws["D3"], ws["F3"] = 2, 2, "Tọa đàm về tiền lương", "SNV Hà Nội", "tọa đàm"
+    filled = tmp_path / "da-dien.xlsx"
+    wb.save(filled)
+
+    _upload(page, filled)
+    expect(page.get_by_text("Kiểm tra xong 2 dòng, không có lỗi (chưa ghi gì): 2 công việc mới")).to_be_visible()
+    assert _items(server.env["TRACKER_DATABASE_URL"]) == 0  # the preview writes nothing
+    page.get_by_role("button", name="Nhập 2 dòng vào kế hoạch 184/QĐ-BNV").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã nhập 2 dòng vào kế hoạch 184/QĐ-BNV: 2 công việc mới")).to_be_visible()
+    page.get_by_role("tab", name="Danh sách").click()
+    expect(page.get_by_text("2 công việc.", exact=False)).to_be_visible()
+    grid = page.get_by_role("tabpanel").locator("[data-testid='stDataFrame']").first
+    expect(grid).to_contain_text("Chuyên mục nhiệm vụ 9 trên Cổng TTĐT")
+    expect(grid).to_contain_text("Tọa đàm về tiền lương")
+    screenshot(page, "work_items_after_import.png")
+    assert _items(server.env["TRACKER_DATABASE_URL"]) == 2
+    assert outside_requests == []
+
+
+def test_a_bad_file_shows_the_error_table_and_imports_nothing(app_server, page, outside_requests, tmp_path):
+    from tests.test_imports import row, xlsx
+
+    server = app_server(setup=[ADMIN])
+    bad = tmp_path / "loi.xlsx"
+    bad.write_bytes(xlsx([row(title="Đúng"), row(task=17, title="Nhiệm vụ 17"),
+                          row(title="Hạn sai", start="10/05/2024", due="01/05/2024"),
+                          row(title="Đơn vị lạ", lead="Sở Nội vụ Sao Hỏa")]))
+    _open_import_tab(page, server.url)
+    _upload(page, bad)
+    expect(page.get_by_text("Tệp có 3 lỗi, chưa nhập công việc nào.", exact=False)).to_be_visible()
+    table = page.locator("[data-testid='stDataFrame']").filter(has_text=re.compile("Lỗi"))
+    expect(table).to_contain_text("Nhiệm vụ số 17 không có trong kế hoạch 184/QĐ-BNV")
+    expect(table).to_contain_text("Hạn hoàn thành (01/05/2024) không được trước ngày bắt đầu (10/05/2024).")
+    expect(table).to_contain_text("Không tìm thấy đơn vị “Sở Nội vụ Sao Hỏa”")
+    expect(page.get_by_role("button", name=re.compile("^Nhập .* dòng"))).to_have_count(0)
+    screenshot(page, "work_items_import_errors.png")
+    assert _items(server.env["TRACKER_DATABASE_URL"]) == 0
+    assert outside_requests == []

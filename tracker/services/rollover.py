@@ -1,0 +1,200 @@
+"""Yearly rollover: next year's plan from this one, with a preview of every change before writing.
+
+Priority tasks are copied; the chosen items (by default the recurring ones) are copied with their
+dates moved a year and progress reset. A lead or coordinating unit that no longer exists on the new
+dates is replaced by its successor (following the chain: 2024 units into 2025 units, 63 provinces
+into 34); each replacement is listed in the preview and recorded in the new item's history.
+Nothing is written by `preview_rollover`; `apply_rollover` writes all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import EventKind, Plan, PriorityTask, ProgressEvent, Unit, WorkItem
+from tracker.permissions import Action, Actor, require
+from tracker.services import work_items as items
+from tracker.services.work_items import ItemInput
+from tracker.text import format_date, nfc
+
+
+@dataclass(frozen=True)
+class Replacement:
+    source_item_id: int
+    title: str
+    role: str  # "Chủ trì" or "Phối hợp"
+    old_unit: str
+    new_unit: str | None  # None: dropped (a coordinator with no successor)
+
+
+@dataclass(frozen=True)
+class CarriedItem:
+    source_item_id: int
+    task_number: int
+    task_label: str
+    title: str
+    lead_unit: str
+    start_date: dt.date | None
+    due_date: dt.date | None
+    data: ItemInput
+
+
+@dataclass
+class RolloverPreview:
+    source_code: str
+    new_code: str
+    new_title: str
+    new_year: int
+    task_count: int
+    items: list[CarriedItem] = field(default_factory=list)
+    replacements: list[Replacement] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"Kế hoạch {self.new_code} (năm {self.new_year}) từ {self.source_code}: {self.task_count} nhiệm vụ, "
+                f"{len(self.items)} công việc, {len(self.replacements)} lần thay đơn vị, {len(self.problems)} lỗi.")
+
+
+def next_year(day: dt.date | None) -> dt.date | None:
+    """The same day a year later (29/02 becomes 28/02)."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def unit_on(unit: Unit, days: Sequence[dt.date]) -> Unit | None:
+    """The unit itself if it exists on all `days`, else its successor (followed down the chain), else None."""
+    seen: set[int] = set()
+    current: Unit | None = unit
+    while current is not None and current.id not in seen:
+        if all(current.active_on(d) for d in days):
+            return current
+        seen.add(current.id)
+        current = current.successor
+    return None
+
+
+def recurring_item_ids(session: Session, *, plan_id: int) -> list[int]:
+    """The items a rollover offers by default: those marked recurring."""
+    return list(session.scalars(select(WorkItem.id).where(
+        WorkItem.plan_id == plan_id, WorkItem.recurring.is_(True), WorkItem.deleted_at.is_(None)).order_by(WorkItem.id)))
+
+
+def _source(session: Session, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
+    return plan
+
+
+def preview_rollover(session: Session, *, actor: Actor, source_plan_id: int, new_code: str,
+                     new_title: str | None = None, item_ids: Sequence[int] | None = None) -> RolloverPreview:
+    """What a rollover would create and replace, and every problem; writes nothing.
+
+    `item_ids` None means the source plan's recurring items.
+    """
+    require(actor, Action.MANAGE_ITEMS)
+    source = _source(session, source_plan_id)
+    year = source.year + 1
+    new_code = nfc(new_code or "")
+    title = nfc(new_title) if new_title else source.title.replace(str(source.year), str(year))
+    preview = RolloverPreview(source_code=source.code, new_code=new_code, new_title=title, new_year=year,
+                              task_count=len(source.tasks))
+    if not new_code:
+        preview.problems.append("Chưa nhập mã kế hoạch mới.")
+    elif session.scalar(select(Plan.id).where(Plan.code == new_code)) is not None:
+        preview.problems.append(f"Đã có kế hoạch mã “{new_code}”.")
+    ids = recurring_item_ids(session, plan_id=source.id) if item_ids is None else list(dict.fromkeys(item_ids))
+    chosen = session.scalars(
+        select(WorkItem).options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
+                                 selectinload(WorkItem.priority_task))
+        .where(WorkItem.id.in_(ids), WorkItem.deleted_at.is_(None)).order_by(WorkItem.id)).all()
+    found = {i.id for i in chosen}
+    for missing in (i for i in ids if i not in found):
+        preview.problems.append(f"Không tìm thấy công việc số {missing}.")
+    for item in chosen:
+        if item.plan_id != source.id:
+            preview.problems.append(f"Công việc số {item.id} không thuộc kế hoạch {source.code}.")
+            continue
+        _carry(item, year, preview)
+    return preview
+
+
+def _carry(item: WorkItem, year: int, preview: RolloverPreview) -> None:
+    start, due = next_year(item.start_date), next_year(item.due_date)
+    days = [d for d in (start, due) if d] or [dt.date(year, 12, 31)]
+    when = " – ".join(format_date(d) for d in days)
+    lead = unit_on(item.lead_unit, days)
+    if lead is None:
+        preview.problems.append(f"Công việc số {item.id} “{item.title}”: đơn vị chủ trì “{item.lead_unit.name}” không "
+                                f"còn hoạt động vào {when} và không có đơn vị kế thừa; hãy giao lại trước khi chuyển.")
+        return
+    if lead.id != item.lead_unit_id:
+        preview.replacements.append(Replacement(item.id, item.title, "Chủ trì", item.lead_unit.name, lead.name))
+    coordinators: list[int] = []
+    for unit in item.coordinating_units:
+        new = unit_on(unit, days)
+        if new is None or new.id != unit.id:
+            preview.replacements.append(Replacement(item.id, item.title, "Phối hợp", unit.name,
+                                                    new.name if new else None))
+        if new is not None and new.id != lead.id and new.id not in coordinators:
+            coordinators.append(new.id)
+    data = items.normalise(ItemInput(
+        priority_task_id=None,  # set to the new plan's task of the same number when written
+        title=item.title, lead_unit_id=lead.id, form_id=item.form_id, coordinating_unit_ids=tuple(coordinators),
+        channel_id=item.channel_id, channel_text=item.channel_text, start_date=start, due_date=due,
+        target_qty=item.target_qty, target_unit=item.target_unit, budget_planned=item.budget_planned,
+        note=item.note, description=item.description, recurring=item.recurring,
+    ))
+    preview.items.append(CarriedItem(item.id, item.priority_task.number, item.priority_task.label, item.title,
+                                     lead.name, start, due, data))
+
+
+def apply_rollover(session: Session, *, actor: Actor, source_plan_id: int, new_code: str,
+                   new_title: str | None = None, item_ids: Sequence[int] | None = None) -> tuple[Plan, RolloverPreview]:
+    """Create the new plan, its tasks and the carried items, in the caller's transaction.
+
+    Raises:
+        ValidationFailed: any problem the preview lists (nothing written).
+    """
+    preview = preview_rollover(session, actor=actor, source_plan_id=source_plan_id, new_code=new_code,
+                               new_title=new_title, item_ids=item_ids)
+    if preview.problems:
+        raise ValidationFailed(f"Chưa chuyển năm: {len(preview.problems)} lỗi.", preview.problems)
+    source = _source(session, source_plan_id)
+    plan = Plan(code=preview.new_code, title=preview.new_title, year=preview.new_year, numbering=source.numbering,
+                task_label=source.task_label, parent_plan_id=source.parent_plan_id, owner_unit_id=source.owner_unit_id,
+                message=source.message, verified=False,
+                note=f"Tạo từ kế hoạch {source.code} bằng chức năng chuyển năm; cần bổ sung số, ngày quyết định.")
+    plan.tasks = [PriorityTask(number=t.number, label=t.label, text=t.text, text_missing=t.text_missing, note=t.note)
+                  for t in source.tasks]
+    session.add(plan)
+    session.flush()
+    tasks = {t.number: t.id for t in plan.tasks}
+    replaced = {}
+    for r in preview.replacements:
+        replaced.setdefault(r.source_item_id, []).append(r)
+    for carried in preview.items:
+        data = replace(carried.data, priority_task_id=tasks[carried.task_number])
+        problems = items.validate_item(session, plan=plan, data=data)
+        if problems:
+            raise ValidationFailed(f"Công việc số {carried.source_item_id}: {problems[0].message}",
+                                   [f"Công việc số {carried.source_item_id}: {p.message}" for p in problems])
+        new = items.create_item(session, actor=actor, plan_id=plan.id, data=data,
+                                note=f"Chuyển từ công việc số {carried.source_item_id} của kế hoạch {source.code}.")
+        for r in replaced.get(carried.source_item_id, []):
+            session.add(ProgressEvent(
+                work_item_id=new.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED, progress=0,
+                changes={f"Đơn vị {r.role.lower()}": [r.old_unit, r.new_unit or "— (bỏ, không có đơn vị kế thừa)"]},
+                note="Đơn vị cũ không còn hoạt động vào thời gian của kế hoạch mới."))
+    session.flush()
+    return plan, preview
