@@ -53,6 +53,7 @@ with tabs[6]:
     years = sorted(choices, key=lambda p: p[1], reverse=True)
     picked = st.multiselect("Kế hoạch so sánh", list(labels), default=[p[0] for p in years[:2]][::-1],
                             format_func=labels.get, key="dashboard_compare_plans", max_selections=3)
+    st.caption("So sánh toàn bộ công việc của từng kế hoạch (không theo bộ lọc ở trên).")
     if picked:
         compare = dashboard_data.compare(tuple(picked), today)
         view.chart(charts.year_over_year(compare), "dashboard_chart_yoy")

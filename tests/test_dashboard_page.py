@@ -45,7 +45,7 @@ def test_every_role_sees_the_headline_figures(setup, role):
     assert at.title[0].value == "Tổng quan"
     assert _metrics(at) == {"Tổng số công việc": "6", "Hoàn thành đúng hạn": "1", "Hoàn thành quá hạn": "1",
                             "Đang thực hiện trong hạn": "3", "Quá hạn": "1", "Tỷ lệ hoàn thành": "63,3%",
-                            "Đơn vị đã báo cáo": "1/2"}
+                            "Đơn vị đã báo cáo": "1/2", "Đang vướng mắc": "1"}
     captions = " ".join(c.value for c in at.caption)
     assert "Nhiệm vụ (5) chậm nhất: 1 việc quá hạn." in captions
 
@@ -55,6 +55,8 @@ def test_a_link_with_filters_opens_that_view(setup):
     at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "kind": "provincial", "task": str(ids["task5"])})
     assert _metrics(at)["Tổng số công việc"] == "2"  # E, F
     assert at.selectbox(key="dashboard_filter_kind").value is UnitKind.PROVINCIAL
+    assert at.selectbox(key="dashboard_filter_unit").value == 0  # "Tất cả"
+    assert at.selectbox(key="dashboard_filter_unit").options[0] == "Tất cả"
 
 
 def test_changing_a_filter_updates_the_url_and_figures(setup):
@@ -64,6 +66,8 @@ def test_changing_a_filter_updates_the_url_and_figures(setup):
     assert not at.exception
     assert at.query_params["unit"] == str(ids["tcbc"]) and at.query_params["plan"] == str(ids["plan"])
     assert _metrics(at)["Tổng số công việc"] == "3" and _metrics(at)["Tỷ lệ hoàn thành"] == "80,0%"
+    at.selectbox(key="dashboard_filter_unit").set_value(0).run()
+    assert "unit" not in at.query_params and _metrics(at)["Tổng số công việc"] == "6"
 
 
 def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from tracker.models import Status
 from tracker.rag import RAG_COLORS, RAG_LABELS, Rag
-from tracker.text import format_date, format_money
+from tracker.text import fold, format_date, format_money
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER
 
 FONT = "DejaVu Sans, Arial, sans-serif"
@@ -68,9 +68,10 @@ def task_status(by_task: pd.DataFrame, *, task_label: str = "Nhiệm vụ trọn
                     marker_color=STATUS_COLORS[status],
                     hovertemplate="%{y}: %{x} việc " + STATUS_LABELS[status].lower() + "<extra></extra>")
     fig.add_scatter(y=frame["task"], x=frame["items"], mode="text", showlegend=False, hoverinfo="skip",
-                    text=[f"  {format_percent(p)}" for p in frame["percent"]], textposition="middle right")
+                    text=[f"  {format_percent(p)}" if n else "" for p, n in zip(frame["percent"], frame["items"])],
+                    textposition="middle right")
     _layout(fig, title=title, height=max(300, 28 * len(frame) + 120), barmode="stack",
-            xaxis_title="Số công việc")
+            xaxis={"title": "Số công việc", "range": [0, frame["items"].max() * 1.15]})
     worst = by_task.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
     if worst["overdue"] > 0:
         reading = f"Nhiệm vụ {worst['task']} chậm nhất: {int(worst['overdue'])} việc quá hạn."
@@ -116,7 +117,7 @@ def rag_heatmap(heat: pd.DataFrame) -> Chart:
     if heat.empty:
         return _empty(title)
     tasks = heat.sort_values("number")["task"].drop_duplicates().tolist()
-    units = sorted(heat["unit"].unique(), reverse=True)
+    units = sorted(heat["unit"].unique(), key=fold, reverse=True)
     fig = go.Figure()
     for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
         part = heat[heat["worst"] == rag.value]

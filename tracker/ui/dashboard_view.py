@@ -28,11 +28,16 @@ def _seed(url: Filters) -> None:
         st.session_state.setdefault(key, values[name])
 
 
+ALL = 0  # the "Tất cả" choice: None would show Streamlit's own (English) placeholder instead
+
+
 def _choose(column, label: str, key: str, options: list, labels: dict) -> object:
-    choices = [None, *options]
-    if st.session_state.get(key) not in choices:
-        st.session_state[key] = None  # e.g. a unit of another plan after the plan changed
-    return column.selectbox(label, choices, key=key, format_func=lambda v: "Tất cả" if v is None else labels[v])
+    """A selectbox with "Tất cả" first; returns None for it."""
+    choices = [ALL, *options]
+    if st.session_state.get(key) is None or st.session_state[key] not in choices:
+        st.session_state[key] = ALL  # nothing chosen, or e.g. a unit of another plan after the plan changed
+    value = column.selectbox(label, choices, key=key, format_func=lambda v: "Tất cả" if v == ALL else labels[v])
+    return None if value == ALL else value
 
 
 def filter_bar(today: dt.date) -> Filters | None:
@@ -66,15 +71,17 @@ def filter_bar(today: dt.date) -> Filters | None:
 
 
 def metrics(h: Headline) -> None:
-    c = st.columns(7)
+    c = st.columns(4)
     c[0].metric("Tổng số công việc", h.items)
-    c[1].metric("Hoàn thành đúng hạn", h.done_on_time)
-    c[2].metric("Hoàn thành quá hạn", h.done_late)
-    c[3].metric("Đang thực hiện trong hạn", h.in_progress)
-    c[4].metric("Quá hạn", h.overdue)
-    c[5].metric("Tỷ lệ hoàn thành", format_percent(h.percent))
+    c[1].metric("Tỷ lệ hoàn thành", format_percent(h.percent))
+    c[2].metric("Quá hạn", h.overdue)
     reported = f"{h.units_reported}/{h.units_expected}" if h.round_name else "—"
-    c[6].metric("Đơn vị đã báo cáo", reported, help=f"Kỳ: {h.round_name}" if h.round_name else "Chưa có kỳ báo cáo")
+    c[3].metric("Đơn vị đã báo cáo", reported, help=f"Kỳ: {h.round_name}" if h.round_name else "Chưa có kỳ báo cáo")
+    c = st.columns(4)
+    c[0].metric("Hoàn thành đúng hạn", h.done_on_time)
+    c[1].metric("Hoàn thành quá hạn", h.done_late)
+    c[2].metric("Đang thực hiện trong hạn", h.in_progress)
+    c[3].metric("Đang vướng mắc", h.blocked)
 
 
 def chart(item: Chart, key: str, **kw):
@@ -106,8 +113,11 @@ def item_list(rows: pd.DataFrame, key: str) -> None:
 def selected_cell(event) -> tuple[int, int] | None:
     """(unit id, task id) of the heat-map cell clicked now, else the one in the URL (?cell=unit-task)."""
     points = event.selection.points if event is not None else []
-    if points and points[0].get("customdata"):
-        unit_id, task_id = (int(v) for v in points[0]["customdata"][:2])
+    data = points[0].get("customdata") if points else None
+    # The browser sends a point's customdata array as an object keyed "0", "1"...
+    values = [data[k] for k in sorted(data, key=int)] if isinstance(data, dict) else list(data or [])
+    if len(values) >= 2:
+        unit_id, task_id = int(values[0]), int(values[1])
         st.query_params["cell"] = f"{unit_id}-{task_id}"
         return unit_id, task_id
     raw = st.query_params.get("cell", "")

@@ -1,0 +1,68 @@
+"""Tổng quan in a real browser: a leader opens it, changes a filter, the URL and the figures follow."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def _metric(page: Page, label: str) -> str:
+    box = page.locator("[data-testid='stMetric']").filter(has_text=label)
+    return box.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def test_leader_filters_the_dashboard_and_the_url_follows(app_server, page, outside_requests):
+    server = app_server(
+        setup=[(["demo", "--items", "300", "--seed", "5"], None),
+               (["demo", "--items", "120", "--seed", "6", "--plan", "KH-2023"], None),
+               (["user", "add", "lanhdao", "--role", "leader", "--full-name", "Lãnh đạo Bộ"], "mat-khau-lanh-dao\n")],
+        env={"TRACKER_TODAY": "2024-09-30"},
+    )
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "lanhdao", "mat-khau-lanh-dao")
+    page.get_by_role("link", name="Tổng quan").click()
+    wait_for_app(page, settle_ms=1500)
+    expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible()
+    assert re.search(r"/tong-quan\?plan=\d+", page.url)
+    total = _metric(page, "Tổng số công việc")
+    assert total == "300"
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=20_000)
+    screenshot(page, "dashboard-leader.png")
+
+    page.get_by_label("Loại đơn vị").click()
+    page.get_by_role("option", name="Sở Nội vụ các tỉnh, thành phố").click()
+    wait_for_app(page, settle_ms=1500)
+    assert "kind=provincial" in page.url
+    provincial = int(_metric(page, "Tổng số công việc"))
+    assert 0 < provincial < 300
+
+    page.get_by_role("tab", name="Bản đồ nhiệt").click()
+    page.wait_for_timeout(1000)
+    heat = page.locator("[data-testid='stPlotlyChart']").filter(visible=True).first
+    expect(heat).to_be_visible()
+    # Plotly's drag layer takes the pointer: click where the first square is drawn, as a person would.
+    point = heat.locator(".scatterlayer .point").first
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_role("heading", name=re.compile(r"^Công việc: Sở Nội vụ"))).to_be_visible(timeout=15_000)
+    wait_for_app(page, settle_ms=500)
+    assert re.search(r"cell=\d+-\d+", page.url)
+    screenshot(page, "dashboard-heatmap.png")
+    page.get_by_role("link", name=re.compile(r"^#\d+ · ")).first.click()
+    wait_for_app(page)
+    assert re.search(r"/cong-viec\?id=\d+", page.url)
+    page.go_back()
+    wait_for_app(page, settle_ms=1500)
+    assert "kind=provincial" in page.url
+    page.get_by_role("tab", name="So sánh năm").click()
+    page.wait_for_timeout(1000)
+    screenshot(page, "dashboard-yoy.png")
+    assert outside_requests == []
