@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound, ValidationFailed
@@ -38,9 +38,17 @@ def _text(value: str | None, what: str) -> str:
     return value
 
 
-def _touch(item: WorkItem) -> None:
-    # Every event is one version: forms opened before it are stale and show it.
-    item.updated_at = dt.datetime.now(dt.timezone.utc)
+def _touch(session: Session, item: WorkItem) -> None:
+    """One more version for the item, whatever its version is now.
+
+    Every event is one version, so forms opened before it are stale and show it. The increment
+    happens in SQL (not as a version-checked ORM update): a question or an answer never conflicts
+    with a progress report made at the same moment, it just comes after it.
+    """
+    table = WorkItem.__table__
+    session.execute(update(table).where(table.c.id == item.id)
+                    .values(version=table.c.version + 1, updated_at=dt.datetime.now(dt.timezone.utc)))
+    session.expire(item, ["version", "updated_at"])
 
 
 def request_explanation(session: Session, *, actor: Actor, item_id: int, question: str,
@@ -68,7 +76,7 @@ def request_explanation(session: Session, *, actor: Actor, item_id: int, questio
     session.add(request)
     session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id, kind=EventKind.EXPLANATION_REQUESTED,
                               note=question, changes={}, evidence_urls=[]))
-    _touch(item)
+    _touch(session, item)
     session.flush()
     return request
 
@@ -93,7 +101,7 @@ def answer_explanation(session: Session, *, actor: Actor, request_id: int, answe
     item = session.get(WorkItem, request.work_item_id)
     session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id, kind=EventKind.EXPLANATION_GIVEN,
                               note=answer, changes={}, evidence_urls=[]))
-    _touch(item)
+    _touch(session, item)
     session.flush()
     return request
 
