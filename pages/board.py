@@ -24,7 +24,7 @@ from tracker.ui.engine import get_engine
 from tracker.ui.text import md
 
 BOARD_KEY = "board_component"
-ALL = "Tất cả"
+ALL = "all"  # the "Tất cả" choice: a plain string, so it survives reruns in st.session_state
 
 actor = require_actor()
 today = clock.today()
@@ -115,13 +115,14 @@ def _card_dialog(item_id: int) -> None:
 
 
 def _choice(label: str, options: list, names: dict, key: str, current, container) -> object:
-    """A selectbox whose first value is "Tất cả" (None); starts from the URL's value."""
-    values = [None, *options]
+    """A selectbox whose first choice is "Tất cả" (returned as None); starts from the URL's value."""
+    values = [ALL, *options]
     if key not in st.session_state:
-        st.session_state[key] = current if current in values else None
+        st.session_state[key] = current if current in options else ALL
     elif st.session_state[key] not in values:
-        st.session_state[key] = None
-    return container.selectbox(label, values, key=key, format_func=lambda v: ALL if v is None else names[v])
+        st.session_state[key] = ALL
+    value = container.selectbox(label, values, key=key, format_func=lambda v: "Tất cả" if v == ALL else names[v])
+    return None if value == ALL else value
 
 
 st.title("Bảng Kanban")

@@ -132,13 +132,15 @@ function drawCard(card, lane, labels, actions) {
   const mark = el("span", "kb-mark", card.rag_label);
   mark.setAttribute("data-rag", card.rag);
   top.appendChild(mark);
-  top.appendChild(el("span", "kb-task", `${card.plan} · NV ${card.task}`));
+  const task = el("span", "kb-task", `Nhiệm vụ ${card.task}`);
+  task.title = card.plan;
+  top.appendChild(task);
   top.appendChild(el("span", "kb-id", `#${card.id}`));
   node.appendChild(top);
 
   const title = el("button", "kb-title", card.title);
   title.type = "button";
-  title.title = "Xem chi tiết";
+  title.title = card.title;
   title.addEventListener("click", actions.open);
   node.appendChild(title);
 
