@@ -50,7 +50,8 @@ def template_bytes() -> bytes:
         return import_service.template(session, plan_id=plan.id)
 
 
-tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "Nhập từ Excel"] if manage else [])
+tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "Nhập từ Excel", "Chuyển sang năm sau"]
+                              if manage else [])
 tabs = st.tabs(tab_names)
 with tabs[0]:
     filters = view.filters(choices, plan.id)
@@ -105,3 +106,7 @@ if manage:
                            file_name=excel_template.file_name_for(plan.code, "mau"), key="work_items_template",
                            icon=":material/download:")
         view.import_section(actor, plan.id, plan.code)
+    with tabs[4]:
+        st.caption("Tạo kế hoạch năm sau: chép các nhiệm vụ trọng tâm và các công việc được chọn (lùi hạn một năm); "
+                   "đơn vị đã sáp nhập được thay bằng đơn vị kế thừa. Chưa ghi gì cho đến khi bấm nút tạo.")
+        view.rollover_section(actor, plan.id, plan.year)

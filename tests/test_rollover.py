@@ -142,3 +142,20 @@ def test_successor_chain_is_followed():
     assert rollover.unit_on(a, [dt.date(2025, 8, 1)]) is c
     assert rollover.unit_on(a, [dt.date(2025, 2, 1)]) is b
     assert rollover.unit_on(c, [dt.date(2024, 1, 1)]) is None
+
+
+def test_cli_previews_then_writes_with_yes(ctx, db_env, capsys):
+    from tracker.__main__ import main
+
+    engine, _, _, ids = ctx
+    assert main(["rollover", "--plan", "184/QĐ-BNV", "--code", "KH-2025"]) == 0
+    out = capsys.readouterr().out
+    assert "3 công việc, 3 lần thay đơn vị, 0 lỗi" in out
+    assert f"Thay đơn vị (chủ trì) của #{ids['wage']}: Vụ Tiền lương → Cục Tiền lương và Bảo hiểm xã hội" in out
+    assert "Chưa ghi gì" in out
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count(Plan.id))) == 2
+    assert main(["rollover", "--plan", "2024", "--code", "KH-2025", "--items", f"{ids['once']}", "--yes"]) == 0
+    assert "Đã tạo kế hoạch KH-2025 (năm 2025) với 1 công việc." in capsys.readouterr().out
+    assert main(["rollover", "--plan", "2024", "--code", "KH-2025"]) == 1
+    assert "Đã có kế hoạch mã “KH-2025”." in capsys.readouterr().err

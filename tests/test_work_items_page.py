@@ -51,7 +51,8 @@ def _titles(at):
 def test_admin_sees_every_item_and_the_management_tabs(people):
     at = _run(people["admin"])
     assert at.title[0].value == "Công việc"
-    assert [t.label for t in at.tabs] == ["Danh sách", "Thêm công việc", "Giao đồng loạt", "Nhập từ Excel"]
+    assert [t.label for t in at.tabs] == ["Danh sách", "Thêm công việc", "Giao đồng loạt", "Nhập từ Excel",
+                                        "Chuyển sang năm sau"]
     assert sorted(_titles(at)) == ["Chuyên mục cải cách tiền lương", "Tọa đàm của Sở Nội vụ Hà Nội"]
     assert at.query_params["ke_hoach"] == "184/QĐ-BNV"
 
@@ -137,3 +138,21 @@ def test_admin_edits_and_deletes_a_selected_item(people, engine):
                           .order_by(ProgressEvent.id)).all()
         assert kinds[-2:] == [EventKind.UPDATED, EventKind.DELETED]
         assert s.get(WorkItem, item_id).channel_text == "Cổng TTĐT Bộ"
+
+
+def test_admin_previews_and_confirms_the_rollover(people, engine):
+    with session_scope(engine) as s:
+        item = s.scalars(select(WorkItem).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one()
+        item.recurring = True
+        item.lead_unit_id = s.scalars(select(Unit.id).where(Unit.code == "VU-TL")).one()
+    at = _run(people["admin"])
+    assert at.multiselect(key="work_items_roll_items").value == [item.id]
+    frame = next(df.value for df in at.dataframe if "Thay bằng" in df.value.columns)
+    assert list(frame["Đơn vị cũ"]) == ["Vụ Tiền lương"]
+    assert list(frame["Thay bằng"]) == ["Cục Tiền lương và Bảo hiểm xã hội"]
+    with session_scope(engine) as s:
+        from tracker.models import Plan
+        assert s.scalar(select(Plan.id).where(Plan.code == "KH-2025")) is None  # the preview wrote nothing
+    at.button(key="work_items_roll_go").click().run()
+    assert not at.exception
+    assert any("Đã tạo kế hoạch KH-2025 với 1 công việc" in s.value for s in at.success)

@@ -28,6 +28,7 @@ from tracker.services import imports as import_service
 from tracker.services import work_items as work_item_service
 from tracker.services import plans as plan_service
 from tracker.services import reminders as reminder_service
+from tracker.services import rollover as rollover_service
 from tracker.services import reports as report_service
 from tracker.services import units as unit_service
 from tracker.services import users as user_service
@@ -269,6 +270,66 @@ def cmd_restore(engine, args) -> int:
     return 0
 
 
+def _item_ids(value: str) -> list[int]:
+    try:
+        return [int(v) for v in value.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"danh sách số công việc “{value}” không hợp lệ (ví dụ 12,15,40)") from None
+
+
+def cmd_rollover(engine, args) -> int:
+    actor = work_item_service.cli_actor()
+    with session_scope(engine) as session:
+        source = plan_service.find_plan(session, args.plan)
+        ids = args.items
+        if args.all_items:
+            ids = [r.id for r in work_item_service.list_items(
+                session, actor=actor, filters=work_item_service.ItemFilter(plan_id=source.id))]
+        preview = rollover_service.preview_rollover(session, actor=actor, source_plan_id=source.id,
+                                                    new_code=args.code, new_title=args.title, item_ids=ids)
+        print(preview.summary())
+        for c in preview.items:
+            print(f"  #{c.source_item_id} ({c.task_label}) {c.title} — {c.lead_unit}, "
+                  f"{format_date(c.start_date) or '…'} – {format_date(c.due_date) or '…'}")
+        for r in preview.replacements:
+            print(f"  Thay đơn vị ({r.role.lower()}) của #{r.source_item_id}: {r.old_unit} → "
+                  f"{r.new_unit or '(bỏ, không có đơn vị kế thừa)'}")
+        for problem in preview.problems:
+            print(f"Lỗi: {problem}", file=sys.stderr)
+        if preview.problems:
+            return EXIT_FAILED
+        if not args.yes:
+            print("Chưa ghi gì (xem trước). Chạy lại với --yes để tạo kế hoạch.")
+            return 0
+        plan, _ = rollover_service.apply_rollover(session, actor=actor, source_plan_id=source.id, new_code=args.code,
+                                                  new_title=args.title, item_ids=ids)
+        print(f"Đã tạo kế hoạch {plan.code} (năm {plan.year}) với {len(preview.items)} công việc.")
+    return 0
+
+
+def cmd_bench(_engine, args) -> int:
+    import os
+    import tempfile
+
+    from tracker import bench
+
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    pg_url = args.postgres_url or os.environ.get("TRACKER_BENCH_POSTGRES_URL") or None
+    lines: list[str] = []
+
+    def echo(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="tracker-bench-"))
+    bench.run(sizes=sizes, postgres_url=pg_url, repeat=args.repeat, workdir=workdir,
+              skip=set(filter(None, args.skip.split(","))), echo=echo)
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"Đã ghi bảng kết quả vào {args.markdown}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Theo dõi kế hoạch truyền thông Bộ Nội vụ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -321,6 +382,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("rollover", help="tạo kế hoạch năm sau từ một kế hoạch (xem trước; ghi khi có --yes)")
+    p.add_argument("--plan", required=True, help="kế hoạch nguồn: mã, số quyết định hoặc năm")
+    p.add_argument("--code", required=True, help="mã kế hoạch mới, ví dụ KH-2025")
+    p.add_argument("--title", help="tên kế hoạch mới (mặc định: thay năm trong tên kế hoạch nguồn)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--items", type=_item_ids, help="số các công việc chuyển sang, cách nhau bằng dấu phẩy "
+                                                       "(mặc định: các việc lặp lại hằng năm)")
+    which.add_argument("--all-items", action="store_true", help="chuyển mọi công việc")
+    p.add_argument("--yes", action="store_true", help="ghi thật (không có: chỉ xem trước)")
+    p.set_defaults(func=cmd_rollover)
+
     p = sub.add_parser("report", help="xuất báo cáo Word (và Excel) kết quả thực hiện kế hoạch trong một kỳ")
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.add_argument("--from", dest="date_from", type=_parse_date, help="từ ngày (dd/mm/yyyy)")
@@ -339,6 +411,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="tệp .zip tạo bởi lệnh backup")
     p.add_argument("--replace", action="store_true", help="xóa toàn bộ dữ liệu hiện có rồi khôi phục")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("bench", help="đo tốc độ với 1.000, 10.000 và 100.000 công việc (in bảng trung vị)")
+    p.add_argument("--sizes", default="1000,10000,100000", help="số công việc, cách nhau bởi dấu phẩy")
+    p.add_argument("--postgres-url", help="URL quản trị PostgreSQL để đo cả PostgreSQL "
+                                          "(mặc định TRACKER_BENCH_POSTGRES_URL)")
+    p.add_argument("--repeat", type=int, default=5, help="số lần lặp mỗi phép đo (mặc định 5)")
+    p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
+    p.add_argument("--skip", default="", help="bỏ qua: dashboard,move,pages,report,import")
+    p.add_argument("--markdown", help="ghi bảng kết quả ra tệp Markdown")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -12,6 +12,7 @@ from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Status
 from tracker.permissions import Actor
 from tracker.services import imports as import_service
+from tracker.services import rollover
 from tracker.services import work_items as svc
 from tracker.services.progress import StaleItem
 from tracker.services.work_items import ItemFilter, ItemInput, ItemListRow, PlanChoices
@@ -240,3 +241,38 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
             return result
 
         write(run, lambda result: result.summary())
+
+
+def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
+    """Next year's plan from this one: choose items, see every unit replacement, then confirm."""
+    with session_scope(get_engine()) as session:
+        rows = svc.list_items(session, actor=actor, filters=ItemFilter(plan_id=plan_id))
+    labels = {r.id: f"#{r.id} ({r.task_label}) {r.title} — {r.lead_unit}" for r in rows}
+    c1, c2 = st.columns([1, 3])
+    code = c1.text_input("Mã kế hoạch mới", value=f"KH-{plan_year + 1}", key="work_items_roll_code")
+    title = c2.text_input("Tên kế hoạch mới (để trống: thay năm trong tên hiện tại)", key="work_items_roll_title")
+    chosen = st.multiselect("Công việc chuyển sang (mặc định: các việc lặp lại hằng năm)", list(labels),
+                            default=[r.id for r in rows if r.recurring], format_func=lambda i: labels[i],
+                            key="work_items_roll_items")
+    try:
+        with session_scope(get_engine()) as session:
+            preview = rollover.preview_rollover(session, actor=actor, source_plan_id=plan_id, new_code=code,
+                                                new_title=title or None, item_ids=chosen)
+    except TrackerError as exc:
+        st.error(md(str(exc)))
+        return
+    st.markdown(f"**Xem trước:** {md(preview.summary())}")
+    for problem in preview.problems:
+        st.error(md(problem))
+    if preview.replacements:
+        st.dataframe(pd.DataFrame([{
+            "Công việc": f"#{r.source_item_id} {r.title}", "Vai trò": r.role, "Đơn vị cũ": r.old_unit,
+            "Thay bằng": r.new_unit or "— (bỏ, không có đơn vị kế thừa)",
+        } for r in preview.replacements]), hide_index=True, width="stretch", key="work_items_roll_replacements")
+    else:
+        st.caption("Không có đơn vị nào phải thay.")
+    if st.button(f"Tạo kế hoạch năm {preview.new_year}", type="primary", key="work_items_roll_go",
+                 disabled=bool(preview.problems)):
+        write(lambda s: rollover.apply_rollover(s, actor=actor, source_plan_id=plan_id, new_code=code,
+                                                new_title=title or None, item_ids=chosen),
+              lambda result: f"Đã tạo kế hoạch {result[0].code} với {len(result[1].items)} công việc.")
