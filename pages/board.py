@@ -48,6 +48,7 @@ def _on_move() -> None:
         return
     if outcome.ok:
         clear_after_write()
+        st.session_state.pop(f"item_base_version_{request.item_id}", None)  # the card dialog's form starts anew
     _flash("success" if outcome.ok else "error", outcome.message)
 
 
@@ -85,6 +86,7 @@ def _details_dialog(pending: dict) -> None:
         st.error(outcome.message)
         return
     st.session_state.pop("board_pending", None)
+    st.session_state.pop(f"item_base_version_{request.item_id}", None)
     clear_after_write()
     _flash("success", outcome.message)
     st.rerun()

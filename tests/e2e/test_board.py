@@ -151,6 +151,41 @@ def test_chuyen_sang_control_moves_a_card_with_the_keyboard_only(board_app, page
     assert _status(engine, ids["keys"]) is Status.NOT_STARTED
 
 
+def test_sending_for_confirmation_asks_for_evidence_then_the_card_dialog_shows_the_history(board_app, page):
+    server, engine, ids = board_app
+    _open_board(page, server, "truong.tcbc", "mat-khau-don-vi")
+    _drag(page, _card(page, "Thông cáo báo chí tháng 8"), _cell(page, "awaiting_confirmation"))
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("cần có minh chứng")
+    assert _status(engine, ids["keys"]) is Status.IN_PROGRESS
+    dialog.get_by_label("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)").fill(
+        "https://moha.gov.vn/tin-tuc/thong-cao-thang-8")
+    dialog.get_by_role("button", name="Chuyển").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("Đã chuyển “Thông cáo báo chí tháng 8” sang “Chờ xác nhận”.")).to_be_visible()
+    assert _status(engine, ids["keys"]) is Status.AWAITING_CONFIRMATION
+
+    _card(page, "Thông cáo báo chí tháng 8").locator(".kb-title").click()
+    wait_for_app(page, settle_ms=500)
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="Lịch sử (1)").click()
+    expect(dialog).to_contain_text("Chuyển trạng thái")
+    expect(dialog.get_by_role("link", name="https://moha.gov.vn/tin-tuc/thong-cao-thang-8")).to_be_visible()
+
+
+def test_progress_reported_from_the_card_dialog_shows_on_the_card(board_app, page):
+    server, engine, ids = board_app
+    _open_board(page, server, "van.phong", "mat-khau-van-phong")
+    _card(page, "Chuyên mục cải cách tiền lương").locator(".kb-title").click()
+    wait_for_app(page, settle_ms=500)
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Tiến độ (%)").fill("35")
+    dialog.get_by_role("button", name="Gửi báo cáo").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("Đã ghi nhận báo cáo tiến độ.")).to_be_visible()
+    expect(_card(page, "Chuyên mục cải cách tiền lương").locator(".kb-pct")).to_have_text("35%")
+
+
 def test_a_title_with_markup_is_shown_as_text(board_app, page):
     server, engine, ids = board_app
     dialogs = []
@@ -177,6 +212,13 @@ def test_screenshot_of_a_board_with_swimlanes(app_server, page):
         env={"TRACKER_TODAY": "2024-09-30"},
     )
     _open_board(page, server, "lanhdao", "mat-khau-lanh-dao")
+    done = _cell(page, "done")
+    more = done.get_by_role("button", name="Xem thêm (20/29)")
+    expect(more).to_be_visible()
+    expect(done.locator("[data-testid='kanban-card']")).to_have_count(20)
+    more.click()
+    wait_for_app(page)
+    expect(done.locator("[data-testid='kanban-card']")).to_have_count(29)
     page.get_by_text("Theo đơn vị chủ trì", exact=True).click()
     wait_for_app(page)
     assert "lanes=unit" in page.url  # the filters are in the address: a link shows the same board
