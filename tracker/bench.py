@@ -1,0 +1,374 @@
+"""`python -m tracker bench`: how fast the tracker is at 1,000 / 10,000 / 100,000 work items.
+
+Every figure is the median of repeated runs, printed beside a floor measured in the same run on
+the same database (the raw SQL of the same aggregate, an empty Streamlit page run, a bare UPDATE,
+reading the same Excel file, saving an empty Word file), and their ratio. Shared machines are
+noisy: compare ratios, not seconds from another day. Nothing here is a test; nothing asserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import io
+import os
+import platform
+import resource
+import statistics
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+
+from tracker.catalog import load_catalog
+from tracker.db import make_engine, session_scope
+from tracker.migrate import upgrade
+from tracker.models import Role, Status, User, WorkItem
+from tracker.permissions import Actor
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {  # seconds, at 100,000 items (docs/benchmarks.md)
+    "Số liệu tổng quan": 0.3,
+    "Trang Tổng quan (AppTest)": 1.5,
+    "Trang Bảng Kanban, có lọc (AppTest)": 1.5,
+    "Chuyển một thẻ": 0.05,
+    "Nhập Excel 5.000 dòng": 10.0,
+}
+
+
+@dataclass
+class Row:
+    backend: str
+    size: int
+    name: str
+    median: float | None
+    floor: float | None = None
+    floor_name: str = ""
+    runs: int = 0
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.median is None or not self.floor:
+            return None
+        return self.median / self.floor
+
+
+@dataclass
+class Bench:
+    repeat: int = 5
+    rows: list[Row] = field(default_factory=list)
+    echo: Callable[[str], None] = print
+
+    def measure(self, backend: str, size: int, name: str, fn: Callable[[], object], *,
+                floor: Callable[[], object] | None = None, floor_name: str = "", repeat: int | None = None,
+                setup: Callable[[], object] | None = None) -> Row:
+        n = repeat or self.repeat
+        row = Row(backend, size, name, None, floor_name=floor_name, runs=n)
+        try:
+            row.median = _median(fn, n, setup)
+            if floor is not None:
+                row.floor = _median(floor, n, None)
+        except Exception as exc:  # a broken measurement is reported, the others still run
+            row.note = f"lỗi: {type(exc).__name__}: {exc}"[:200]
+            traceback.print_exc()
+        self.rows.append(row)
+        self.echo(_line(row))
+        return row
+
+
+def _median(fn: Callable[[], object], n: int, setup: Callable[[], object] | None) -> float:
+    times = []
+    for _ in range(n):
+        if setup:
+            setup()
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _num(value: float, digits: int = 0) -> str:
+    """Vietnamese number style: 1.234,5."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{_num(seconds * 1000, 1)} ms" if seconds < 1 else f"{_num(seconds, 2)} s"
+
+
+def _line(row: Row) -> str:
+    ratio = f"×{_num(row.ratio, 1)}" if row.ratio is not None else ""
+    floor = f"{_fmt(row.floor)} ({row.floor_name})" if row.floor is not None else ""
+    return (f"| {row.backend} | {_num(row.size)} | {row.name} | {_fmt(row.median)} | {floor} | {ratio} | "
+            f"{row.note or _verdict(row)} |")
+
+
+def _verdict(row: Row) -> str:
+    target = TARGETS.get(row.name)
+    if target is None or row.median is None or row.size < 100_000:
+        return ""
+    return f"mục tiêu ≤ {_fmt(target)}: {'đạt' if row.median <= target else 'CHƯA ĐẠT'}"
+
+
+HEADER = ("| CSDL | Số việc | Phép đo (trung vị) | Thời gian | Mức sàn cùng lần chạy | Tỉ lệ | Ghi chú |\n"
+          "|---|---:|---|---:|---|---:|---|")
+
+
+# --- building the databases -------------------------------------------------------------------
+
+def _fresh_sqlite(path: Path) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _fresh_postgres(admin_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def build(url: str, size: int, seed: int = 1) -> tuple[Engine, dict]:
+    """Migrate, load the catalog, make `size` demo items (about ten events each) and the accounts."""
+    from tracker.services.demo import generate_demo
+    from tracker.services.plans import find_plan
+    from tracker.services.users import create_user
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        load_catalog(s)
+    with session_scope(engine) as s:
+        plan = find_plan(s, "184/QĐ-BNV")
+        result = generate_demo(s, plan=plan, items=size, seed=seed)
+        admin = create_user(s, username="bench.vp", password="mat-khau-bench", role=Role.ADMIN)
+        leader = create_user(s, username="bench.ld", password="mat-khau-bench", role=Role.LEADER)
+        info = {"plan_id": plan.id, "as_of": result.as_of, "events": result.events,
+                "admin": Actor.of(admin), "leader": Actor.of(leader), "admin_user": admin.id,
+                "leader_user": leader.id}
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return engine, info
+
+
+# --- what is measured -------------------------------------------------------------------------
+
+def _dashboard(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
+    from tracker.services import dashboard
+
+    filters = dashboard.Filters(plan_id=info["plan_id"])
+
+    def data():
+        with session_scope(engine) as s:
+            dashboard.build(s, actor=info["leader"], filters=filters, today=info["as_of"])
+
+    def raw():
+        with engine.connect() as conn:
+            conn.execute(text("SELECT status, COUNT(*), SUM(progress) FROM work_items "
+                              "WHERE plan_id = :p AND deleted_at IS NULL GROUP BY status"),
+                         {"p": info["plan_id"]}).all()
+
+    bench.measure(backend, size, "Số liệu tổng quan", data, floor=raw, floor_name="SQL GROUP BY trạng thái")
+
+
+def _apptest(url: str, info: dict, user_key: str, page: str | None, params: dict | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.ui.auth import SESSION_KEY, session_record
+
+    def run():
+        import streamlit as st
+
+        st.cache_data.clear()  # a cold page: every figure computed, as after a write
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state[SESSION_KEY] = session_record(user_id=info[user_key], auth_version=1)
+        if params:
+            for k, v in params.items():
+                at.query_params[k] = v
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        if at.exception:
+            raise RuntimeError(at.exception[0].message)
+
+    return run
+
+
+def _empty_page():
+    from streamlit.testing.v1 import AppTest
+
+    AppTest.from_string("import streamlit as st\nst.title('Trang trống')", default_timeout=60).run()
+
+
+def _pages(bench: Bench, backend: str, size: int, url: str, info: dict) -> None:
+    os.environ["TRACKER_DATABASE_URL"] = url
+    os.environ["TRACKER_TODAY"] = info["as_of"].isoformat()
+    repeat = min(bench.repeat, max(3, bench.repeat // 2))
+    bench.measure(backend, size, "Trang Tổng quan (AppTest)", _apptest(url, info, "leader_user", "pages/dashboard.py"),
+                  floor=_empty_page, floor_name="trang Streamlit trống", repeat=repeat)
+    params = {"plan": str(info["plan_id"]), "rag": "red", "lanes": "task"}
+    bench.measure(backend, size, "Trang Bảng Kanban, có lọc (AppTest)",
+                  _apptest(url, info, "admin_user", "pages/board.py", params),
+                  floor=_empty_page, floor_name="trang Streamlit trống", repeat=repeat)
+
+
+def _move(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
+    from tracker.services.moves import move_item
+
+    with session_scope(engine) as s:
+        item_id = s.scalar(select(WorkItem.id).where(WorkItem.status == Status.NOT_STARTED,
+                                                     WorkItem.deleted_at.is_(None)).limit(1))
+    state = {"to": Status.IN_PROGRESS}
+
+    def move():
+        with session_scope(engine) as s:
+            version = s.scalar(select(WorkItem.version).where(WorkItem.id == item_id))
+            move_item(s, actor=info["admin"], item_id=item_id, to_status=state["to"], expected_version=version,
+                      today=info["as_of"])
+        state["to"] = Status.NOT_STARTED if state["to"] is Status.IN_PROGRESS else Status.IN_PROGRESS
+
+    def bare_update():
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE work_items SET note = note WHERE id = :id"), {"id": item_id})
+
+    bench.measure(backend, size, "Chuyển một thẻ", move, floor=bare_update, floor_name="UPDATE một dòng",
+                  repeat=max(bench.repeat, 9) if bench.repeat > 1 else 1)
+
+
+def import_workbook(session, plan_id: int, rows: int, tag: str) -> bytes:
+    """A filled-in template of `rows` new work items, as units send it in."""
+    from openpyxl import Workbook
+
+    from tracker.models import Form, PriorityTask, Unit, UnitKind
+    from tracker.services.excel_template import HEADERS
+
+    tasks = session.scalars(select(PriorityTask.number).where(PriorityTask.plan_id == plan_id,
+                                                             PriorityTask.text_missing.is_(False))).all()
+    units = session.scalars(select(Unit.name).where(Unit.kind == UnitKind.PROVINCIAL,
+                                                    Unit.valid_to.is_not(None))).all()
+    forms = session.scalars(select(Form.name).where(Form.active.is_(True))).all()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Công việc"
+    ws.append(HEADERS)
+    for n in range(rows):
+        ws.append([n + 1, tasks[n % len(tasks)], f"Bài viết chuyên đề {tag} số {n + 1}", units[n % len(units)],
+                   units[(n + 7) % len(units)], forms[n % len(forms)], "Cổng Thông tin điện tử",
+                   "01/04/2024", "30/09/2024", 4, "5.000.000", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _import(bench: Bench, backend: str, size: int, engine: Engine, info: dict, rows: int = 5000) -> None:
+    from openpyxl import load_workbook
+
+    from tracker.services.imports import import_items
+
+    files = []
+    with session_scope(engine) as s:
+        for k in range(min(3, bench.repeat)):
+            files.append(import_workbook(s, info["plan_id"], rows, f"đợt {k + 1}"))
+    pending = list(files)
+
+    def do_import():
+        data = pending.pop(0)
+        with session_scope(engine) as s:
+            import_items(s, actor=info["admin"], plan_id=info["plan_id"], data=data)
+
+    def read_only():
+        wb = load_workbook(io.BytesIO(files[0]), read_only=True)
+        for _ in wb.active.iter_rows(values_only=True):
+            pass
+        wb.close()
+
+    bench.measure(backend, size, f"Nhập Excel {_num(rows)} dòng", do_import, floor=read_only,
+                  floor_name="openpyxl đọc cùng tệp", repeat=min(3, bench.repeat))
+
+
+def _report(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
+    from docx import Document
+
+    from tracker.services import dashboard, reports
+
+    def word():
+        with session_scope(engine) as s:
+            board = dashboard.build(s, actor=info["leader"], filters=dashboard.Filters(plan_id=info["plan_id"]),
+                                    today=info["as_of"])
+            reports.word_report(s, board=board, period_label="Báo cáo 9 tháng năm 2024")
+
+    def empty_docx():
+        doc = Document()
+        doc.add_paragraph("Báo cáo")
+        doc.save(io.BytesIO())
+
+    bench.measure(backend, size, "Báo cáo Word", word, floor=empty_docx, floor_name="lưu tệp Word trống",
+                  repeat=min(3, bench.repeat))
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.node()} · {cpu} · {os.cpu_count()} nhân · {mem:.0f} GiB · Python "
+            f"{platform.python_version()} · {platform.system()} {platform.release()}")
+
+
+def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Path, skip: set[str],
+        echo: Callable[[str], None] = print, import_rows: int = 5000) -> Bench:
+    """Build each database and measure; print the table as it goes (Markdown)."""
+    bench = Bench(repeat=repeat, echo=echo)
+    echo(f"Máy: {machine()}")
+    echo(f"Ngày đo: {dt.date.today().strftime('%d/%m/%Y')}; trung vị của {repeat} lần (trang: {max(3, repeat // 2)}, "
+         "nhập Excel và báo cáo Word: 3).")
+    echo("")
+    echo(HEADER)
+    workdir.mkdir(parents=True, exist_ok=True)
+    backends = [("sqlite", None)] + ([("postgresql", postgres_url)] if postgres_url else [])
+    for backend, admin_url in backends:
+        for size in sizes:
+            url = (_fresh_sqlite(workdir / f"bench-{size}.sqlite3") if backend == "sqlite"
+                   else _fresh_postgres(admin_url, f"tracker_bench_{size}"))
+            start = time.perf_counter()
+            engine, info = build(url, size)
+            built = time.perf_counter() - start
+            row = Row(backend, size, "Tạo dữ liệu mẫu (một lần)", built, runs=1,
+                      note=f"{_num(info['events'])} sự kiện")
+            bench.rows.append(row)
+            echo(_line(row))
+            for name, step in (("dashboard", lambda: _dashboard(bench, backend, size, engine, info)),
+                               ("move", lambda: _move(bench, backend, size, engine, info)),
+                               ("pages", lambda: _pages(bench, backend, size, url, info)),
+                               ("report", lambda: _report(bench, backend, size, engine, info)),
+                               ("import", lambda: _import(bench, backend, size, engine, info, import_rows))):
+                if name not in skip:
+                    step()
+            engine.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    echo("")
+    echo(f"Bộ nhớ đỉnh của tiến trình đo: {_num(peak)} MB (mục tiêu ≤ 1.024 MB).")
+    return bench
