@@ -31,6 +31,8 @@ PAGES = [
              frozenset({Role.ADMIN, Role.LEADER, Role.UNIT_HEAD}), "Công việc"),
     PageSpec("pages/dashboard.py", "Tổng quan", ":material/monitoring:", "tong-quan", ALL, "Công việc"),
     PageSpec("pages/plans.py", "Kế hoạch", ":material/menu_book:", "ke-hoach", ALL, "Danh mục"),
+    PageSpec("pages/catalog_admin.py", "Quản trị danh mục", ":material/tune:", "quan-tri-danh-muc",
+             frozenset({Role.ADMIN}), "Quản trị"),
     PageSpec("pages/users.py", "Tài khoản", ":material/manage_accounts:", "tai-khoan", frozenset({Role.ADMIN}), "Quản trị"),
 ]
 

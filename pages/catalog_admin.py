@@ -1,0 +1,105 @@
+"""Quản trị danh mục: the office fills in task texts, adds, renames, ends and merges units, and opens
+a Sở Nội vụ's own plan on the ministry plan's tasks."""
+
+import streamlit as st
+
+from tracker import clock
+from tracker.db import session_scope
+from tracker.models import Role, UnitKind
+from tracker.services import catalog_admin as admin_svc
+from tracker.services import units as unit_service
+from tracker.services.units import KIND_LABELS
+from tracker.ui import data
+from tracker.ui import work_items_view as view
+from tracker.ui.auth import require_actor
+from tracker.ui.engine import get_engine
+
+DATE = "DD/MM/YYYY"
+
+actor = require_actor(Role.ADMIN)
+st.title("Quản trị danh mục")
+if flash := st.session_state.pop(view.FLASH, None):
+    st.success(flash)
+
+plans = data.plans()
+with session_scope(get_engine()) as session:
+    units = unit_service.list_units(session)
+names = {u.id: f"{u.name} ({u.code})" for u in units}
+today = clock.today()
+active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)]
+
+tab_task, tab_unit, tab_merge, tab_plan = st.tabs(["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị",
+                                                    "Kế hoạch của Sở Nội vụ"])
+with tab_task:
+    plan = st.selectbox("Kế hoạch", plans, format_func=lambda p: f"{p.code} · năm {p.year}", key="catalog_task_plan")
+    tasks = data.tasks(plan.id) if plan else []
+    task = st.selectbox("Nhiệm vụ", tasks, key="catalog_task", format_func=lambda t: f"({t.label}) {t.display_text[:90]}")
+    if task is not None:
+        with st.form(f"catalog_task_form_{task.id}"):
+            text = st.text_area("Nội dung nhiệm vụ", value=task.text or "", height=160, key=f"catalog_task_text_{task.id}")
+            if st.form_submit_button("Lưu nội dung", type="primary"):
+                view.write(lambda s: admin_svc.edit_task_text(s, actor=actor, task_id=task.id, text=text),
+                           f"Đã lưu nội dung nhiệm vụ ({task.label}).")
+
+with tab_unit:
+    st.subheader("Thêm đơn vị", anchor=False)
+    with st.form("catalog_unit_add"):
+        c1, c2 = st.columns(2)
+        code = c1.text_input("Mã đơn vị (chữ in hoa không dấu)", key="catalog_unit_code")
+        name = c2.text_input("Tên đầy đủ", key="catalog_unit_name")
+        short = c1.text_input("Tên viết tắt", key="catalog_unit_short")
+        kind = c2.selectbox("Loại", list(UnitKind), format_func=lambda k: KIND_LABELS[k], key="catalog_unit_kind")
+        start = c1.date_input("Hoạt động từ ngày", value=None, format=DATE, key="catalog_unit_from")
+        if st.form_submit_button("Thêm đơn vị", type="primary"):
+            view.write(lambda s: admin_svc.add_unit(s, actor=actor, code=code, name=name, short_name=short or None,
+                                                    kind=kind, valid_from=start), f"Đã thêm đơn vị {code}.")
+    st.subheader("Đổi tên hoặc kết thúc hoạt động", anchor=False)
+    unit_id = st.selectbox("Đơn vị", active_now, format_func=lambda i: names[i], key="catalog_unit_pick")
+    if unit_id is not None:
+        c1, c2 = st.columns(2)
+        with c1.form(f"catalog_unit_rename_{unit_id}"):
+            new_name = st.text_input("Tên mới (tên cũ vẫn được nhận khi nhập Excel)", key="catalog_unit_new_name")
+            if st.form_submit_button("Đổi tên"):
+                view.write(lambda s: admin_svc.rename_unit(s, actor=actor, unit_id=unit_id, name=new_name),
+                           "Đã đổi tên đơn vị.")
+        with c2.form(f"catalog_unit_end_{unit_id}"):
+            last = st.date_input("Ngày cuối cùng hoạt động", value=today, format=DATE, key="catalog_unit_last")
+            if st.form_submit_button("Kết thúc hoạt động"):
+                view.write(lambda s: admin_svc.end_unit(s, actor=actor, unit_id=unit_id, last_day=last),
+                           "Đã cập nhật thời gian hoạt động của đơn vị.")
+
+with tab_merge:
+    st.caption("Các công việc chưa hoàn thành do đơn vị chủ trì hoặc phối hợp được chuyển sang đơn vị kế thừa; "
+               "mỗi lần chuyển được ghi vào lịch sử của công việc.")
+    with st.form("catalog_merge"):
+        old = st.selectbox("Đơn vị bị sáp nhập", active_now, index=None, format_func=lambda i: names[i],
+                           key="catalog_merge_old", placeholder="Chọn đơn vị")
+        new = st.selectbox("Đơn vị kế thừa", [u.id for u in units], index=None, format_func=lambda i: names[i],
+                           key="catalog_merge_new", placeholder="Chọn đơn vị")
+        day = st.date_input("Sáp nhập từ ngày", value=today, format=DATE, key="catalog_merge_day")
+        sure = st.checkbox("Tôi đã kiểm tra: chuyển toàn bộ công việc đang làm sang đơn vị kế thừa",
+                           key="catalog_merge_sure")
+        if st.form_submit_button("Sáp nhập", type="primary"):
+            if not (old and new and sure):
+                st.error("Hãy chọn hai đơn vị và đánh dấu xác nhận.")
+            else:
+                view.write(lambda s: admin_svc.merge_unit(s, actor=actor, unit_id=old, successor_id=new,
+                                                          from_day=day),
+                           lambda r: f"Đã sáp nhập: chuyển {len(r.moved_items)} công việc chủ trì và "
+                                     f"{len(r.coordinator_items)} công việc phối hợp.")
+
+with tab_plan:
+    provincial = [u.id for u in units if u.kind == UnitKind.PROVINCIAL.value and u.id in active_now]
+    with st.form("catalog_plan"):
+        parent = st.selectbox("Theo kế hoạch của Bộ", plans, format_func=lambda p: f"{p.code} · năm {p.year}",
+                              key="catalog_plan_parent")
+        unit = st.selectbox("Sở Nội vụ", provincial, index=None, format_func=lambda i: names[i],
+                            key="catalog_plan_unit", placeholder="Chọn Sở Nội vụ")
+        code = st.text_input("Mã kế hoạch", key="catalog_plan_code", placeholder="KH-SNV-HN-2024")
+        if st.form_submit_button("Tạo kế hoạch", type="primary"):
+            if unit is None:
+                st.error("Hãy chọn Sở Nội vụ.")
+            else:
+                view.write(lambda s: admin_svc.create_provincial_plan(s, actor=actor, parent_plan_id=parent.id,
+                                                                      unit_id=unit, code=code),
+                           lambda p: f"Đã tạo kế hoạch {p.code}.")

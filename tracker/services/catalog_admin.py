@@ -1,0 +1,230 @@
+"""Catalog administration by the office: task texts, units (add, rename, end, merge), provincial plans.
+
+Every change is audited. Merging a unit into its successor moves its open work: each moved item
+gets a "unit replaced" event in its own history, so the move is visible where the work is.
+A renamed unit keeps its old name as an alias, so spreadsheets written with it still import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import (
+    AuditEvent,
+    EventKind,
+    Plan,
+    PriorityTask,
+    ProgressEvent,
+    Status,
+    Unit,
+    UnitKind,
+    WorkItem,
+    work_item_coordinators,
+)
+from tracker.permissions import Action, Actor, require
+from tracker.text import fold, format_date, nfc
+
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+MAX_TASK_TEXT = 5000
+
+
+def _audit(session: Session, actor: Actor, action: str, target_type: str, target_id: int,
+           details: dict[str, Any]) -> None:
+    session.add(AuditEvent(actor_id=actor.user_id or None, action=action, target_type=target_type,
+                           target_id=target_id, details=details))
+
+
+def _unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    return unit
+
+
+def edit_task_text(session: Session, *, actor: Actor, task_id: int, text: str, note: str | None = None) -> PriorityTask:
+    """Fill in or correct a priority task's text (e.g. task (11), missing from the published source)."""
+    require(actor, Action.EDIT_CATALOG)
+    task = session.get(PriorityTask, task_id)
+    if task is None:
+        raise NotFound(f"Không tìm thấy nhiệm vụ số {task_id}.")
+    text = nfc(text or "")
+    if not text:
+        raise ValidationFailed("Nội dung nhiệm vụ không được để trống.")
+    if len(text) > MAX_TASK_TEXT:
+        raise ValidationFailed(f"Nội dung nhiệm vụ không được dài quá {MAX_TASK_TEXT} ký tự.")
+    _audit(session, actor, "task.edit", "priority_task", task.id,
+           {"plan_id": task.plan_id, "number": task.number, "old": task.text, "new": text})
+    task.text, task.text_missing = text, False
+    if note is not None:
+        task.note = nfc(note) or None
+    session.flush()
+    return task
+
+
+def _name_taken(session: Session, names: list[str], except_id: int | None = None) -> list[str]:
+    wanted = {fold(n): n for n in names if n}
+    taken = []
+    for unit in session.scalars(select(Unit)):
+        if unit.id == except_id:
+            continue
+        for n in (unit.code, unit.name, unit.short_name, *unit.aliases):
+            if n and fold(n) in wanted:
+                taken.append(f"Tên “{wanted[fold(n)]}” trùng với đơn vị {unit.code} ({unit.name}).")
+    return taken
+
+
+def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: UnitKind, short_name: str | None = None,
+             province: str | None = None, valid_from: dt.date | None = None, aliases: list[str] = ()) -> Unit:
+    """A new unit (e.g. a department created by a reorganisation)."""
+    require(actor, Action.EDIT_CATALOG)
+    code, name = (code or "").strip().upper(), nfc(name or "")
+    short_name = nfc(short_name) if short_name else None
+    aliases = [nfc(a) for a in aliases if nfc(a)]
+    problems = []
+    if not _CODE.match(code):
+        problems.append("Mã đơn vị gồm chữ in hoa không dấu, số và dấu gạch ngang (tối đa 40 ký tự).")
+    elif session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        problems.append(f"Đã có đơn vị mã {code}.")
+    if not name:
+        problems.append("Tên đơn vị không được để trống.")
+    problems += _name_taken(session, [name, short_name, *aliases])
+    if problems:
+        raise ValidationFailed(problems[0], problems)
+    unit = Unit(code=code, name=name, short_name=short_name, kind=kind, province=nfc(province) if province else None,
+                valid_from=valid_from, aliases=aliases, verified=True)
+    session.add(unit)
+    session.flush()
+    _audit(session, actor, "unit.add", "unit", unit.id, {"code": code, "name": name})
+    return unit
+
+
+def rename_unit(session: Session, *, actor: Actor, unit_id: int, name: str, short_name: str | None = None) -> Unit:
+    """A new official name; the old one stays as an alias for matching."""
+    require(actor, Action.EDIT_CATALOG)
+    unit = _unit(session, unit_id)
+    name = nfc(name or "")
+    short_name = nfc(short_name) if short_name else unit.short_name
+    if not name:
+        raise ValidationFailed("Tên đơn vị không được để trống.")
+    problems = _name_taken(session, [name, short_name], except_id=unit.id)
+    if problems:
+        raise ValidationFailed(problems[0], problems)
+    old = unit.name
+    if fold(old) != fold(name) and fold(old) not in {fold(a) for a in unit.aliases}:
+        unit.aliases = [*unit.aliases, old]
+    unit.name, unit.short_name = name, short_name
+    _audit(session, actor, "unit.rename", "unit", unit.id, {"old": old, "new": name})
+    session.flush()
+    return unit
+
+
+def end_unit(session: Session, *, actor: Actor, unit_id: int, last_day: dt.date) -> Unit:
+    """The unit stops existing after `last_day` (no successor: its work must be reassigned by hand)."""
+    require(actor, Action.EDIT_CATALOG)
+    unit = _unit(session, unit_id)
+    if unit.valid_from and last_day < unit.valid_from:
+        raise ValidationFailed(f"Ngày kết thúc ({format_date(last_day)}) trước ngày bắt đầu hoạt động "
+                               f"({format_date(unit.valid_from)}).")
+    _audit(session, actor, "unit.end", "unit", unit.id, {"valid_to": last_day.isoformat()})
+    unit.valid_to = last_day
+    session.flush()
+    return unit
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    moved_items: list[int]
+    coordinator_items: list[int]
+
+
+def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: int, from_day: dt.date) -> MergeResult:
+    """Merge a unit into its successor from `from_day`: open items it leads or joins move to the successor.
+
+    Raises:
+        ValidationFailed: the successor is the unit itself, leads back to it, or does not exist on `from_day`.
+    """
+    require(actor, Action.EDIT_CATALOG)
+    unit, successor = _unit(session, unit_id), _unit(session, successor_id)
+    problems = []
+    chain, cur = set(), successor
+    while cur is not None and cur.id not in chain:
+        chain.add(cur.id)
+        cur = cur.successor
+    if unit.id in chain:
+        problems.append("Không thể sáp nhập một đơn vị vào chính nó hoặc vào đơn vị kế thừa của nó.")
+    elif not successor.active_on(from_day):
+        problems.append(f"Đơn vị kế thừa “{successor.name}” không hoạt động vào ngày {format_date(from_day)}.")
+    if unit.valid_from and from_day <= unit.valid_from:
+        problems.append("Ngày sáp nhập phải sau ngày đơn vị bắt đầu hoạt động.")
+    if problems:
+        raise ValidationFailed(problems[0], problems)
+    unit.valid_to = from_day - dt.timedelta(days=1)
+    unit.successor_id = successor.id
+    open_items = select(WorkItem).where(WorkItem.status != Status.DONE, WorkItem.deleted_at.is_(None))
+    moved = []
+    for item in session.scalars(open_items.where(WorkItem.lead_unit_id == unit.id).order_by(WorkItem.id)):
+        item.lead_unit_id = successor.id
+        item.coordinating_units = [u for u in item.coordinating_units if u.id != successor.id]
+        session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
+                                  progress=item.progress, changes={"lead_unit": [unit.name, successor.name]},
+                                  note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
+        moved.append(item.id)
+    coordinated = []
+    joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit.id)
+    for item in session.scalars(open_items.where(WorkItem.id.in_(joined)).order_by(WorkItem.id)):
+        keep = [u for u in item.coordinating_units if u.id != unit.id]
+        if successor.id != item.lead_unit_id and successor.id not in {u.id for u in keep}:
+            keep.append(successor)
+        item.coordinating_units = keep
+        item.updated_at = dt.datetime.now(dt.timezone.utc)  # a new version: the page's open copies are stale
+        session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
+                                  progress=item.progress,
+                                  changes={"Đơn vị phối hợp": [unit.name, successor.name]},
+                                  note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
+        coordinated.append(item.id)
+    _audit(session, actor, "unit.merge", "unit", unit.id,
+           {"successor": successor.code, "from": from_day.isoformat(), "moved_items": moved,
+            "coordinator_items": coordinated})
+    session.flush()
+    return MergeResult(moved_items=moved, coordinator_items=coordinated)
+
+
+def create_provincial_plan(session: Session, *, actor: Actor, parent_plan_id: int, unit_id: int,
+                           code: str, title: str | None = None) -> Plan:
+    """A Sở Nội vụ's own plan on the ministry plan's tasks: each task links to the ministry task it refines,
+    so the department's items roll up under the same numbered tasks."""
+    require(actor, Action.EDIT_CATALOG)
+    parent = session.get(Plan, parent_plan_id)
+    if parent is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {parent_plan_id}.")
+    unit = _unit(session, unit_id)
+    code = nfc(code or "")
+    problems = []
+    if unit.kind is not UnitKind.PROVINCIAL:
+        problems.append("Chỉ Sở Nội vụ mới có kế hoạch riêng theo kế hoạch của Bộ.")
+    if parent.parent_plan_id is not None:
+        problems.append("Kế hoạch gốc phải là kế hoạch của Bộ.")
+    if not code:
+        problems.append("Chưa nhập mã kế hoạch.")
+    elif session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
+        problems.append(f"Đã có kế hoạch mã “{code}”.")
+    if session.scalar(select(Plan.id).where(Plan.parent_plan_id == parent.id, Plan.owner_unit_id == unit.id)):
+        problems.append(f"{unit.name} đã có kế hoạch theo kế hoạch {parent.code}.")
+    if problems:
+        raise ValidationFailed(problems[0], problems)
+    plan = Plan(code=code, title=nfc(title) if title else f"Kế hoạch truyền thông năm {parent.year} của {unit.name}",
+                year=parent.year, numbering=parent.numbering, task_label=parent.task_label, parent_plan_id=parent.id,
+                owner_unit_id=unit.id, verified=True, note=f"Xây dựng theo kế hoạch {parent.code} của Bộ Nội vụ.")
+    plan.tasks = [PriorityTask(number=t.number, label=t.label, text=t.text, text_missing=t.text_missing,
+                               parent_task_id=t.id) for t in parent.tasks]
+    session.add(plan)
+    session.flush()
+    _audit(session, actor, "plan.add_provincial", "plan", plan.id, {"parent": parent.code, "unit": unit.code})
+    return plan
