@@ -4,7 +4,6 @@ fans out, imports from and exports to Excel; unit heads see their own unit's ite
 import streamlit as st
 
 from tracker.db import session_scope
-from tracker.errors import TrackerError
 from tracker.models import Role
 from tracker.permissions import Action, can
 from tracker.services import excel_template
@@ -14,7 +13,6 @@ from tracker.ui import data
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
-from tracker.ui.text import md
 
 actor = require_actor()
 manage = can(actor, Action.MANAGE_ITEMS)
@@ -56,7 +54,10 @@ tabs = st.tabs(tab_names)
 with tabs[0]:
     filters = view.filters(choices, plan.id)
     with session_scope(engine) as session:
-        rows = svc.list_items(session, actor=actor, filters=filters)
+        rows = svc.list_items(session, actor=actor, filters=filters, limit=view.LIST_LIMIT + 1)
+    if len(rows) > view.LIST_LIMIT:
+        rows = rows[:view.LIST_LIMIT]
+        st.warning(f"Chỉ hiện {view.LIST_LIMIT} công việc đầu tiên: hãy lọc thêm, hoặc xuất ra Excel để xem đủ.")
     selected = view.table(rows)
     st.download_button("Xuất danh sách ra Excel", data=lambda: export_bytes(filters), mime=excel_template.XLSX_MIME,
                        file_name=excel_template.file_name_for(plan.code, "danh-sach"), key="work_items_export",
@@ -70,18 +71,7 @@ with tabs[0]:
             # Kept in session state: the dialog stays open across the reruns its own widgets cause.
             if st.session_state.get("work_items_deleting") == selected.id:
                 view.confirm_delete(actor, selected)
-            try:
-                with session_scope(engine) as session:
-                    initial, version = svc.get_input(session, actor=actor, item_id=selected.id)
-            except TrackerError as exc:
-                st.error(md(str(exc)))
-            else:
-                submitted = view.item_form(f"work_items_edit_{selected.id}_{version}", choices, initial)
-                if submitted:
-                    new, _ = submitted
-                    view.write(lambda s: svc.update_item(s, actor=actor, item_id=selected.id,
-                                                         expected_version=version, data=new),
-                               f"Đã lưu công việc số {selected.id}.")
+            view.edit_section(actor, selected.id, choices)
 
 if manage:
     with tabs[1]:

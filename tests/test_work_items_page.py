@@ -1,5 +1,6 @@
 """The "Công việc" page through AppTest: filters in the URL, the office's forms, read-only for others."""
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -156,3 +157,27 @@ def test_admin_previews_and_confirms_the_rollover(people, engine):
     at.button(key="work_items_roll_go").click().run()
     assert not at.exception
     assert any("Đã tạo kế hoạch KH-2025 với 1 công việc" in s.value for s in at.success)
+
+
+def test_an_edit_made_on_a_stale_copy_is_refused_and_kept(people, engine):
+    from tracker.permissions import Actor
+    from tracker.services import work_items as svc
+
+    at = _run(people["admin"], {"dv": "VU-TCBC"})
+    with session_scope(engine) as s:
+        item_id = s.scalars(select(WorkItem.id).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one()
+    at.session_state["work_items_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    key = f"work_items_edit_{item_id}_1"
+    with session_scope(engine) as s:  # someone else saves first
+        data, version = svc.get_input(s, actor=Actor.of(people["admin"]), item_id=item_id)
+        svc.update_item(s, actor=Actor.of(people["admin"]), item_id=item_id, expected_version=version,
+                        data=dataclasses.replace(data, note="Sửa bởi người khác"))
+    at.text_input(key=f"{key}_channel").input("Báo Dân trí")
+    at.button(key=f"FormSubmitter:{key}-Lưu thay đổi").click().run()
+    assert not at.exception
+    assert any("cập nhật sau khi bạn mở ra" in e.value for e in at.error)
+    assert at.text_input(key=f"{key}_channel").value == "Báo Dân trí"  # what was typed is still there
+    with session_scope(engine) as s:
+        item = s.get(WorkItem, item_id)
+        assert (item.note, item.channel_text, item.version) == ("Sửa bởi người khác", None, 2)

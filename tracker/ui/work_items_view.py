@@ -24,6 +24,7 @@ from tracker.workflow import STATUS_LABELS
 
 DATE = "DD/MM/YYYY"
 FLASH = "work_items_flash"
+LIST_LIMIT = 1000
 ANY = None
 
 
@@ -186,6 +187,35 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
 
 def _close_delete() -> None:
     st.session_state.pop("work_items_deleting", None)
+
+
+def edit_section(actor: Actor, item_id: int, ch: PlanChoices) -> None:
+    """The edit form of one item, pinned to the version it was drawn from.
+
+    The version is kept in session state: if someone else saves meanwhile, the save is refused as
+    stale (the typed values stay in the form) instead of silently applying over their change.
+    """
+    try:
+        with session_scope(get_engine()) as session:
+            initial, version = svc.get_input(session, actor=actor, item_id=item_id)
+    except TrackerError as exc:
+        st.error(md(str(exc)))
+        return
+    pinned_key = f"work_items_edit_version_{item_id}"
+    drawn = st.session_state.setdefault(pinned_key, version)
+    if drawn != version and st.button("Bỏ nội dung đang sửa, tải bản mới nhất", key=f"work_items_reload_{item_id}"):
+        st.session_state.pop(pinned_key, None)
+        st.rerun()
+    submitted = item_form(f"work_items_edit_{item_id}_{drawn}", ch, initial)
+    if submitted:
+        new, _ = submitted
+
+        def save(session):
+            item = svc.update_item(session, actor=actor, item_id=item_id, expected_version=drawn, data=new)
+            st.session_state.pop(pinned_key, None)
+            return item
+
+        write(save, f"Đã lưu công việc số {item_id}.")
 
 
 @st.dialog("Xóa công việc", on_dismiss=_close_delete)
