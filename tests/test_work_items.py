@@ -215,3 +215,14 @@ def test_unit_head_lists_only_own_unit(ctx):
                                                                  due_to=dt.date(2024, 9, 30)))
         assert [r.lead_unit for r in only] == ["Sở Nội vụ thành phố Hà Nội"]
         assert svc.list_items(s, actor=admin, filters=ItemFilter(due_to=dt.date(2024, 9, 1))) == []
+
+
+def test_choices_match_channels_by_name_or_alias(ctx):
+    engine, _, _, plan_id, _, _ = ctx
+    with session_scope(engine) as s:
+        choices = svc.plan_choices(s, plan_id=plan_id)
+    assert len(choices.tasks) == 16 and choices.tasks[10].label.startswith("(11) [Chưa có nội dung")
+    assert "Vụ Tiền lương" in {u.label for u in choices.units}
+    dan_tri = next(o.id for o in choices.channels if o.label == "Báo Dân trí")
+    assert choices.channel_id("  báo dân TRÍ ") == dan_tri
+    assert choices.channel_id("Tờ rơi") is None and choices.channel_id("") is None

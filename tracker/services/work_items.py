@@ -498,6 +498,7 @@ class Option:
     id: int
     code: str
     label: str
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -507,6 +508,12 @@ class PlanChoices:
     tasks: list[Option]
     units: list[Option]
     forms: list[Option]
+    channels: list[Option] = field(default_factory=list)
+
+    def channel_id(self, text: str | None) -> int | None:
+        """The catalog channel a typed name means (name or alias, folded), or None for free text."""
+        key = fold(text or "")
+        return next((o.id for o in self.channels if key and key in {fold(n) for n in (o.label, *o.aliases)}), None)
 
 
 def plan_units(session: Session, plan: Plan) -> list[Unit]:
@@ -525,6 +532,8 @@ def plan_choices(session: Session, *, plan_id: int) -> PlanChoices:
         units=[Option(u.id, u.code, u.name) for u in plan_units(session, plan)],
         forms=[Option(f.id, f.code, f.name) for f in session.scalars(
             select(Form).where(Form.active.is_(True)).order_by(Form.sort_order, Form.id))],
+        channels=[Option(c.id, c.code, c.name, tuple(c.aliases)) for c in session.scalars(
+            select(Channel).where(Channel.active.is_(True)).order_by(Channel.sort_order, Channel.id))],
     )
 
 

@@ -164,7 +164,8 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
         c1, c2 = st.columns(2)
         form = c1.selectbox("Hình thức", list(forms), index=index(forms, init.form_id),
                             format_func=lambda v: forms[v], key=f"{key}_form", placeholder="Chọn hình thức")
-        channel = c2.text_input("Kênh/Sản phẩm", value=init.channel_text or "", key=f"{key}_channel")
+        shown_channel = next((o.label for o in ch.channels if o.id == init.channel_id), init.channel_text or "")
+        channel = c2.text_input("Kênh/Sản phẩm", value=shown_channel, key=f"{key}_channel")
         start = c1.date_input("Ngày bắt đầu", value=init.start_date, format=DATE, key=f"{key}_start")
         due = c2.date_input("Hạn hoàn thành", value=init.due_date, format=DATE, key=f"{key}_due")
         qty = c1.number_input("Chỉ tiêu (số lượng)", value=init.target_qty, step=1, key=f"{key}_qty")
@@ -177,8 +178,8 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
             return None
     return ItemInput(
         priority_task_id=task, title=title, lead_unit_id=lead, form_id=form, coordinating_unit_ids=tuple(coord),
-        channel_id=initial.channel_id if initial and channel == (initial.channel_text or "") else None,
-        channel_text=channel, start_date=start, due_date=due,
+        channel_id=ch.channel_id(channel), channel_text=None if ch.channel_id(channel) else channel,
+        start_date=start, due_date=due,
         target_qty=int(qty) if qty is not None else None, target_unit=unit_text,
         budget_planned=int(budget) if budget is not None else None, note=note, recurring=recurring,
         description=initial.description if initial else None,
