@@ -122,3 +122,54 @@ def test_move_handler_reports_a_stale_card(people, engine):
 ])
 def test_malformed_component_events_are_ignored(payload):
     assert MoveRequest.parse(payload) is None
+
+
+def test_card_dialog_shows_facts_history_and_the_form_to_the_lead_unit(people):
+    users, ids = people
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, users["tcbc"])
+    at.run()
+    at.switch_page("pages/board.py")
+    at.session_state["board_open"] = ids["own"]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Chuyên mục cải cách tiền lương"
+    assert [t.label for t in at.tabs] == ["Báo cáo tiến độ", "Lịch sử (0)"]
+    assert at.number_input(key=f"item_progress_{ids['own']}").value == 20
+
+
+def test_pending_move_dialog_asks_for_what_is_missing(people):
+    users, ids = people
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, users["admin"])
+    at.run()
+    at.switch_page("pages/board.py")
+    at.session_state["board_pending"] = {
+        "move": {"id": ids["other"], "from": "in_progress", "to": "awaiting_confirmation", "version": 1},
+        "message": "Chuyển cần có minh chứng.", "reason": False, "evidence": True}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.warning[0].value == "Chuyển cần có minh chứng."
+    at.text_area(key="board_details_evidence").set_value("https://moha.gov.vn/bai-2")
+    next(b for b in at.button if b.label == "Chuyển").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Đã chuyển “Tọa đàm của Sở Nội vụ Hà Nội” sang “Chờ xác nhận”."
+    assert "board_pending" not in at.session_state
+
+
+def test_pending_move_dialog_shows_a_refusal_and_stays(people, engine):
+    users, ids = people
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, users["admin"])
+    at.run()
+    at.switch_page("pages/board.py")
+    with session_scope(engine) as s:
+        s.get(WorkItem, ids["other"]).status = Status.AWAITING_CONFIRMATION
+    at.session_state["board_pending"] = {
+        "move": {"id": ids["other"], "from": "awaiting_confirmation", "to": "in_progress", "version": 2},
+        "message": "Trả lại cần ghi rõ lý do.", "reason": True, "evidence": False}
+    at.run()
+    next(b for b in at.button if b.label == "Chuyển").click().run()  # no reason typed
+    assert "cần ghi rõ lý do" in at.error[0].value
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, ids["other"]).status is Status.AWAITING_CONFIRMATION
