@@ -149,6 +149,9 @@ def test_chuyen_sang_control_moves_a_card_with_the_keyboard_only(board_app, page
     expect(_cell(page, "not_started").locator("[data-testid='kanban-card']",
                                               has_text="Thông cáo báo chí tháng 8")).to_be_visible()
     assert _status(engine, ids["keys"]) is Status.NOT_STARTED
+    # keyboard users keep their place: focus returns to the moved card in its new column
+    expect(_card(page, "Thông cáo báo chí tháng 8").locator(".kb-title")).to_be_focused()
+    screenshot(page, "board_unit_head.png")
 
 
 def test_sending_for_confirmation_asks_for_evidence_then_the_card_dialog_shows_the_history(board_app, page):
