@@ -111,3 +111,18 @@ def test_provincial_plan_refines_the_ministry_tasks(ctx):
         with pytest.raises(ValidationFailed, match="đã có kế hoạch"):
             admin_svc.create_provincial_plan(s, actor=admin, parent_plan_id=plan_id,
                                              unit_id=_unit_id(s, "SNV-HA-NOI"), code="KH-SNV-HN-2")
+
+
+def test_a_provincial_plan_holds_only_its_own_units_work(ctx):
+    engine, admin, _, plan_id = ctx
+    with session_scope(engine) as s:
+        plan = admin_svc.create_provincial_plan(s, actor=admin, parent_plan_id=plan_id,
+                                                unit_id=_unit_id(s, "SNV-HA-NOI"), code="KH-SNV-HN-2024")
+        task9 = next(t for t in plan.tasks if t.number == 9)
+        data = svc.ItemInput(priority_task_id=task9.id, title="Chuyên mục trên trang của Sở",
+                             lead_unit_id=_unit_id(s, "SNV-HA-NOI"), form_id=s.scalars(select(Form.id)).first())
+        item = svc.create_item(s, actor=admin, plan_id=plan.id, data=data)
+        assert s.get(PriorityTask, item.priority_task_id).parent_task_id == next(
+            t.id for t in s.get(Plan, plan_id).tasks if t.number == 9)  # rolls up under the ministry's task (9)
+        with pytest.raises(ValidationFailed, match="kế hoạch riêng của Sở Nội vụ thành phố Hà Nội"):
+            svc.create_item(s, actor=admin, plan_id=plan.id, data=replace(data, lead_unit_id=_unit_id(s, "VU-TCBC")))

@@ -221,6 +221,9 @@ def validate_item(session: Session, *, plan: Plan, data: ItemInput,
         bad("lead_unit", "Đơn vị chủ trì không có trong danh mục.")
     elif (day := _inactive(lead, days)) is not None:
         bad("lead_unit", _inactive_message("Đơn vị chủ trì", lead, day))
+    elif plan.owner_unit_id is not None and lead.id != plan.owner_unit_id:
+        owner = session.get(Unit, plan.owner_unit_id)
+        bad("lead_unit", f"Kế hoạch {plan.code} là kế hoạch riêng của {owner.name}: đơn vị chủ trì phải là {owner.name}.")
     for unit_id in data.coordinating_unit_ids:
         unit = session.get(Unit, unit_id)
         if unit is None:
