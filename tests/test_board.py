@@ -112,7 +112,7 @@ def test_counts_come_from_all_rows_while_cards_are_limited(board_db):
 
 
 def test_targets_follow_role_and_unit(board_db):
-    engine, actors, ids, _ = board_db
+    engine, actors, _, _ = board_db
     head = {c.title: c.targets for c in _read(engine, actors["head"]).lanes[0].cards[IP]}
     assert head["Quá hạn hai tuần"] == (NS, AW)
     admin = {c.title: c.targets for lane in _read(engine, actors["admin"]).lanes for c in lane.cards.get(IP, [])}
@@ -180,7 +180,7 @@ def test_board_is_a_fixed_number_of_queries_however_many_items(engine):
 
     def statements(lanes):
         seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+        listener = lambda *args: seen.append(args[2])  # (conn, cursor, statement, ...)
         event.listen(engine, "before_cursor_execute", listener)
         try:
             with session_scope(engine) as s:

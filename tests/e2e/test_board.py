@@ -177,7 +177,7 @@ def test_sending_for_confirmation_asks_for_evidence_then_the_card_dialog_shows_t
 
 
 def test_progress_reported_from_the_card_dialog_shows_on_the_card(board_app, page):
-    server, engine, ids = board_app
+    server, _, _ = board_app
     _open_board(page, server, "van.phong", "mat-khau-van-phong")
     _card(page, "Chuyên mục cải cách tiền lương").locator(".kb-title").click()
     wait_for_app(page, settle_ms=500)
@@ -190,7 +190,7 @@ def test_progress_reported_from_the_card_dialog_shows_on_the_card(board_app, pag
 
 
 def test_a_title_with_markup_is_shown_as_text(board_app, page):
-    server, engine, ids = board_app
+    server, _, _ = board_app
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     _open_board(page, server, "van.phong", "mat-khau-van-phong")

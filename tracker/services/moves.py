@@ -135,7 +135,7 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
         from_status=frm, to_status=to_status, progress=item.progress, achieved_qty=item.achieved_qty,
         changes=changes, note=reason, evidence_urls=list(evidence_urls),
     ))
-    item.updated_at = dt.datetime.now(dt.timezone.utc)
+    item.updated_at = dt.datetime.now(dt.UTC)
     try:
         session.flush()  # the UPDATE carries "WHERE version = expected": a racing writer loses here
     except StaleDataError:
