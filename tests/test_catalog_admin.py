@@ -126,3 +126,27 @@ def test_a_provincial_plan_holds_only_its_own_units_work(ctx):
             t.id for t in s.get(Plan, plan_id).tasks if t.number == 9)  # rolls up under the ministry's task (9)
         with pytest.raises(ValidationFailed, match="kế hoạch riêng của Sở Nội vụ thành phố Hà Nội"):
             svc.create_item(s, actor=admin, plan_id=plan.id, data=replace(data, lead_unit_id=_unit_id(s, "VU-TCBC")))
+
+
+def test_reloading_the_catalog_keeps_what_the_office_recorded(ctx):
+    from tracker.catalog import load_catalog
+
+    engine, admin, _, plan_id = ctx
+    with session_scope(engine) as s:
+        task = s.scalars(select(PriorityTask).where(PriorityTask.plan_id == plan_id, PriorityTask.number == 11)).one()
+        admin_svc.edit_task_text(s, actor=admin, task_id=task.id, text="Nội dung do Văn phòng bổ sung")
+        admin_svc.rename_unit(s, actor=admin, unit_id=_unit_id(s, "VU-PC"), name="Vụ Pháp chế và Thanh tra")
+        admin_svc.merge_unit(s, actor=admin, unit_id=_unit_id(s, "VU-CQDP"), successor_id=_unit_id(s, "VU-TCBC"),
+                             from_day=dt.date(2025, 10, 1))
+        task_id = task.id
+    with session_scope(engine) as s:
+        report = load_catalog(s)  # python -m tracker init, e.g. after an upgrade
+    with session_scope(engine) as s:
+        assert s.get(PriorityTask, task_id).text == "Nội dung do Văn phòng bổ sung"
+        renamed = s.get(Unit, _unit_id(s, "VU-PC"))
+        assert renamed.name == "Vụ Pháp chế và Thanh tra" and "Vụ Pháp chế" in renamed.aliases
+        merged = s.get(Unit, _unit_id(s, "VU-CQDP"))
+        assert (merged.valid_to, merged.successor.code) == (dt.date(2025, 9, 30), "VU-TCBC")
+    with session_scope(engine) as s:
+        assert not load_catalog(s).changed  # and a second reload changes nothing
+    assert report.unchanged["nhiệm vụ"] == 24

@@ -334,6 +334,21 @@ def _upsert(session: Session, model: type, key: dict, values: dict, report: Load
     return obj
 
 
+def _keep_unit_edits(unit: Unit, values: dict) -> None:
+    """Facts the office recorded in the app (end date, successor, new name, extra aliases) survive
+    reloading a file that does not mention them; the file still wins where it says something."""
+    if values["valid_to"] is None and unit.valid_to is not None:
+        values["valid_to"] = unit.valid_to
+    if values["successor_id"] is None and unit.successor_id is not None:
+        values["successor_id"] = unit.successor_id
+    file_name = values["name"]
+    if fold(unit.name) != fold(file_name) and fold(file_name) in {fold(a) for a in unit.aliases or []}:
+        values["name"] = unit.name  # renamed in the app; the file's (old) name stays an alias
+    names = {fold(n) for n in (values["name"], values.get("short_name"), *values["aliases"]) if n}
+    extra = [a for a in [*(unit.aliases or []), file_name] if fold(a) not in names]
+    values["aliases"] = [*values["aliases"], *dict.fromkeys(extra)]
+
+
 def load_catalog(session: Session, data_dir: Path = DATA_DIR) -> LoadReport:
     """Validate the catalog files, then upsert every record in the caller's transaction.
 
@@ -356,6 +371,8 @@ def load_catalog(session: Session, data_dir: Path = DATA_DIR) -> LoadReport:
     for rec in catalog.units:
         values = {k: v for k, v in rec.items() if k not in ("code", "_id", "_successor")}
         values["successor_id"] = units[rec["_successor"]].id if rec["_successor"] else None
+        if rec["code"] not in new_codes:
+            _keep_unit_edits(units[rec["code"]], values)
         _apply(units[rec["code"]], values, report, "đơn vị", rec["code"] in new_codes)
     for rec in catalog.forms:
         values = {k: v for k, v in rec.items() if k not in ("code", "_id")}
@@ -370,6 +387,11 @@ def load_catalog(session: Session, data_dir: Path = DATA_DIR) -> LoadReport:
         session.flush()
         for task in rec["tasks"]:
             values = {k: v for k, v in task.items() if k != "number"}
+            if values["text_missing"]:
+                known = session.scalars(select(PriorityTask).filter_by(plan_id=plan.id, number=task["number"])).first()
+                if known is not None and known.text:
+                    # Filled in by the office in the app: a file with no text has nothing to replace it with.
+                    values["text"], values["text_missing"] = known.text, False
             _upsert(session, PriorityTask, {"plan_id": plan.id, "number": task["number"]}, values,
                     report, "nhiệm vụ")
     session.flush()
