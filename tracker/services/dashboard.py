@@ -376,24 +376,29 @@ def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq:
     # A day ends at midnight in Hà Nội: an event at 23:30 Vietnamese time counts for that day.
     boundaries = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), VN_TZ) for d in ends]
     ev = ProgressEvent
+    chosen = select(WorkItem.id).where(*conditions(filters))
+    # CTEs, each used twice, are computed once (SQLite and PostgreSQL materialize them); filtering events
+    # with IN keeps the scan in the (work_item_id, at) index order the window needs.
     # lead() is untyped in SQLAlchemy: without the type, SQLite would compare its text to unconverted binds.
     status_events = (
         select(ev.work_item_id, ev.at, ev.from_status, ev.to_status,
-               func.lead(ev.at, type_=UTCDateTime()).over(partition_by=ev.work_item_id, order_by=(ev.at, ev.id)).label("next_at"),
+               func.lead(ev.at, type_=UTCDateTime()).over(partition_by=ev.work_item_id, order_by=(ev.at, ev.id))
+               .label("next_at"),
                func.row_number().over(partition_by=ev.work_item_id, order_by=(ev.at, ev.id)).label("rn"))
-        .join(WorkItem, WorkItem.id == ev.work_item_id)
-        .where(ev.to_status.is_not(None), *conditions(filters))
-        .subquery("status_events")
+        .where(ev.to_status.is_not(None), ev.work_item_id.in_(chosen))
+        .cte("status_events")
     )
-    first = select(status_events).where(status_events.c.rn == 1).subquery("first_event")
+    se = status_events.c
+    has_status_event = (select(ev.id).where(ev.work_item_id == WorkItem.id, ev.to_status.is_not(None))
+                        .exists())
     intervals = union_all(
-        select(status_events.c.at.label("start_at"), status_events.c.next_at.label("end_at"),
-               status_events.c.to_status.label("status")),
-        select(WorkItem.created_at.label("start_at"), first.c.at.label("end_at"),
-               func.coalesce(first.c.from_status, WorkItem.status).label("status"))
-        .outerjoin(first, first.c.work_item_id == WorkItem.id)
-        .where(*conditions(filters)),
-    ).subquery("intervals")
+        select(se.at.label("start_at"), se.next_at.label("end_at"), se.to_status.label("status")),
+        select(WorkItem.created_at, se.at, func.coalesce(se.from_status, se.to_status))
+        .join(WorkItem, WorkItem.id == se.work_item_id)
+        .where(se.rn == 1, WorkItem.created_at < se.at),
+        select(WorkItem.created_at, literal(None, UTCDateTime()), WorkItem.status)
+        .where(*conditions(filters), ~has_status_event),
+    ).cte("intervals")
     starts = select(_bucket(intervals.c.start_at, boundaries).label("b"), intervals.c.status,
                     literal(1).label("d"))
     stops = (select(_bucket(intervals.c.end_at, boundaries).label("b"), intervals.c.status, literal(-1).label("d"))
