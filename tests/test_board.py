@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from tests.item_factories import make_item
 from tracker.db import session_scope
-from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind
+from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind, WorkItem
 from tracker.permissions import Actor
 from tracker.rag import Rag, classify
 from tracker.services.board import (
@@ -235,3 +235,12 @@ def test_filter_options_for_a_unit_head_list_only_the_unit(board_db):
         admin = filter_options(s, actor=actors["admin"], plan_id=head.plans[0][0])
     assert len(head.units) == 1 and head.tasks == []
     assert len(admin.units) > 10 and admin.tasks and admin.forms
+
+
+def test_done_cards_say_whether_they_were_done_on_time(board_db):
+    engine, actors, ids, _ = board_db
+    with session_scope(engine) as s:
+        s.get(WorkItem, ids["Đã xong"]).completed_on = dt.date(2024, 7, 2)  # due 30/06/2024
+    card = _read(engine, actors["admin"]).lanes[0].cards[DN][0]
+    assert card.as_data()["done"] == "Xong 02/07/2024 · muộn hạn"
+    assert _read(engine, actors["admin"]).lanes[0].cards[IP][0].as_data()["done"] == ""

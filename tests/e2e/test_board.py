@@ -161,6 +161,10 @@ def test_sending_for_confirmation_asks_for_evidence_then_the_card_dialog_shows_t
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("cần có minh chứng")
     assert _status(engine, ids["keys"]) is Status.IN_PROGRESS
+    # until the evidence is given the card is drawn where the database has it
+    expect(_cell(page, "in_progress").locator("[data-testid='kanban-card']",
+                                              has_text="Thông cáo báo chí tháng 8")).to_have_count(1)
+    expect(_cell(page, "awaiting_confirmation").locator("[data-testid='kanban-card']")).to_have_count(0)
     dialog.get_by_label("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)").fill(
         "https://moha.gov.vn/tin-tuc/thong-cao-thang-8")
     dialog.get_by_role("button", name="Chuyển").click()

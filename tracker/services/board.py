@@ -23,7 +23,7 @@ from tracker.permissions import Action, Actor, can
 from tracker.rag import RAG_LABELS, Rag, rag_case
 from tracker.services.units import KIND_LABELS
 from tracker.text import fold, format_date
-from tracker.workflow import STATUS_LABELS, STATUS_ORDER, transition_problem
+from tracker.workflow import STATUS_LABELS, STATUS_ORDER, is_done_late, transition_problem
 
 PAGE_SIZE = 20
 LANE_PAGE_SIZE = 5
@@ -103,6 +103,7 @@ class Card:
     blocked: bool
     blocked_reason: str | None
     targets: tuple[Status, ...]  # where this actor may move it (evidence and reasons are asked for later)
+    completed_on: dt.date | None = None
 
     def as_data(self) -> dict:
         """Plain JSON for the board component."""
@@ -111,8 +112,16 @@ class Card:
             "task": f"({self.task_label})", "plan": self.plan_code, "unit": self.lead_unit,
             "due": format_date(self.due_date), "progress": self.progress, "rag": self.rag.value,
             "rag_label": RAG_LABELS[self.rag], "blocked": self.blocked, "blocked_reason": self.blocked_reason or "",
-            "targets": [t.value for t in self.targets],
+            "targets": [t.value for t in self.targets], "done": self.done_label,
         }
+
+    @property
+    def done_label(self) -> str:
+        """For confirmed work: done on time or late (from the due date), else empty."""
+        late = is_done_late(self.due_date, self.completed_on)
+        if late is None:
+            return ""
+        return f"Xong {format_date(self.completed_on)} · " + ("muộn hạn" if late else "đúng hạn")
 
 
 @dataclass(frozen=True)
@@ -280,6 +289,7 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
         stmt = (
             select(WorkItem.id, WorkItem.version, WorkItem.title, WorkItem.status, WorkItem.lead_unit_id,
                    WorkItem.due_date, WorkItem.progress, WorkItem.blocked, WorkItem.blocked_reason,
+                   WorkItem.completed_on,
                    inner.c.lane, inner.c.rag, inner.c.rn, Plan.code, PriorityTask.label, Unit.name)
             .join(inner, inner.c.id == WorkItem.id)
             .join(Plan, Plan.id == WorkItem.plan_id)
@@ -291,7 +301,7 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
             card = Card(id=r.id, version=r.version, title=r.title, status=r.status, plan_code=r.code,
                         task_label=r.label, lead_unit=r.name, due_date=r.due_date, progress=r.progress,
                         rag=Rag(r.rag), blocked=r.blocked, blocked_reason=r.blocked_reason,
-                        targets=_targets(actor, r.status, r.lead_unit_id))
+                        targets=_targets(actor, r.status, r.lead_unit_id), completed_on=r.completed_on)
             cards[int(r.lane)].setdefault(r.status, []).append(card)
 
     lanes = [Lane(key=k, label=labels.get(k, ("", ()))[0], counts=counts[k], cards=cards[k]) for k in shown_keys]

@@ -149,6 +149,7 @@ function drawCard(card, lane, labels, actions) {
   meta.appendChild(el("span", "kb-due", card.due ? `Hạn: ${card.due}` : "Chưa có hạn"));
   meta.appendChild(el("span", "kb-pct", `${card.progress}%`));
   node.appendChild(meta);
+  if (card.done) node.appendChild(el("div", "kb-done", card.done));
 
   const bar = el("div", "kb-bar");
   bar.setAttribute("role", "progressbar");
