@@ -98,3 +98,45 @@ def test_a_bad_file_shows_the_error_table_and_imports_nothing(app_server, page, 
     screenshot(page, "work_items_import_errors.png")
     assert _items(server.env["TRACKER_DATABASE_URL"]) == 0
     assert outside_requests == []
+
+
+def test_select_a_row_edit_it_and_delete_it_after_confirmation(app_server, page, outside_requests, tmp_path):
+    from tests.test_imports import row, xlsx
+
+    source = tmp_path / "ke-hoach.xlsx"
+    source.write_bytes(xlsx([row(title="Họp báo quý III", lead="VP-BO", due="30/09/2024")]))
+    server = app_server(setup=[ADMIN, (["import", str(source), "--plan", "184/QĐ-BNV"], None)])
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Công việc", exact=True).click()
+    wait_for_app(page)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    expect(grid).to_contain_text("Họp báo quý III")
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection checkbox
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=re.compile("^Công việc số 1: Họp báo quý III"))).to_be_visible()
+
+    form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Lưu thay đổi"))
+    form.get_by_label("Kênh/Sản phẩm").fill("Cổng Thông tin điện tử Bộ Nội vụ")
+    form.get_by_role("button", name="Lưu thay đổi").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã lưu công việc số 1.")).to_be_visible()
+
+    expect(page.get_by_role("heading", name=re.compile("^Công việc số 1:"))).to_be_visible()  # still selected
+    page.get_by_role("button", name="Xóa công việc này").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("lịch sử vẫn được giữ lại")
+    dialog.get_by_label("Lý do xóa").fill("Giao trùng")
+    screenshot(page, "work_items_delete_dialog.png")
+    dialog.get_by_role("button", name="Xóa", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã xóa công việc số 1.")).to_be_visible()
+    expect(page.get_by_text("Không có công việc nào phù hợp với bộ lọc.")).to_be_visible()
+    engine = make_engine(server.env["TRACKER_DATABASE_URL"])
+    with session_scope(engine) as s:
+        item = s.get(WorkItem, 1)
+        assert item.deleted_at is not None and item.channel_id is not None
+    engine.dispose()
+    assert outside_requests == []

@@ -120,9 +120,10 @@ def table(rows: list[ItemListRow]) -> ItemListRow | None:
         "Hạn": r.due_date, "Chỉ tiêu": f"{r.target_qty or ''} {r.target_unit or ''}".strip(),
         "Kinh phí (đồng)": r.budget_planned, "Trạng thái": r.status_label, "Tiến độ": r.progress,
     } for r in rows])
+    frame["Kinh phí (đồng)"] = frame["Kinh phí (đồng)"].astype("Int64")
     event = st.dataframe(
         frame, key="work_items_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-        width="stretch",
+        width="stretch", placeholder="—",
         column_config={
             "Bắt đầu": st.column_config.DateColumn(format=DATE), "Hạn": st.column_config.DateColumn(format=DATE),
             "Nhiệm vụ": st.column_config.NumberColumn(format="(%d)"),
