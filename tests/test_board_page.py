@@ -173,3 +173,20 @@ def test_pending_move_dialog_shows_a_refusal_and_stays(people, engine):
     assert "cần ghi rõ lý do" in at.error[0].value
     with session_scope(engine) as s:
         assert s.get(WorkItem, ids["other"]).status is Status.AWAITING_CONFIRMATION
+
+
+def test_card_dialog_shows_a_blocked_reason_as_typed(people, engine):
+    """Markdown in a reason (an image link would make the browser fetch from outside) is shown as text."""
+    users, ids = people
+    reason = "![x](https://example.com/a.png) **gấp**"
+    with session_scope(engine) as s:
+        item = s.get(WorkItem, ids["own"])
+        item.blocked, item.blocked_reason = True, reason
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, users["admin"])
+    at.run()
+    at.switch_page("pages/board.py")
+    at.session_state["board_open"] = ids["own"]
+    at.run()
+    warning = next(w.value for w in at.warning if w.value.startswith("Vướng mắc"))
+    assert warning == r"Vướng mắc: \!\[x\]\(https\://example\.com/a\.png\) \*\*gấp\*\*"

@@ -208,6 +208,7 @@ def test_a_title_with_markup_is_shown_as_text(board_app, page):
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(XSS)
     assert dialog.locator("img[src='x']").count() == 0
+    screenshot(page, "board_card_dialog.png")
     page.wait_for_timeout(300)
     assert dialogs == []
 

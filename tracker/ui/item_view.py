@@ -46,7 +46,7 @@ def facts(item: ItemDetail, today: dt.date) -> None:
         rows.append(("Hoàn thành", f"{format_date(item.completed_on)} ({'muộn hạn' if late else 'đúng hạn'})"))
     st.markdown("\n".join(f"- **{k}:** {md(v)}" for k, v in rows))
     if item.blocked:
-        st.warning(f"Vướng mắc: {item.blocked_reason or ''}", icon=":material/block:")
+        st.warning(f"Vướng mắc: {md(item.blocked_reason)}", icon=":material/block:")
     if item.description:
         st.markdown(md(item.description))
 
