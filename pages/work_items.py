@@ -52,7 +52,7 @@ tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "Nh�
                               if manage else [])
 tabs = st.tabs(tab_names)
 with tabs[0]:
-    filters = view.filters(choices, plan.id)
+    filters = view.filters(actor, choices, plan.id)
     with session_scope(engine) as session:
         rows = svc.list_items(session, actor=actor, filters=filters, limit=view.LIST_LIMIT + 1)
     if len(rows) > view.LIST_LIMIT:
@@ -62,7 +62,9 @@ with tabs[0]:
     st.download_button("Xuất danh sách ra Excel", data=lambda: export_bytes(filters), mime=excel_template.XLSX_MIME,
                        file_name=excel_template.file_name_for(plan.code, "danh-sach"), key="work_items_export",
                        icon=":material/download:")
-    if selected is not None:
+    if selected is not None and selected.deleted:
+        view.deleted_section(actor, selected)
+    elif selected is not None:
         st.subheader(f"Công việc số {selected.id}: {selected.title}", anchor=False)
         st.page_link("pages/item.py", label="Mở trang chi tiết và lịch sử", query_params={"id": str(selected.id)})
         if manage:

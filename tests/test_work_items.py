@@ -226,3 +226,14 @@ def test_choices_match_channels_by_name_or_alias(ctx):
     dan_tri = next(o.id for o in choices.channels if o.label == "Báo Dân trí")
     assert choices.channel_id("  báo dân TRÍ ") == dan_tri
     assert choices.channel_id("Tờ rơi") is None and choices.channel_id("") is None
+
+
+def test_only_the_office_lists_deleted_items(ctx):
+    engine, admin, head, plan_id, base, _ = ctx
+    with session_scope(engine) as s:
+        item = svc.create_item(s, actor=admin, plan_id=plan_id, data=base)
+        svc.delete_item(s, actor=admin, item_id=item.id, expected_version=item.version)
+    with session_scope(engine) as s:
+        wanted = ItemFilter(plan_id=plan_id, include_deleted=True)
+        assert [r.deleted for r in svc.list_items(s, actor=admin, filters=wanted)] == [True]
+        assert svc.list_items(s, actor=head, filters=wanted) == []

@@ -181,3 +181,33 @@ def test_an_edit_made_on_a_stale_copy_is_refused_and_kept(people, engine):
     with session_scope(engine) as s:
         item = s.get(WorkItem, item_id)
         assert (item.note, item.channel_text, item.version) == ("Sửa bởi người khác", None, 2)
+
+
+def test_deleted_items_show_their_history_and_can_be_restored(people, engine):
+    from tracker.permissions import Actor
+    from tracker.services import work_items as svc
+
+    with session_scope(engine) as s:
+        item = s.scalars(select(WorkItem).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one()
+        svc.delete_item(s, actor=Actor.of(people["admin"]), item_id=item.id, expected_version=item.version,
+                        reason="Giao nhầm")
+        item_id = item.id
+    at = _run(people["admin"], {"dv": "VU-TCBC"})
+    assert "Không có công việc nào" in at.info[0].value
+    at.toggle(key="work_items_deleted").set_value(True).run()
+    assert _titles(at) == ["Chuyên mục cải cách tiền lương"] and at.query_params["da_xoa"] == "1"
+    at.session_state["work_items_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("(đã xóa)" in h.value for h in at.subheader)
+    assert "Giao nhầm" in "\n".join(m.value for m in at.markdown)
+    at.button(key="work_items_restore").click().run()
+    assert any(f"Đã khôi phục công việc số {item_id}" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, item_id).deleted_at is None
+
+
+def test_others_cannot_list_deleted_items(people):
+    at = _run(people["leader"], {"da_xoa": "1"})
+    assert not at.toggle
+    assert sorted(_titles(at)) == ["Chuyên mục cải cách tiền lương", "Tọa đàm của Sở Nội vụ Hà Nội"]

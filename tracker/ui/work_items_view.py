@@ -10,14 +10,15 @@ import streamlit as st
 from tracker.db import session_scope
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Status
-from tracker.permissions import Actor
+from tracker.permissions import Action, Actor, can
 from tracker.services import imports as import_service
 from tracker.services import rollover
 from tracker.services import work_items as svc
+from tracker.services import progress as progress_service
 from tracker.services.progress import StaleItem
 from tracker.services.work_items import ItemFilter, ItemInput, ItemListRow, PlanChoices
 from tracker.text import format_date, format_money
-from tracker.ui import data
+from tracker.ui import data, item_view
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
 from tracker.workflow import STATUS_LABELS
@@ -68,7 +69,7 @@ def _param_date(value: str | None) -> dt.date | None:
         return None
 
 
-def filters(ch: PlanChoices, plan_id: int) -> ItemFilter:
+def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
     """Filter widgets seeded from st.query_params and written back, so a link shows the same list."""
     qp = st.query_params
     seeds = {
@@ -93,12 +94,17 @@ def filters(ch: PlanChoices, plan_id: int) -> ItemFilter:
     status = cols[3].selectbox("Trạng thái", [ANY, *(s.value for s in Status)], key="work_items_status", placeholder="Tất cả",
                                format_func=lambda v: "Tất cả" if v is None else STATUS_LABELS[Status(v)])
     due = cols[4].date_input("Hạn trong khoảng", key="work_items_due", format=DATE)
+    deleted = False
+    if can(actor, Action.MANAGE_ITEMS):
+        st.session_state.setdefault("work_items_deleted", qp.get("da_xoa") == "1")
+        deleted = st.toggle("Hiện cả công việc đã xóa", key="work_items_deleted")
     due_from, due_to = (tuple(due) + (None, None))[:2] if due else (None, None)
     params = {
         "nv": next((o.code for o in ch.tasks if o.id == task), None),
         "dv": next((o.code for o in ch.units if o.id == unit), None),
         "ht": next((o.code for o in ch.forms if o.id == form), None),
         "tt": status, "tu": due_from.isoformat() if due_from else None, "den": due_to.isoformat() if due_to else None,
+        "da_xoa": "1" if deleted else None,
     }
     for name, value in params.items():
         if value:
@@ -106,7 +112,8 @@ def filters(ch: PlanChoices, plan_id: int) -> ItemFilter:
         elif name in qp:
             del qp[name]
     return ItemFilter(plan_id=plan_id, task_id=task, unit_id=unit, form_id=form,
-                      status=Status(status) if status else None, due_from=due_from, due_to=due_to)
+                      status=Status(status) if status else None, due_from=due_from, due_to=due_to,
+                      include_deleted=deleted)
 
 
 def table(rows: list[ItemListRow]) -> ItemListRow | None:
@@ -118,7 +125,8 @@ def table(rows: list[ItemListRow]) -> ItemListRow | None:
         "Số": r.id, "Nhiệm vụ": r.task_number, "Nội dung công việc": r.title, "Đơn vị chủ trì": r.lead_unit,
         "Đơn vị phối hợp": "; ".join(r.coordinating_units), "Hình thức": r.form, "Bắt đầu": r.start_date,
         "Hạn": r.due_date, "Chỉ tiêu": f"{r.target_qty or ''} {r.target_unit or ''}".strip(),
-        "Kinh phí (đồng)": r.budget_planned, "Trạng thái": r.status_label, "Tiến độ": r.progress,
+        "Kinh phí (đồng)": r.budget_planned, "Trạng thái": "Đã xóa" if r.deleted else r.status_label,
+        "Tiến độ": r.progress,
     } for r in rows])
     frame["Kinh phí (đồng)"] = frame["Kinh phí (đồng)"].astype("Int64")
     event = st.dataframe(
@@ -185,6 +193,16 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
         budget_planned=int(budget) if budget is not None else None, note=note, recurring=recurring,
         description=initial.description if initial else None,
     ), extra
+
+
+def deleted_section(actor: Actor, row: ItemListRow) -> None:
+    """A deleted item: its whole history (who created, changed and deleted it) and a way back."""
+    st.subheader(f"Công việc số {row.id} (đã xóa): {row.title}", anchor=False)
+    with session_scope(get_engine()) as session:
+        entries = progress_service.item_history(session, actor=actor, item_id=row.id)
+    item_view.history(entries)
+    if st.button("Khôi phục công việc", key="work_items_restore", icon=":material/restore_from_trash:"):
+        write(lambda s: svc.restore_item(s, actor=actor, item_id=row.id), f"Đã khôi phục công việc số {row.id}.")
 
 
 def _close_delete() -> None:
