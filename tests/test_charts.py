@@ -46,6 +46,14 @@ def test_figures_use_a_system_font_and_nothing_from_the_internet(board):
         assert "mapbox" not in chart.figure.layout.to_plotly_json() and "http" not in text
 
 
+def test_gantt_shows_at_most_the_limit_and_says_so(board):
+    b, _ = board
+    chart = charts.gantt(b.gantt, group="unit", limit=2)
+    assert sum(len(t.y) for t in chart.figure.data) == 2
+    assert chart.reading.startswith("2/6 công việc trên trục thời gian;")
+    assert all(str(y).startswith("Sở Nội vụ thành phố Hà Nội · #") for t in chart.figure.data for y in t.y)
+
+
 def test_heatmap_points_carry_unit_and_task_for_click_through(board):
     b, _ = board
     fig = charts.rag_heatmap(b.heatmap).figure

@@ -26,6 +26,7 @@ STATUS_COLORS = {
     Status.DONE: "#2e7d32",
 }
 UNIT_LIMIT = 25
+GANTT_ROWS = 80
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,11 @@ def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
         y=frame["unit"], x=frame["percent"], orientation="h", marker_color=colors,
         text=[f"{format_percent(p)} · {o} quá hạn" if o else format_percent(p)
               for p, o in zip(frame["percent"], frame["overdue"])],
-        textposition="auto", customdata=frame["unit_id"],
+        textposition="outside", cliponaxis=False, customdata=frame["unit_id"],
         hovertemplate="%{y}: %{text}<extra></extra>"))
     shown = "" if len(by_unit) <= limit else f" ({limit}/{len(by_unit)} đơn vị thấp nhất)"
     _layout(fig, title=title + shown, height=max(300, 26 * len(frame) + 120),
-            xaxis={"range": [0, 100], "title": "Tỷ lệ hoàn thành (%)"})
+            xaxis={"range": [0, 115], "title": "Tỷ lệ hoàn thành (%)", "tickvals": [0, 20, 40, 60, 80, 100]})
     low = by_unit.iloc[0]
     most = by_unit.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
     reading = f"Tiến độ thấp nhất: {low['unit']} ({format_percent(low['percent'])})"
@@ -145,32 +146,41 @@ def rag_heatmap(heat: pd.DataFrame) -> Chart:
     return Chart(fig, reading)
 
 
-def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = None) -> Chart:
-    """Timeline of items (start → due), grouped by task or unit, coloured by RAG."""
+def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = None, limit: int = GANTT_ROWS) -> Chart:
+    """Timeline of items (start → due), grouped by task or unit, coloured by RAG; at most `limit` rows."""
     title = "Tiến trình công việc theo " + ("nhiệm vụ" if group == "task" else "đơn vị")
     frame = rows.dropna(subset=["due_date"]).copy()
     if frame.empty:
         return _empty(title)
+    key = "task" if group == "task" else "unit"
     frame["start"] = pd.to_datetime(frame["start_date"].fillna(frame["due_date"]))
     frame["end"] = pd.to_datetime(frame["due_date"]) + pd.Timedelta(days=1)
-    key = "task" if group == "task" else "unit"
-    frame = frame.sort_values([key, "start"])
+    frame["order"] = frame["number"] if key == "task" else frame["unit"].map(fold)
+    frame = frame.sort_values(["order", "start", "id"]).head(limit)
+    frame["row"] = [f"{k} · #{i} {t[:40]}" for k, i, t in zip(frame[key], frame["id"], frame["title"])]
     fig = go.Figure()
     for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
         part = frame[frame["rag"] == rag.value]
         if part.empty:
             continue
         fig.add_bar(
-            y=[[k for k in part[key]], [f"#{i}" for i in part["id"]]], base=part["start"],
-            x=(part["end"] - part["start"]).dt.total_seconds() * 1000, orientation="h",
-            marker_color=RAG_COLORS[rag], name=RAG_LABELS[rag], customdata=part[["id", "title"]].to_numpy(),
-            hovertemplate="#%{customdata[0]} %{customdata[1]}<extra></extra>")
-    _layout(fig, title=title, height=max(320, 18 * len(frame) + 150), barmode="overlay",
-            xaxis={"type": "date", "tickformat": "%d/%m/%Y"}, yaxis={"autorange": "reversed"})
+            y=part["row"], base=part["start"], x=(part["end"] - part["start"]).dt.total_seconds() * 1000,
+            orientation="h", marker_color=RAG_COLORS[rag], name=RAG_LABELS[rag],
+            customdata=part[["id", "title", "unit"]].to_numpy(),
+            hovertemplate="#%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}<extra></extra>")
+    height = max(320, 22 * len(frame) + 160)
+    _layout(fig, title=title, height=height, barmode="overlay",
+            xaxis={"type": "date", "tickformat": "%d/%m/%Y", "side": "top"},
+            yaxis={"categoryorder": "array", "categoryarray": list(frame["row"])[::-1], "automargin": True})
+    # Dates on top (visible without scrolling a long chart), legend just under the bars.
+    fig.update_layout(margin={"t": 90, "b": 40}, legend={"orientation": "h", "y": -10 / height, "yanchor": "top"})
     if today is not None:
         fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color="#555")
     late = int((frame["rag"] == Rag.RED.value).sum())
     reading = f"{len(frame)} công việc trên trục thời gian; {late} việc quá hạn (màu đỏ)."
+    if len(rows) > len(frame):
+        reading = (f"{len(frame)}/{len(rows)} công việc trên trục thời gian; {late} việc quá hạn (màu đỏ). "
+                   "Chọn một nhiệm vụ hoặc đơn vị ở bộ lọc để xem đầy đủ.")
     return Chart(fig, reading)
 
 
@@ -204,10 +214,11 @@ def targets(forms: pd.DataFrame) -> Chart:
     frame = forms[forms["target"] > 0]
     if frame.empty:
         return _empty(title)
+    frame = frame.iloc[::-1]
     fig = go.Figure()
-    fig.add_bar(x=frame["form"], y=frame["target"], name="Chỉ tiêu", marker_color="#90a4ae")
-    fig.add_bar(x=frame["form"], y=frame["achieved"], name="Đã đạt", marker_color="#1565c0")
-    _layout(fig, title=title, barmode="group", yaxis_title="Số sản phẩm")
+    fig.add_bar(y=frame["form"], x=frame["target"], name="Chỉ tiêu", marker_color="#90a4ae", orientation="h")
+    fig.add_bar(y=frame["form"], x=frame["achieved"], name="Đã đạt", marker_color="#1565c0", orientation="h")
+    _layout(fig, title=title, barmode="group", xaxis_title="Số sản phẩm", height=max(320, 44 * len(frame) + 140))
     ratio = frame.assign(r=frame["achieved"] / frame["target"]).sort_values("r").iloc[0]
     reading = (f"Hình thức đạt thấp nhất so với chỉ tiêu: {ratio['form']} "
                f"({int(ratio['achieved'])}/{int(ratio['target'])}).")
@@ -221,12 +232,11 @@ def budget(money: pd.DataFrame) -> Chart:
     if frame.empty:
         return _empty(title)
     fig = go.Figure()
-    fig.add_bar(x=frame["task"], y=frame["planned"], name="Kế hoạch", marker_color="#90a4ae",
-                customdata=[format_money(int(v)) for v in frame["planned"]], hovertemplate="%{x}: %{customdata}")
-    fig.add_bar(x=frame["task"], y=frame["spent"], name="Đã chi", marker_color="#6a1b9a",
-                customdata=[format_money(int(v)) for v in frame["spent"]], hovertemplate="%{x}: %{customdata}")
-    _layout(fig, title=title, barmode="group", yaxis={"title": "Đồng", "separatethousands": True},
-            separators=",.")
+    for col, name, color in (("planned", "Kế hoạch", "#90a4ae"), ("spent", "Đã chi", "#6a1b9a")):
+        fig.add_bar(x=frame["task"], y=frame[col] / 1_000_000, name=name, marker_color=color,
+                    customdata=[format_money(int(v)) for v in frame[col]], hovertemplate="%{x}: %{customdata}")
+    _layout(fig, title=title, barmode="group", separators=",.",
+            yaxis={"title": "Triệu đồng", "tickformat": ",.0f"})
     planned, spent = int(frame["planned"].sum()), int(frame["spent"].sum())
     share = f" ({format_percent(100 * spent / planned)})" if planned else ""
     return Chart(fig, f"Đã chi {format_money(spent)} trên {format_money(planned)} kế hoạch{share}.")
