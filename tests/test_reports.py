@@ -104,6 +104,10 @@ def test_word_report_numbers_match_the_dashboard(session, fx):
     tables = document.tables[1:-1]
     assert [len(t.rows) - 1 for t in tables] == [2, 3]  # task (2): A, B; task (5): C, E, F
     assert tables[1].rows[1].cells[0].text == "Công việc C" and tables[1].rows[1].cells[3].text == "Đang thực hiện"
+    strengths = text[text.index("2. Ưu điểm") + 1:text.index("3. Hạn chế và nguyên nhân")]
+    assert strengths == ["- Đã hoàn thành 2/5 công việc, trong đó 1 việc đúng hạn.",
+                         "- Các nhiệm vụ thực hiện tốt, không có việc quá hạn: nhiệm vụ (2) hoàn thành 100,0%.",
+                         "- 1/2 đơn vị chủ trì không có việc quá hạn."]
     limits = text[text.index("3. Hạn chế và nguyên nhân") + 1:text.index(reports.SECTIONS[2])]
     assert limits == [
         "- Công việc C (Vụ Tổ chức - Biên chế): quá hạn 17 ngày (hạn 15/07/2024). "

@@ -325,8 +325,8 @@ def _strengths(board: Dashboard) -> list[str]:
     lines = [f"Đã hoàn thành {h.done}/{h.items} công việc, trong đó {h.done_on_time} việc đúng hạn."]
     good = tasks[(tasks["overdue"] == 0) & (tasks["percent"] >= h.percent)]
     if not good.empty:
-        lines.append("Các nhiệm vụ thực hiện tốt, không có việc quá hạn: " + ", ".join(
-            f"{t.task} ({format_percent(t.percent)})" for t in good.itertuples()) + ".")
+        lines.append("Các nhiệm vụ thực hiện tốt, không có việc quá hạn: " + "; ".join(
+            f"nhiệm vụ {t.task} hoàn thành {format_percent(t.percent)}" for t in good.itertuples()) + ".")
     clean = board.by_unit[(board.by_unit["overdue"] == 0) & (board.by_unit["done_late"] == 0)]
     if not clean.empty:
         lines.append(f"{len(clean)}/{len(board.by_unit)} đơn vị chủ trì không có việc quá hạn.")
