@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from tracker.errors import DatabaseUnavailable
+from tracker.text import strip_controls
 
 BUSY_MESSAGE = ("Cơ sở dữ liệu đang bận vì nhiều người cùng ghi. Thay đổi của bạn chưa được lưu; "
                 "vui lòng thử lại sau ít giây.")
@@ -101,6 +102,20 @@ def _unavailable(exc: DBAPIError) -> bool:
         return sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03", "55P03"}
     # psycopg reports a failed or dropped connection without an SQLSTATE
     return isinstance(exc, OperationalError) and type(exc.orig).__module__.startswith("psycopg")
+
+
+@event.listens_for(Session, "before_flush")
+def _no_control_characters(session: Session, _context, _instances) -> None:
+    """Backstop for every service: text columns never receive NUL or other control characters."""
+    for obj in (*session.new, *session.dirty):
+        for column in obj.__mapper__.columns:
+            if isinstance(column.type, String) and not isinstance(column.type, Enum):
+                key = obj.__mapper__.get_property_by_column(column).key
+                value = obj.__dict__.get(key)
+                if isinstance(value, str):
+                    cleaned = strip_controls(value)
+                    if cleaned != value:
+                        setattr(obj, key, cleaned)
 
 
 class UTCDateTime(TypeDecorator):

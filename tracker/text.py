@@ -11,9 +11,21 @@ ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
          "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"]
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(value: str) -> str:
+    """Text without control characters (NUL and the like), keeping tabs and line breaks.
+
+    PostgreSQL refuses NUL in text, and nobody means to type the others: removed everywhere
+    text is stored (see tracker.db), so both databases keep exactly the same text.
+    """
+    return _CONTROLS.sub("", value)
+
+
 def nfc(value: str) -> str:
-    """Unicode NFC with surrounding whitespace trimmed and inner runs collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    """Unicode NFC with control characters removed, surrounding whitespace trimmed and inner runs collapsed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", strip_controls(value))).strip()
 
 
 def fold(value: str) -> str:
@@ -36,6 +48,13 @@ def from_roman(label: str) -> int | None:
 def format_date(day: dt.date | None) -> str:
     """dd/mm/yyyy, the Vietnamese administrative form; empty for no date."""
     return day.strftime("%d/%m/%Y") if day else ""
+
+
+def format_number(amount: int | None) -> str:
+    """1000000 -> '1.000.000'."""
+    if amount is None:
+        return ""
+    return f"{amount:,}".replace(",", ".")
 
 
 def format_money(amount: int | None) -> str:

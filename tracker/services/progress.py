@@ -23,7 +23,8 @@ from tracker.models import EventKind, EvidenceFile, ProgressEvent, Status, WorkI
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
 from tracker.services.evidence import Upload
-from tracker.text import format_date, format_money
+from tracker.limits import MAX_MONEY, MAX_QTY
+from tracker.text import format_date, format_money, format_number
 from tracker.workflow import STATUS_LABELS, completion_date, transition_problem
 
 MAX_URLS = 10
@@ -133,8 +134,12 @@ def validate_input(change: ProgressInput) -> list[str]:
         problems.append("Tiến độ phải là số nguyên từ 0 đến 100.")
     if change.achieved_qty is not None and change.achieved_qty < 0:
         problems.append("Kết quả đạt được không được âm.")
+    elif change.achieved_qty is not None and change.achieved_qty > MAX_QTY:
+        problems.append(f"Kết quả đạt được không được lớn hơn {format_number(MAX_QTY)}.")
     if change.budget_spent is not None and change.budget_spent < 0:
         problems.append("Kinh phí đã chi không được âm.")
+    elif change.budget_spent is not None and change.budget_spent > MAX_MONEY:
+        problems.append(f"Kinh phí đã chi không được lớn hơn {format_money(MAX_MONEY)}.")
     if change.note and len(change.note) > MAX_NOTE_LENGTH:
         problems.append(f"Ghi chú không được dài quá {MAX_NOTE_LENGTH} ký tự.")
     if len(change.evidence_urls) > MAX_URLS:
