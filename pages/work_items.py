@@ -8,6 +8,7 @@ from tracker.models import Role
 from tracker.permissions import Action, can
 from tracker.services import excel_template
 from tracker.services import imports as import_service
+from tracker.services import work_item_lists as lists
 from tracker.services import work_items as svc
 from tracker.ui import data
 from tracker.ui import work_items_view as view
@@ -38,7 +39,7 @@ if actor.role is Role.UNIT_HEAD:
 engine = get_engine()
 
 
-def export_bytes(filters: svc.ItemFilter) -> bytes:
+def export_bytes(filters: lists.ItemFilter) -> bytes:
     with session_scope(engine) as session:
         return import_service.export_items(session, actor=actor, filters=filters)
 
@@ -54,7 +55,7 @@ tabs = st.tabs(tab_names)
 with tabs[0]:
     filters = view.filters(actor, choices, plan.id)
     with session_scope(engine) as session:
-        rows = svc.list_items(session, actor=actor, filters=filters, limit=view.LIST_LIMIT + 1)
+        rows = lists.list_items(session, actor=actor, filters=filters, limit=view.LIST_LIMIT + 1)
     if len(rows) > view.LIST_LIMIT:
         rows = rows[:view.LIST_LIMIT]
         st.warning(f"Chỉ hiện {view.LIST_LIMIT} công việc đầu tiên: hãy lọc thêm, hoặc xuất ra Excel để xem đủ.")

@@ -16,7 +16,7 @@ from tracker.permissions import Actor
 from tracker.services import imports
 from tracker.services.excel_template import HEADERS, LISTS_SHEET, SHEET
 from tracker.services.imports import ImportFailed
-from tracker.services.work_items import ItemFilter, list_items
+from tracker.services.work_item_lists import ItemFilter, list_items
 
 
 def xlsx(rows, headers=HEADERS, above=()) -> bytes:

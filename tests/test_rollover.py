@@ -13,7 +13,8 @@ from tracker.models import EventKind, Form, Plan, PriorityTask, ProgressEvent, R
 from tracker.permissions import Actor
 from tracker.services import rollover
 from tracker.services import work_items as svc
-from tracker.services.work_items import ItemFilter, ItemInput
+from tracker.services.work_item_lists import ItemFilter, list_items
+from tracker.services.work_items import ItemInput
 
 
 def _ids(session, model, codes):
@@ -69,14 +70,14 @@ def test_preview_lists_every_replacement_and_writes_nothing(ctx):
 def test_rollover_moves_items_to_2025_with_successors_and_nothing_lost(ctx):
     engine, admin, plan_id, ids = ctx
     with session_scope(engine) as s:
-        source = {r.id: r for r in svc.list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id))}
+        source = {r.id: r for r in list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id))}
         plan, _ = rollover.apply_rollover(s, actor=admin, source_plan_id=plan_id, new_code="KH-2025")
         new_plan_id = plan.id
     with session_scope(engine) as s:
         new_plan = s.get(Plan, new_plan_id)
         assert (new_plan.year, len(new_plan.tasks), new_plan.verified) == (2025, 16, False)
         assert [t.text_missing for t in new_plan.tasks].count(True) == 1  # task (11) still marked missing
-        carried = svc.list_items(s, actor=admin, filters=ItemFilter(plan_id=new_plan_id))
+        carried = list_items(s, actor=admin, filters=ItemFilter(plan_id=new_plan_id))
         assert s.scalar(select(func.count(WorkItem.id)).where(WorkItem.plan_id == plan_id)) == 4  # source untouched
     by_title = {r.title: r for r in carried}
     assert set(by_title) == {"Họp báo định kỳ quý về tiền lương", "Chuyên mục của Sở", "Thông tin tháng 2"}

@@ -13,7 +13,8 @@ from tracker.models import EventKind, Form, Plan, PriorityTask, ProgressEvent, R
 from tracker.permissions import Actor
 from tracker.services import work_items as svc
 from tracker.services.progress import StaleItem, item_history
-from tracker.services.work_items import ItemFilter, ItemInput
+from tracker.services.work_item_lists import ItemFilter, list_items, plan_choices
+from tracker.services.work_items import ItemInput
 
 
 def _id(session, model, **by):
@@ -113,7 +114,7 @@ def test_create_edit_delete_leave_a_history(ctx):
         svc.delete_item(s, actor=admin, item_id=item_id, expected_version=version + 1, reason="Trùng việc")
     with session_scope(engine) as s:
         assert s.get(WorkItem, item_id).deleted_at is not None
-        assert svc.list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id)) == []
+        assert list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id)) == []
         history = item_history(s, actor=admin, item_id=item_id)
     assert [h.kind for h in history] == ["created", "updated", "deleted"]
     changes = {label: (old, new) for label, old, new in history[1].changes}
@@ -132,7 +133,7 @@ def test_deleted_item_can_be_entered_again_and_restored_only_if_not(ctx):
         svc.restore_item(s, actor=admin, item_id=first_id)
         assert [e.kind for e in s.scalars(select(ProgressEvent).where(ProgressEvent.work_item_id == first_id)
                                           .order_by(ProgressEvent.id))][-1] is EventKind.RESTORED
-        assert len(svc.list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id))) == 1
+        assert len(list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id))) == 1
 
 
 def test_the_same_work_cannot_be_entered_twice(ctx):
@@ -208,19 +209,19 @@ def test_unit_head_lists_only_own_unit(ctx):
         svc.fan_out(s, actor=admin, plan_id=plan_id, template=replace(base, coordinating_unit_ids=()),
                     unit_ids=[units["VU-TCBC"], units["SNV-HA-NOI"]])
     with session_scope(engine) as s:
-        assert [r.lead_unit for r in svc.list_items(s, actor=head, filters=ItemFilter())] == ["Vụ Tổ chức - Biên chế"]
-        assert len(svc.list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id))) == 2
-        only = svc.list_items(s, actor=admin, filters=ItemFilter(unit_id=units["SNV-HA-NOI"],
+        assert [r.lead_unit for r in list_items(s, actor=head, filters=ItemFilter())] == ["Vụ Tổ chức - Biên chế"]
+        assert len(list_items(s, actor=admin, filters=ItemFilter(plan_id=plan_id))) == 2
+        only = list_items(s, actor=admin, filters=ItemFilter(unit_id=units["SNV-HA-NOI"],
                                                                  due_from=dt.date(2024, 9, 1),
                                                                  due_to=dt.date(2024, 9, 30)))
         assert [r.lead_unit for r in only] == ["Sở Nội vụ thành phố Hà Nội"]
-        assert svc.list_items(s, actor=admin, filters=ItemFilter(due_to=dt.date(2024, 9, 1))) == []
+        assert list_items(s, actor=admin, filters=ItemFilter(due_to=dt.date(2024, 9, 1))) == []
 
 
 def test_choices_match_channels_by_name_or_alias(ctx):
     engine, _, _, plan_id, _, _ = ctx
     with session_scope(engine) as s:
-        choices = svc.plan_choices(s, plan_id=plan_id)
+        choices = plan_choices(s, plan_id=plan_id)
     assert len(choices.tasks) == 16 and choices.tasks[10].label.startswith("(11) [Chưa có nội dung")
     assert "Vụ Tiền lương" in {u.label for u in choices.units}
     dan_tri = next(o.id for o in choices.channels if o.label == "Báo Dân trí")
@@ -235,5 +236,5 @@ def test_only_the_office_lists_deleted_items(ctx):
         svc.delete_item(s, actor=admin, item_id=item.id, expected_version=item.version)
     with session_scope(engine) as s:
         wanted = ItemFilter(plan_id=plan_id, include_deleted=True)
-        assert [r.deleted for r in svc.list_items(s, actor=admin, filters=wanted)] == [True]
-        assert svc.list_items(s, actor=head, filters=wanted) == []
+        assert [r.deleted for r in list_items(s, actor=admin, filters=wanted)] == [True]
+        assert list_items(s, actor=head, filters=wanted) == []

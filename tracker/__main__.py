@@ -25,6 +25,7 @@ from tracker.models import Role
 from tracker.permissions import Actor
 from tracker.services import demo as demo_service
 from tracker.services import imports as import_service
+from tracker.services import work_item_lists
 from tracker.services import work_items as work_item_service
 from tracker.services import plans as plan_service
 from tracker.services import reminders as reminder_service
@@ -231,9 +232,9 @@ def cmd_export(engine, args) -> int:
     with session_scope(engine) as session:
         plan = plan_service.find_plan(session, args.plan)
         data = import_service.export_items(session, actor=work_item_service.cli_actor(),
-                                           filters=work_item_service.ItemFilter(plan_id=plan.id))
-        count = len(work_item_service.list_items(session, actor=work_item_service.cli_actor(),
-                                                 filters=work_item_service.ItemFilter(plan_id=plan.id)))
+                                           filters=work_item_lists.ItemFilter(plan_id=plan.id))
+        count = len(work_item_lists.list_items(session, actor=work_item_service.cli_actor(),
+                                               filters=work_item_lists.ItemFilter(plan_id=plan.id)))
     with open(args.file, "wb") as f:
         f.write(data)
     print(f"Đã xuất {count} công việc của kế hoạch {plan.code} ra tệp {args.file}.")
@@ -283,8 +284,8 @@ def cmd_rollover(engine, args) -> int:
         source = plan_service.find_plan(session, args.plan)
         ids = args.items
         if args.all_items:
-            ids = [r.id for r in work_item_service.list_items(
-                session, actor=actor, filters=work_item_service.ItemFilter(plan_id=source.id))]
+            ids = [r.id for r in work_item_lists.list_items(
+                session, actor=actor, filters=work_item_lists.ItemFilter(plan_id=source.id))]
         preview = rollover_service.preview_rollover(session, actor=actor, source_plan_id=source.id,
                                                     new_code=args.code, new_title=args.title, item_ids=ids)
         print(preview.summary())

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Form, Plan, PriorityTask
 from tracker.services.plans import MISSING_TEXT_LABEL
-from tracker.services.work_items import ItemListRow, plan_units
+from tracker.services.work_item_lists import ItemListRow, plan_units
 from tracker.text import fold
 
 SHEET = "Công việc"

@@ -25,7 +25,9 @@ from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
 from tracker.services.excel_template import HEADERS, build_workbook
-from tracker.services.work_items import ItemFilter, ItemInput
+from tracker.services import work_item_lists as lists
+from tracker.services.work_item_lists import ItemFilter
+from tracker.services.work_items import ItemInput
 from tracker.text import fold, format_date, from_roman, nfc
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -425,7 +427,7 @@ def export_items(session: Session, *, actor: Actor, filters: ItemFilter) -> byte
     plan = session.get(Plan, filters.plan_id) if filters.plan_id else None
     if plan is None:
         raise ValidationFailed("Hãy chọn kế hoạch để xuất danh sách công việc.")
-    rows = items.list_items(session, actor=actor, filters=replace(filters, include_deleted=False))
+    rows = lists.list_items(session, actor=actor, filters=replace(filters, include_deleted=False))
     return build_workbook(session, plan=plan, rows=rows)
 
 

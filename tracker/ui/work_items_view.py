@@ -16,7 +16,9 @@ from tracker.services import rollover
 from tracker.services import work_items as svc
 from tracker.services import progress as progress_service
 from tracker.services.progress import StaleItem
-from tracker.services.work_items import ItemFilter, ItemInput, ItemListRow, PlanChoices
+from tracker.services import work_item_lists as lists
+from tracker.services.work_item_lists import ItemFilter, ItemListRow, PlanChoices
+from tracker.services.work_items import ItemInput
 from tracker.text import format_date, format_money
 from tracker.ui import data, item_view
 from tracker.ui.engine import get_engine
@@ -32,7 +34,7 @@ ANY = None
 @st.cache_data(ttl=data.CATALOG_TTL, show_spinner=False)
 def _choices(url: str, plan_id: int) -> PlanChoices:
     with session_scope(get_engine()) as session:
-        return svc.plan_choices(session, plan_id=plan_id)
+        return lists.plan_choices(session, plan_id=plan_id)
 
 
 def choices(plan_id: int) -> PlanChoices:
@@ -296,7 +298,7 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
 def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
     """Next year's plan from this one: choose items, see every unit replacement, then confirm."""
     with session_scope(get_engine()) as session:
-        rows = svc.list_items(session, actor=actor, filters=ItemFilter(plan_id=plan_id))
+        rows = lists.list_items(session, actor=actor, filters=ItemFilter(plan_id=plan_id))
     labels = {r.id: f"#{r.id} ({r.task_label}) {r.title} — {r.lead_unit}" for r in rows}
     c1, c2 = st.columns([1, 3])
     code = c1.text_input("Mã kế hoạch mới", value=f"KH-{plan_year + 1}", key="work_items_roll_code")
