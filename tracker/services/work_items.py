@@ -34,7 +34,8 @@ from tracker.models import (
 )
 from tracker.permissions import Action, Actor, require
 from tracker.services.progress import StaleItem, history_since
-from tracker.text import fold, format_date, format_money, nfc
+from tracker.limits import MAX_MONEY, MAX_QTY
+from tracker.text import fold, format_date, format_money, format_number, nfc
 
 MAX_TITLE = 1000
 MAX_TEXT = 5000
@@ -194,10 +195,14 @@ def validate_item(session: Session, *, plan: Plan, data: ItemInput,
         bad("channel", f"Kênh/Sản phẩm không được dài quá {MAX_CHANNEL} ký tự.")
     if data.target_qty is not None and data.target_qty < 0:
         bad("target", "Chỉ tiêu không được âm.")
+    elif data.target_qty is not None and data.target_qty > MAX_QTY:
+        bad("target", f"Chỉ tiêu không được lớn hơn {format_number(MAX_QTY)}.")
     if data.target_unit and len(data.target_unit) > MAX_TARGET_UNIT:
         bad("target", f"Đơn vị tính của chỉ tiêu không được dài quá {MAX_TARGET_UNIT} ký tự.")
     if data.budget_planned is not None and data.budget_planned < 0:
         bad("budget_planned", "Kinh phí không được âm.")
+    elif data.budget_planned is not None and data.budget_planned > MAX_MONEY:
+        bad("budget_planned", f"Kinh phí không được lớn hơn {format_money(MAX_MONEY)}.")
     for name, value in (("note", data.note), ("description", data.description)):
         if value and len(value) > MAX_TEXT:
             bad(name, f"{FIELD_LABELS[name]} không được dài quá {MAX_TEXT} ký tự.")
