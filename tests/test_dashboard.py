@@ -74,10 +74,10 @@ def test_items_behind_a_heatmap_cell(session, fx):
 
 
 def test_targets_and_budget(session, fx):
-    forms = dashboard.forms(session, filters=Filters(plan_id=fx["plan"])).set_index("form_id")
+    forms = dashboard.forms(session, filters=Filters(plan_id=fx["plan"]), today=TODAY).set_index("form_id")
     assert (forms.loc[fx["form1"], "target"], forms.loc[fx["form1"], "achieved"]) == (36, 26)
     assert (forms.loc[fx["form2"], "target"], forms.loc[fx["form2"], "achieved"]) == (36, 17)
-    money = dashboard.budget(session, filters=Filters(plan_id=fx["plan"])).set_index("number")
+    money = dashboard.budget(session, filters=Filters(plan_id=fx["plan"]), today=TODAY).set_index("number")
     assert (money.loc[2, "planned"], money.loc[2, "spent"]) == (60_000_000, 45_000_000)
     assert (money.loc[5, "planned"], money.loc[5, "spent"]) == (20_000_000, 5_000_000)
 
@@ -144,3 +144,11 @@ def test_build_requires_sign_in_and_a_plan(session, fx):
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
     assert board.headline.items == 6 and len(board.gantt) == 6 and board.flow["total"].iloc[-1] == 6
     assert board.plan_year == 2024 and list(board.gantt["id"])[0] in {fx[n] for n in "ABCEF"}
+
+
+def test_a_view_without_items_gives_zeros_and_empty_tables(session, fx):
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], form_id=999_999), today=TODAY)
+    assert board.headline.items == 0 and board.headline.percent == 0.0
+    assert len(board.by_task) == 16 and board.by_task["items"].sum() == 0
+    assert board.by_unit.empty and board.heatmap.empty and board.forms.empty and board.budget.empty
+    assert board.flow["total"].sum() == 0 and board.gantt.empty

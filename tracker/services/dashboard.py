@@ -135,30 +135,66 @@ def _count_columns(today: dt.date) -> list:
     ]
 
 
+COUNTS = ["items", *STATUS_COLUMNS, "done_late", "overdue", "blocked", "progress_sum"]
+BASE_SUMS = [*COUNTS, "amber", "target", "achieved", "planned", "spent"]
+
+
 def _percent(progress_sum, items) -> float:
     return round(float(progress_sum) / items, 1) if items else 0.0
 
 
-def _counts_frame(rows, keys: list[str]) -> pd.DataFrame:
-    columns = [*keys, "items", *STATUS_COLUMNS, "done_late", "overdue", "blocked", "progress_sum"]
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-    for col in columns[len(keys):]:
-        frame[col] = frame[col].astype("int64")
+def _derive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add done on time, in progress within the deadline and percent complete to summed counts."""
     frame["done_on_time"] = frame["done"] - frame["done_late"]
     frame["in_progress_in_time"] = frame["items"] - frame["done"] - frame["overdue"]
     frame["percent"] = [_percent(s, n) for s, n in zip(frame["progress_sum"], frame["items"])]
-    return frame.drop(columns="progress_sum")
+    return frame
 
 
-def headline(session: Session, *, filters: Filters, today: dt.date) -> Headline:
+def _counts_frame(rows, keys: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*keys, *COUNTS])
+    for col in COUNTS:
+        frame[col] = frame[col].astype("int64")
+    return _derive(frame).drop(columns="progress_sum")
+
+
+def base(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Every count the dashboard needs, per (lead unit, task, form): one GROUP BY over the items.
+
+    Units × tasks × forms stays small (thousands of rows at most) whatever the number of items;
+    the headline, per-task, per-unit, heat-map, form and budget figures are sums of it.
+    """
+    amber = rag_case(today) == Rag.AMBER.value
+    rows = session.execute(
+        select(WorkItem.lead_unit_id, WorkItem.priority_task_id, WorkItem.form_id, *_count_columns(today),
+               _sum_if(amber), func.coalesce(func.sum(WorkItem.target_qty), 0),
+               func.coalesce(func.sum(WorkItem.achieved_qty), 0), func.coalesce(func.sum(WorkItem.budget_planned), 0),
+               func.coalesce(func.sum(WorkItem.budget_spent), 0))
+        .where(*conditions(filters))
+        .group_by(WorkItem.lead_unit_id, WorkItem.priority_task_id, WorkItem.form_id)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["unit_id", "task_id", "form_id", *BASE_SUMS])
+    for col in BASE_SUMS:
+        frame[col] = frame[col].astype("int64")
+    return frame
+
+
+def _sum_by(data: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return _derive(data.groupby(keys, as_index=False)[BASE_SUMS].sum())
+
+
+def _base(session: Session, filters: Filters, today: dt.date, data: pd.DataFrame | None) -> pd.DataFrame:
+    return base(session, filters=filters, today=today) if data is None else data
+
+
+def headline(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> Headline:
     """The headline figures; the reporting figures come from the current round of the plan."""
-    row = session.execute(select(*_count_columns(today)).where(*conditions(filters))).one()
-    frame = _counts_frame([row], [])
-    r = frame.iloc[0]
+    totals = _base(session, filters, today, data)[BASE_SUMS].sum()
+    items, done, late, overdue = (int(totals[c]) for c in ("items", "done", "done_late", "overdue"))
     round_name, reported, expected = current_round(session, filters=filters, today=today)
-    return Headline(items=int(r["items"]), done=int(r["done"]), done_on_time=int(r["done_on_time"]),
-                    done_late=int(r["done_late"]), in_progress=int(r["in_progress_in_time"]),
-                    overdue=int(r["overdue"]), blocked=int(r["blocked"]), percent=float(r["percent"]),
+    return Headline(items=items, done=done, done_on_time=done - late, done_late=late,
+                    in_progress=items - done - overdue, overdue=overdue, blocked=int(totals["blocked"]),
+                    percent=_percent(totals["progress_sum"], items),
                     round_name=round_name, units_reported=reported, units_expected=expected)
 
 
@@ -192,89 +228,72 @@ def current_round(session: Session, *, filters: Filters, today: dt.date) -> tupl
     return round_.name, int(reported), int(expected)
 
 
-def by_task(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
-    """One row per priority task of the plan (tasks without items included), in task order."""
-    rows = session.execute(select(WorkItem.priority_task_id, *_count_columns(today))
-                           .where(*conditions(filters)).group_by(WorkItem.priority_task_id)).all()
-    counts = _counts_frame(rows, ["task_id"])
-    tasks = pd.DataFrame(
+def _tasks(session: Session, filters: Filters) -> pd.DataFrame:
+    return pd.DataFrame(
         session.execute(select(PriorityTask.id, PriorityTask.number, PriorityTask.label, PriorityTask.text)
                         .where(PriorityTask.plan_id == filters.plan_id,
                                *([PriorityTask.id == filters.task_id] if filters.task_id else []))
                         .order_by(PriorityTask.number)).all(),
         columns=["task_id", "number", "label", "text"])
-    frame = tasks.merge(counts, on="task_id", how="left")
+
+
+def _units(session: Session, unit_ids) -> pd.DataFrame:
+    rows = session.execute(select(Unit.id, Unit.name, Unit.kind).where(Unit.id.in_([int(i) for i in unit_ids]))).all()
+    return pd.DataFrame([(i, n, k.value if isinstance(k, UnitKind) else k) for i, n, k in rows],
+                        columns=["unit_id", "unit", "kind"])
+
+
+def by_task(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per priority task of the plan (tasks without items included), in task order."""
+    counts = _sum_by(_base(session, filters, today, data), ["task_id"])
+    frame = _tasks(session, filters).merge(counts, on="task_id", how="left")
     numeric = [c for c in counts.columns if c != "task_id"]
     frame[numeric] = frame[numeric].fillna(0)
     for col in numeric:
         frame[col] = frame[col].astype(float if col == "percent" else "int64")
     frame["task"] = "(" + frame["label"] + ")"
-    return frame
+    return frame.drop(columns=["progress_sum", "amber", "target", "achieved", "planned", "spent"])
 
 
-def by_unit(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+def by_unit(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per lead unit that has items, lowest percent complete first (then most overdue)."""
-    rows = session.execute(
-        select(Unit.id, Unit.name, Unit.kind, *_count_columns(today))
-        .join(Unit, Unit.id == WorkItem.lead_unit_id)
-        .where(*conditions(filters)).group_by(Unit.id, Unit.name, Unit.kind)
-    ).all()
-    frame = _counts_frame(rows, ["unit_id", "unit", "kind"])
-    frame["kind"] = [k.value if isinstance(k, UnitKind) else k for k in frame["kind"]]
+    counts = _sum_by(_base(session, filters, today, data), ["unit_id"])
+    frame = _units(session, counts["unit_id"]).merge(counts, on="unit_id")
+    frame = frame.drop(columns=["progress_sum", "amber", "target", "achieved", "planned", "spent"])
     return frame.sort_values(["percent", "overdue", "unit"], ascending=[True, False, True]).reset_index(drop=True)
 
 
-def heatmap(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+def heatmap(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Units × priority tasks: items in each RAG class per cell, and the cell's worst class."""
-    rag = rag_case(today)
-    rows = session.execute(
-        select(Unit.id, Unit.name, PriorityTask.id, PriorityTask.number, PriorityTask.label,
-               func.count(WorkItem.id), *[_sum_if(rag == r.value) for r in Rag])
-        .join(Unit, Unit.id == WorkItem.lead_unit_id)
-        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
-        .where(*conditions(filters))
-        .group_by(Unit.id, Unit.name, PriorityTask.id, PriorityTask.number, PriorityTask.label)
-    ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows],
-                         columns=["unit_id", "unit", "task_id", "number", "label", "items", "red", "amber", "green"])
-    for col in ["items", "red", "amber", "green"]:
-        frame[col] = frame[col].astype("int64")
+    cells = _sum_by(_base(session, filters, today, data), ["unit_id", "task_id"])
+    cells = cells.assign(red=cells["overdue"], green=cells["items"] - cells["overdue"] - cells["amber"])
+    frame = (cells[["unit_id", "task_id", "items", "red", "amber", "green"]]
+             .merge(_units(session, cells["unit_id"].unique())[["unit_id", "unit"]], on="unit_id")
+             .merge(_tasks(session, filters)[["task_id", "number", "label"]], on="task_id"))
     frame["worst"] = [Rag.RED.value if r else Rag.AMBER.value if a else Rag.GREEN.value
                       for r, a in zip(frame["red"], frame["amber"])]
     frame["task"] = "(" + frame["label"] + ")"
-    return frame.sort_values(["unit", "number"]).reset_index(drop=True)
+    columns = ["unit_id", "unit", "task_id", "number", "label", "items", "red", "amber", "green", "worst", "task"]
+    return frame[columns].sort_values(["unit", "number"]).reset_index(drop=True)
 
 
-def forms(session: Session, *, filters: Filters) -> pd.DataFrame:
+def forms(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Targets against achieved outputs, by communication form (forms with items only)."""
-    rows = session.execute(
-        select(Form.id, Form.name, Form.output_unit, func.count(WorkItem.id),
-               func.coalesce(func.sum(WorkItem.target_qty), 0), func.coalesce(func.sum(WorkItem.achieved_qty), 0))
-        .join(Form, Form.id == WorkItem.form_id)
-        .where(*conditions(filters))
-        .group_by(Form.id, Form.name, Form.output_unit, Form.sort_order).order_by(Form.sort_order, Form.name)
-    ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows],
-                         columns=["form_id", "form", "output_unit", "items", "target", "achieved"])
-    for col in ["items", "target", "achieved"]:
-        frame[col] = frame[col].astype("int64")
-    return frame
+    sums = _sum_by(_base(session, filters, today, data), ["form_id"])
+    names = pd.DataFrame(session.execute(select(Form.id, Form.name, Form.output_unit, Form.sort_order)
+                                         .where(Form.id.in_([int(i) for i in sums["form_id"]]))).all(),
+                         columns=["form_id", "form", "output_unit", "sort_order"])
+    frame = names.merge(sums[["form_id", "items", "target", "achieved"]], on="form_id")
+    return frame.sort_values(["sort_order", "form"]).drop(columns="sort_order").reset_index(drop=True)
 
 
-def budget(session: Session, *, filters: Filters) -> pd.DataFrame:
+def budget(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Budget planned and spent (đồng) per priority task, tasks with items only, in task order."""
-    rows = session.execute(
-        select(PriorityTask.id, PriorityTask.number, PriorityTask.label,
-               func.coalesce(func.sum(WorkItem.budget_planned), 0), func.coalesce(func.sum(WorkItem.budget_spent), 0))
-        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
-        .where(*conditions(filters))
-        .group_by(PriorityTask.id, PriorityTask.number, PriorityTask.label).order_by(PriorityTask.number)
-    ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["task_id", "number", "label", "planned", "spent"])
-    for col in ["planned", "spent"]:
-        frame[col] = frame[col].astype("int64")
+    sums = _sum_by(_base(session, filters, today, data), ["task_id"])
+    frame = _tasks(session, filters)[["task_id", "number", "label"]].merge(
+        sums[["task_id", "planned", "spent"]], on="task_id")
     frame["task"] = "(" + frame["label"] + ")"
-    return frame
+    return frame.reset_index(drop=True)
 
 
 def _item_conditions(filters: Filters, today: dt.date, *, unit_id: int | None, task_id: int | None,
@@ -441,15 +460,16 @@ def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, f
     plan = session.get(Plan, filters.plan_id)
     if plan is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {filters.plan_id}.")
+    data = base(session, filters=filters, today=today)
     return Dashboard(
         plan_id=plan.id, plan_code=plan.code, plan_title=plan.title, plan_year=plan.year,
         task_label=plan.task_label, today=today, filters=filters,
-        headline=headline(session, filters=filters, today=today),
-        by_task=by_task(session, filters=filters, today=today),
-        by_unit=by_unit(session, filters=filters, today=today),
-        heatmap=heatmap(session, filters=filters, today=today),
-        forms=forms(session, filters=filters),
-        budget=budget(session, filters=filters),
+        headline=headline(session, filters=filters, today=today, data=data),
+        by_task=by_task(session, filters=filters, today=today, data=data),
+        by_unit=by_unit(session, filters=filters, today=today, data=data),
+        heatmap=heatmap(session, filters=filters, today=today, data=data),
+        forms=forms(session, filters=filters, today=today, data=data),
+        budget=budget(session, filters=filters, today=today, data=data),
         gantt=items(session, filters=filters, today=today, limit=GANTT_LIMIT, order="start"),
         flow=flow(session, filters=filters, today=today, year=plan.year, freq=freq),
     )
