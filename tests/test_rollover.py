@@ -99,7 +99,7 @@ def test_rollover_moves_items_to_2025_with_successors_and_nothing_lost(ctx):
                            .order_by(ProgressEvent.id)).all()
     assert [e.kind for e in events] == [EventKind.CREATED, EventKind.UNIT_REPLACED, EventKind.UNIT_REPLACED]
     assert events[0].note == f"Chuyển từ công việc số {ids['wage']} của kế hoạch 184/QĐ-BNV."
-    assert events[1].changes == {"Đơn vị chủ trì": ["Vụ Tiền lương", "Cục Tiền lương và Bảo hiểm xã hội"]}
+    assert events[1].changes == {"lead_unit": ["Vụ Tiền lương", "Cục Tiền lương và Bảo hiểm xã hội"]}
 
 
 def test_a_unit_without_successor_stops_the_rollover_until_reassigned(ctx):

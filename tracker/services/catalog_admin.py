@@ -186,7 +186,7 @@ def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: in
         item.updated_at = dt.datetime.now(dt.timezone.utc)  # a new version: the page's open copies are stale
         session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
                                   progress=item.progress,
-                                  changes={"Đơn vị phối hợp": [unit.name, successor.name]},
+                                  changes={"coordinating_units": [unit.name, successor.name]},
                                   note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
         coordinated.append(item.id)
     _audit(session, actor, "unit.merge", "unit", unit.id,

@@ -42,6 +42,20 @@ FIELD_LABELS = {
     "completed_on": "Ngày hoàn thành",
     "lead_unit": "Đơn vị chủ trì",
     "completion": "Kết quả so với hạn",
+    # Planned facts (tracker/services/work_items.py, rollover.py, catalog_admin.py), stored as display text.
+    "priority_task": "Nhiệm vụ trọng tâm",
+    "title": "Nội dung công việc",
+    "coordinating_units": "Đơn vị phối hợp",
+    "form": "Hình thức",
+    "channel": "Kênh/Sản phẩm",
+    "start_date": "Ngày bắt đầu",
+    "due_date": "Hạn hoàn thành",
+    "target": "Chỉ tiêu",
+    "budget_planned": "Kinh phí (đồng)",
+    "note": "Ghi chú",
+    "description": "Mô tả",
+    "recurring": "Lặp lại hằng năm",
+    "source_key": "Mã nhận diện khi nhập Excel",
 }
 COMPLETION_LABELS = {"on_time": "Đúng hạn", "late": "Muộn hạn"}
 EVENT_LABELS = {

@@ -194,7 +194,8 @@ def apply_rollover(session: Session, *, actor: Actor, source_plan_id: int, new_c
         for r in replaced.get(carried.source_item_id, []):
             session.add(ProgressEvent(
                 work_item_id=new.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED, progress=0,
-                changes={f"Đơn vị {r.role.lower()}": [r.old_unit, r.new_unit or "— (bỏ, không có đơn vị kế thừa)"]},
+                changes={"lead_unit" if r.role == "Chủ trì" else "coordinating_units":
+                         [r.old_unit, r.new_unit or "— (bỏ, không có đơn vị kế thừa)"]},
                 note="Đơn vị cũ không còn hoạt động vào thời gian của kế hoạch mới."))
     session.flush()
     return plan, preview

@@ -239,8 +239,7 @@ def _snapshot(session: Session, item: WorkItem) -> dict[str, str]:
     """The planner-editable facts of an item as display text (what history shows old -> new)."""
     target = " ".join(str(v) for v in (item.target_qty, item.target_unit) if v is not None)
     channel = session.get(Channel, item.channel_id).name if item.channel_id else (item.channel_text or "")
-    # Keyed by the Vietnamese label: the history view shows keys it does not know as they are.
-    return {FIELD_LABELS[k]: v for k, v in {
+    return {
         "priority_task": f"({session.get(PriorityTask, item.priority_task_id).label})",
         "title": item.title,
         "lead_unit": session.get(Unit, item.lead_unit_id).name,
@@ -254,7 +253,7 @@ def _snapshot(session: Session, item: WorkItem) -> dict[str, str]:
         "note": item.note or "",
         "description": item.description or "",
         "recurring": "Có" if item.recurring else "Không",
-    }.items()}
+    }
 
 
 def _apply(session: Session, item: WorkItem, plan: Plan, data: ItemInput) -> None:
@@ -356,7 +355,7 @@ def delete_item(session: Session, *, actor: Actor, item_id: int, expected_versio
     if item.version != expected_version:
         raise StaleItem(history_since(session, item_id=item.id, version=expected_version), item.version)
     session.add(ProgressEvent(work_item_id=item.id, actor_id=_actor_id(actor), kind=EventKind.DELETED,
-                              progress=item.progress, changes={"Mã nhận diện khi nhập Excel": [item.source_key, "—"]},
+                              progress=item.progress, changes={"source_key": [item.source_key, "—"]},
                               note=(reason or "").strip() or None))
     item.deleted_at = dt.datetime.now(dt.timezone.utc)
     item.source_key = None
