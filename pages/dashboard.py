@@ -42,8 +42,6 @@ with tabs[3]:
     group = st.radio("Nhóm theo", ["task", "unit"], horizontal=True, key="dashboard_gantt_group",
                      format_func={"task": "Nhiệm vụ", "unit": "Đơn vị"}.get)
     view.chart(charts.gantt(board.gantt, group=group, today=today), "dashboard_chart_gantt")
-with tabs[4]:
-    view.chart(charts.cumulative_flow(board.flow), "dashboard_chart_flow")
 with tabs[5]:
     view.chart(charts.targets(board.forms), "dashboard_chart_targets")
     view.chart(charts.budget(board.budget), "dashboard_chart_budget")
@@ -64,3 +62,9 @@ with tabs[7]:
 st.subheader("Công việc cần chú ý", anchor=False)
 attention = dashboard_data.items(filters, today)
 view.item_list(attention[attention["rag"] != "green"].head(50), "dashboard_attention_items")
+
+with tabs[4]:  # last: rebuilding the flow from the history is the slowest figure
+    freq = st.radio("Theo", ["M", "W"], horizontal=True, key="dashboard_flow_freq",
+                    format_func={"M": "Tháng", "W": "Tuần"}.get)
+    view.chart(charts.cumulative_flow(dashboard_data.flow(filters, today, board.plan_year, freq)),
+               "dashboard_chart_flow")

@@ -79,3 +79,13 @@ def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
     assert list(cell["Đánh giá"]) == ["Có nguy cơ chậm", "Đúng tiến độ"]
     attention = at.dataframe(key="dashboard_attention_items").value
     assert list(attention["Công việc"]) == ["Công việc C", "Công việc E"]  # red, then amber
+
+
+def test_cumulative_flow_by_month_or_week(setup):
+    users, ids = setup
+    at = _open(users[Role.VIEWER], {"plan": str(ids["plan"])})
+    captions = [c.value for c in at.caption]
+    assert "Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc so với 31/07/2024." in captions
+    at.radio(key="dashboard_flow_freq").set_value("W").run()
+    captions = [c.value for c in at.caption]
+    assert "Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc so với 28/07/2024." in captions

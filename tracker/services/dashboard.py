@@ -450,8 +450,9 @@ def compare_plans(session: Session, *, plan_ids: list[int], today: dt.date) -> p
     return frame.sort_values("plan_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, freq: str = "M") -> Dashboard:
-    """Every figure of the dashboard for the filters, as of `today`.
+def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, freq: str = "M",
+          include_flow: bool = True) -> Dashboard:
+    """Every figure of the dashboard for the filters, as of `today` (the flow, the costliest, optional).
 
     Raises:
         PermissionDenied: not signed in. NotFound: no such plan.
@@ -471,5 +472,6 @@ def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, f
         forms=forms(session, filters=filters, today=today, data=data),
         budget=budget(session, filters=filters, today=today, data=data),
         gantt=items(session, filters=filters, today=today, limit=GANTT_LIMIT, order="start"),
-        flow=flow(session, filters=filters, today=today, year=plan.year, freq=freq),
+        flow=(flow(session, filters=filters, today=today, year=plan.year, freq=freq) if include_flow
+              else pd.DataFrame()),
     )

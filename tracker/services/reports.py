@@ -372,6 +372,6 @@ def build_report(session: Session, *, actor: Actor, plan_id: int, date_from: dt.
                  today: dt.date) -> tuple[Dashboard, bytes, bytes]:
     """(figures, .docx, .xlsx) for a plan and period: what the CLI and the download buttons write."""
     board = dashboard.build(session, actor=actor, filters=Filters(plan_id=plan_id, date_from=date_from, date_to=date_to),
-                            today=today)
+                            today=today, include_flow=False)
     return (board, word_report(session, board=board, period_label=period_label(date_from, date_to)),
             excel_workbook(session, board=board))

@@ -27,10 +27,16 @@ def _url() -> str:
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner="Đang tổng hợp số liệu…")
-def _dashboard(url: str, filters: Filters, today: dt.date, freq: str, _actor: Actor) -> Dashboard:
+def _dashboard(url: str, filters: Filters, today: dt.date, _actor: Actor) -> Dashboard:
     # _actor is not part of the key: every role may see the dashboard, and the page checked the sign-in.
     with session_scope(engine_for(url)) as session:
-        return dashboard_service.build(session, actor=_actor, filters=filters, today=today, freq=freq)
+        return dashboard_service.build(session, actor=_actor, filters=filters, today=today, include_flow=False)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner="Đang dựng lại luồng tích lũy từ lịch sử…")
+def _flow(url: str, filters: Filters, today: dt.date, year: int, freq: str) -> pd.DataFrame:
+    with session_scope(engine_for(url)) as session:
+        return dashboard_service.flow(session, filters=filters, today=today, year=year, freq=freq)
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
@@ -57,8 +63,13 @@ def _plan_choices(url: str) -> list[tuple[int, int, str]]:
         return dashboard_filters.plan_choices(session)
 
 
-def dashboard(actor: Actor, filters: Filters, today: dt.date, freq: str = "M") -> Dashboard:
-    return _dashboard(_url(), filters, today, freq, actor)
+def dashboard(actor: Actor, filters: Filters, today: dt.date) -> Dashboard:
+    """Every figure but the cumulative flow (see `flow`), so the page can draw them before it."""
+    return _dashboard(_url(), filters, today, actor)
+
+
+def flow(filters: Filters, today: dt.date, year: int, freq: str) -> pd.DataFrame:
+    return _flow(_url(), filters, today, year, freq)
 
 
 def items(filters: Filters, today: dt.date, *, unit_id: int | None = None, task_id: int | None = None) -> pd.DataFrame:

@@ -27,7 +27,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
 def _files(url: str, filters: Filters, today: dt.date, kind: str, _actor: Actor) -> bytes:
     with session_scope(engine_for(url)) as session:
-        board = dashboard_service.build(session, actor=_actor, filters=filters, today=today)
+        board = dashboard_service.build(session, actor=_actor, filters=filters, today=today, include_flow=False)
         if kind == "xlsx":
             return report_service.excel_workbook(session, board=board)
         label = report_service.period_label(filters.date_from, filters.date_to)
