@@ -254,6 +254,16 @@ def test_only_the_office_imports(ctx):
         _import(engine, head, plans["184/QĐ-BNV"], xlsx([row()]))
 
 
+def test_too_many_rows_are_refused_without_reading_on(ctx, monkeypatch):
+    engine, admin, _, plans = ctx
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    errors = _errors(engine, admin, plans["184/QĐ-BNV"], xlsx([row(title=f"Việc {n}") for n in range(5)]))
+    assert errors == [(4, "Tệp", "", "Tệp có quá 2 dòng công việc: hãy chia thành nhiều tệp.")]
+    monkeypatch.setattr(imports, "MAX_SCANNED", 3)
+    padded = xlsx([row(title="Việc 1"), [None] * 12, [None] * 12, [None] * 12, row(title="Việc 2")])
+    assert _errors(engine, admin, plans["184/QĐ-BNV"], padded)[0][0] == 5  # stops 3 rows below the headers
+
+
 @pytest.mark.parametrize("data, reason", [
     (b"not a spreadsheet", "Không đọc được tệp"),
     (b"x" * (imports.MAX_BYTES + 1), "Tệp quá lớn"),

@@ -32,6 +32,7 @@ from tracker.text import fold, format_date, from_roman, nfc
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
+MAX_SCANNED = 100_000  # rows read in all, blank ones included: a sheet padded with a million rows stops here
 HEADER_SCAN_ROWS = 15
 
 # Column key -> the header in the template; extra spellings people use are accepted too.
@@ -292,6 +293,21 @@ def _open(data: bytes):
                                                       "(tải tệp mẫu ở trang Công việc).")]) from None
 
 
+def _filled_rows(ws, header_row: int, columns: dict[str, int]) -> list[tuple[int, dict | None]]:
+    """(sheet row, cells by column) of the rows with something in them, read lazily and bounded:
+    past MAX_ROWS filled rows (or MAX_SCANNED rows in all) the last entry is (row, None)."""
+    out: list[tuple[int, dict | None]] = []
+    for r, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
+        if len(out) >= MAX_ROWS or r - header_row > MAX_SCANNED:
+            out.append((r, None))
+            break
+        cells = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
+        cells = {c: None if isinstance(v, str) and not v.strip() else v for c, v in cells.items()}
+        if any(v is not None for c, v in cells.items() if c != "stt"):
+            out.append((r, cells))
+    return out
+
+
 def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedRow]:
     """Read and check every row; raise ImportFailed listing every problem (nothing is written).
 
@@ -309,23 +325,15 @@ def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedR
         missing = [COLUMNS[c] for c in REQUIRED if c not in columns]
         if missing:
             raise ImportFailed([RowError(header_row, m, "", "Thiếu cột bắt buộc.") for m in missing])
-        raw_rows = list(ws.iter_rows(min_row=header_row + 1, values_only=True))
+        rows = _filled_rows(ws, header_row, columns)
     finally:
         wb.close()
     lookups = _Lookups(session, plan)
     errors: list[RowError] = []
     parsed: list[ParsedRow] = []
     seen: dict[str, int] = {}
-    count = 0
-    for r, values in enumerate(raw_rows, start=header_row + 1):
-        cells = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
-        for c, v in cells.items():
-            if isinstance(v, str) and not v.strip():
-                cells[c] = None
-        if all(v is None for c, v in cells.items() if c != "stt"):
-            continue
-        count += 1
-        if count > MAX_ROWS:
+    for r, cells in rows:
+        if cells is None:
             errors.append(RowError(r, "Tệp", "", f"Tệp có quá {MAX_ROWS} dòng công việc: hãy chia thành nhiều tệp."))
             break
         row = _parse_row(session, lookups, r, cells, errors)
