@@ -11,6 +11,7 @@ from tracker.errors import NotFound, PermissionDenied
 from tracker.models import Role, UnitKind, WorkItem
 from tracker.permissions import Actor
 from tracker.services import dashboard
+from tracker.services import flow as flow_service
 from tracker.services.dashboard import Filters
 from tracker.workflow import is_done_late
 
@@ -106,7 +107,7 @@ def test_reporting_round_counts_follow_unit_filter(session, fx):
 
 
 def test_cumulative_flow_is_rebuilt_from_history(session, fx):
-    frame = dashboard.flow(session, filters=Filters(plan_id=fx["plan"]), today=TODAY, year=2024, freq="M")
+    frame = flow_service.flow(session, filters=Filters(plan_id=fx["plan"]), today=TODAY, year=2024, freq="M")
     got = {r.period_end: (r.not_started, r.in_progress, r.awaiting_confirmation, r.done) for r in frame.itertuples()}
     assert got == {
         dt.date(2024, 1, 31): (0, 0, 0, 0),
@@ -122,7 +123,7 @@ def test_cumulative_flow_is_rebuilt_from_history(session, fx):
 
 
 def test_weekly_flow_and_filters(session, fx):
-    frame = dashboard.flow(session, filters=Filters(plan_id=fx["plan"], unit_id=fx["tcbc"]), today=TODAY,
+    frame = flow_service.flow(session, filters=Filters(plan_id=fx["plan"], unit_id=fx["tcbc"]), today=TODAY,
                            year=2024, freq="W")
     assert frame["period_end"].iloc[0] == dt.date(2024, 1, 7) and frame["period_end"].iloc[-1] == TODAY
     assert all(d.weekday() == 6 for d in frame["period_end"].iloc[:-1])

@@ -13,17 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from tracker.clock import VN_TZ
 from tracker.errors import NotFound
 from tracker.models import (
     Form,
     Plan,
     PriorityTask,
-    ProgressEvent,
     ReportingRound,
     RoundReport,
     Status,
@@ -34,6 +32,8 @@ from tracker.models import (
 )
 from tracker.permissions import Action, Actor, require
 from tracker.rag import RAG_LABELS, Rag, rag_case
+from tracker.services.dashboard_filters import Filters, conditions
+from tracker.services.flow import flow
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER
 
 GANTT_LIMIT = 300
@@ -44,19 +44,6 @@ UNIT_KIND_LABELS = {
     UnitKind.PROVINCIAL: "Sở Nội vụ các tỉnh, thành phố",
 }
 STATUS_COLUMNS = [s.value for s in STATUS_ORDER]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the leader looks at. Period: items whose [start, due] overlaps [date_from, date_to]."""
-
-    plan_id: int
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    unit_kind: UnitKind | None = None
-    unit_id: int | None = None
-    task_id: int | None = None
-    form_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,24 +84,6 @@ def done_late_sql(item=WorkItem) -> ColumnElement[bool]:
     """`workflow.is_done_late(...) is True` as SQL: confirmed done after the due date."""
     return and_(item.status == Status.DONE, item.completed_on.is_not(None), item.due_date.is_not(None),
                 item.completed_on > item.due_date)
-
-
-def conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form."""
-    conds = [WorkItem.plan_id == filters.plan_id, WorkItem.deleted_at.is_(None)]
-    if filters.date_from:
-        conds.append(or_(WorkItem.due_date.is_(None), WorkItem.due_date >= filters.date_from))
-    if filters.date_to:
-        conds.append(or_(WorkItem.start_date.is_(None), WorkItem.start_date <= filters.date_to))
-    if filters.unit_kind:
-        conds.append(WorkItem.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
-    if filters.unit_id:
-        conds.append(WorkItem.lead_unit_id == filters.unit_id)
-    if filters.task_id:
-        conds.append(WorkItem.priority_task_id == filters.task_id)
-    if filters.form_id:
-        conds.append(WorkItem.form_id == filters.form_id)
-    return conds
 
 
 def _sum_if(condition) -> ColumnElement[int]:
@@ -350,85 +319,6 @@ def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | 
     frame["rag_label"] = [RAG_LABELS[Rag(r)] for r in frame["rag"]]
     frame["task"] = "(" + frame["label"].astype(str) + ")"
     return frame
-
-
-def period_ends(year: int, today: dt.date, freq: str) -> list[dt.date]:
-    """The last day of each week (Sunday) or month of `year` up to `today` (today itself last if sooner)."""
-    first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
-    ends: list[dt.date] = []
-    if last < first:
-        return ends
-    if freq == "W":
-        day = first + dt.timedelta(days=(6 - first.weekday()) % 7)
-        while day < last:
-            ends.append(day)
-            day += dt.timedelta(days=7)
-    else:
-        for month in range(1, 13):
-            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-            end = nxt - dt.timedelta(days=1)
-            if end >= last:
-                break
-            ends.append(end)
-    ends.append(last)
-    return ends
-
-
-def _bucket(moment, boundaries: list[dt.datetime], lo: int = 0, hi: int | None = None):
-    """Index of the first period whose end-of-day boundary comes after `moment` (len: after the last).
-
-    A nested CASE that halves the range at each level: about log2(periods) comparisons per row.
-    """
-    hi = len(boundaries) if hi is None else hi
-    if lo == hi:
-        return literal(lo)
-    mid = (lo + hi) // 2
-    return case((moment < boundaries[mid], _bucket(moment, boundaries, lo, mid)),
-                else_=_bucket(moment, boundaries, mid + 1, hi))
-
-
-def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq: str = "M") -> pd.DataFrame:
-    """Items in each status at the end of each week/month of `year`, rebuilt from the progress history.
-
-    An item counts from its creation, in the status it had then. Each status event moves one item
-    from `from_status` to `to_status` at its time. The status an item was created in is its current
-    status minus all its moves, so every move is also undone at the item's creation: per period,
-    +1 current status (created), and for each move +1 to / -1 from at the event and the reverse at
-    creation. Two GROUP BY queries (no window over the history), then a running sum per status.
-    """
-    ends = period_ends(year, today, freq)
-    columns = ["period_end", *STATUS_COLUMNS, "total"]
-    if not ends:
-        return pd.DataFrame(columns=columns)
-    # A day ends at midnight in Hà Nội: an event at 23:30 Vietnamese time counts for that day.
-    boundaries = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), VN_TZ) for d in ends]
-    grid = {s: [0] * (len(ends) + 1) for s in STATUS_COLUMNS}
-
-    def add(status, bucket, delta) -> None:
-        if status is not None:
-            grid[status.value if isinstance(status, Status) else str(status)][int(bucket)] += int(delta)
-
-    created = _bucket(WorkItem.created_at, boundaries)
-    for bucket, status, n in session.execute(
-            select(created, WorkItem.status, func.count()).where(*conditions(filters))
-            .group_by(created, WorkItem.status)):
-        add(status, bucket, n)
-    ev = ProgressEvent
-    moved = _bucket(ev.at, boundaries)
-    for at_bucket, created_bucket, frm, to, n in session.execute(
-            select(moved, created, ev.from_status, ev.to_status, func.count())
-            .join(WorkItem, WorkItem.id == ev.work_item_id)
-            .where(ev.to_status.is_not(None), *conditions(filters))
-            .group_by(moved, created, ev.from_status, ev.to_status)):
-        add(to, at_bucket, n)
-        add(frm, at_bucket, -n)
-        add(to, created_bucket, -n)
-        add(frm, created_bucket, n)
-    frame = pd.DataFrame({"period_end": ends})
-    for s in STATUS_COLUMNS:
-        frame[s] = pd.Series(grid[s][:len(ends)]).cumsum().astype("int64")
-    frame["total"] = frame[STATUS_COLUMNS].sum(axis=1)
-    return frame[columns]
 
 
 def compare_plans(session: Session, *, plan_ids: list[int], today: dt.date) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""The dashboard's filters as URL parameters (so a leader can send a link) and the choices offered.
+"""The dashboard's filters: what they select (the WHERE of every figure), as URL parameters (so a
+leader can send a link), and the choices offered.
 
 Parameters: plan (id), from / to (yyyy-mm-dd), kind (unit kind), unit (id), task (id), form (id).
 Anything unreadable is dropped rather than refused: a hand-edited link still opens the dashboard.
@@ -10,11 +11,43 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.models import Form, Plan, PriorityTask, Unit, UnitKind, WorkItem
-from tracker.services.dashboard import Filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the leader looks at. Period: items whose [start, due] overlaps [date_from, date_to]."""
+
+    plan_id: int
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    unit_kind: UnitKind | None = None
+    unit_id: int | None = None
+    task_id: int | None = None
+    form_id: int | None = None
+
+
+
+def conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form."""
+    conds = [WorkItem.plan_id == filters.plan_id, WorkItem.deleted_at.is_(None)]
+    if filters.date_from:
+        conds.append(or_(WorkItem.due_date.is_(None), WorkItem.due_date >= filters.date_from))
+    if filters.date_to:
+        conds.append(or_(WorkItem.start_date.is_(None), WorkItem.start_date <= filters.date_to))
+    if filters.unit_kind:
+        conds.append(WorkItem.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
+    if filters.unit_id:
+        conds.append(WorkItem.lead_unit_id == filters.unit_id)
+    if filters.task_id:
+        conds.append(WorkItem.priority_task_id == filters.task_id)
+    if filters.form_id:
+        conds.append(WorkItem.form_id == filters.form_id)
+    return conds
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from tracker.db import session_scope
 from tracker.permissions import Actor
 from tracker.services import dashboard as dashboard_service
 from tracker.services import dashboard_filters
+from tracker.services import flow as flow_service
 from tracker.services.dashboard import Dashboard, Filters
 from tracker.ui.engine import engine_for
 
@@ -36,7 +37,7 @@ def _dashboard(url: str, filters: Filters, today: dt.date, _actor: Actor) -> Das
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner="Đang dựng lại luồng tích lũy từ lịch sử…")
 def _flow(url: str, filters: Filters, today: dt.date, year: int, freq: str) -> pd.DataFrame:
     with session_scope(engine_for(url)) as session:
-        return dashboard_service.flow(session, filters=filters, today=today, year=year, freq=freq)
+        return flow_service.flow(session, filters=filters, today=today, year=year, freq=freq)
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
