@@ -60,8 +60,7 @@ with tabs[7]:
     dashboard_exports.buttons(actor, board, today)
 
 st.subheader("Công việc cần chú ý", anchor=False)
-attention = dashboard_data.items(filters, today)
-view.item_list(attention[attention["rag"] != "green"].head(50), "dashboard_attention_items")
+view.item_list(dashboard_data.items(filters, today, at_risk=True, limit=50), "dashboard_attention_items")
 
 with tabs[4]:  # last: rebuilding the flow from the history is the slowest figure
     freq = st.radio("Theo", ["M", "W"], horizontal=True, key="dashboard_flow_freq",

@@ -72,6 +72,11 @@ def test_items_behind_a_heatmap_cell(session, fx):
     assert list(rows["rag_label"]) == ["Có nguy cơ chậm", "Đúng tiến độ"]
     red = dashboard.items(session, filters=Filters(plan_id=fx["plan"]), today=TODAY, rag=dashboard.Rag.RED)
     assert list(red["id"]) == [fx["C"]]
+    watch = dashboard.items(session, filters=Filters(plan_id=fx["plan"]), today=TODAY, at_risk=True)
+    assert list(watch["id"]) == [fx["C"], fx["E"]]
+    problems = dashboard.items(session, filters=Filters(plan_id=fx["plan"]), today=TODAY, problems_only=True)
+    assert list(problems["id"]) == [fx["C"], fx["E"]]  # overdue C; E blocked
+    assert dashboard.count_items(session, filters=Filters(plan_id=fx["plan"]), today=TODAY, problems_only=True) == 2
 
 
 def test_targets_and_budget(session, fx):

@@ -266,7 +266,7 @@ def budget(session: Session, *, filters: Filters, today: dt.date, data: pd.DataF
 
 
 def _item_conditions(filters: Filters, today: dt.date, *, unit_id: int | None, task_id: int | None,
-                     rag: Rag | None, problems_only: bool) -> list[ColumnElement[bool]]:
+                     rag: Rag | None, problems_only: bool, at_risk: bool = False) -> list[ColumnElement[bool]]:
     rag_col = rag_case(today)
     conds = conditions(filters)
     if unit_id:
@@ -277,6 +277,8 @@ def _item_conditions(filters: Filters, today: dt.date, *, unit_id: int | None, t
         conds.append(rag_col == rag.value)
     if problems_only:
         conds.append(or_(rag_col == Rag.RED.value, and_(WorkItem.blocked.is_(True), WorkItem.status != Status.DONE)))
+    if at_risk:
+        conds.append(rag_col != Rag.GREEN.value)
     return conds
 
 
@@ -289,14 +291,16 @@ def count_items(session: Session, *, filters: Filters, today: dt.date, unit_id: 
 
 def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
           task_id: int | None = None, rag: Rag | None = None, problems_only: bool = False,
-          limit: int | None = ITEM_LIMIT, order: str = "urgency") -> pd.DataFrame:
+          at_risk: bool = False, limit: int | None = ITEM_LIMIT, order: str = "urgency") -> pd.DataFrame:
     """Matching items as rows (at most `limit`): for click-through, the Gantt and the Excel list.
 
     problems_only: overdue (RAG red) or blocked and not done, for the report's limitations.
+    at_risk: RAG red or amber, for the list of items to watch.
     order: "urgency" (overdue and earliest due first) or "start" (by start date, for the Gantt).
     """
     rag_col = rag_case(today)
-    conds = _item_conditions(filters, today, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only)
+    conds = _item_conditions(filters, today, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only,
+                             at_risk=at_risk)
     ordering = ([WorkItem.start_date, WorkItem.due_date, WorkItem.id] if order == "start" else
                 [case((rag_col == Rag.RED.value, 0), (rag_col == Rag.AMBER.value, 1), else_=2),
                  WorkItem.due_date, WorkItem.id])

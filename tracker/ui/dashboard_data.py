@@ -41,9 +41,11 @@ def _flow(url: str, filters: Filters, today: dt.date, year: int, freq: str) -> p
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
-def _items(url: str, filters: Filters, today: dt.date, unit_id: int | None, task_id: int | None) -> pd.DataFrame:
+def _items(url: str, filters: Filters, today: dt.date, unit_id: int | None, task_id: int | None,
+           at_risk: bool, limit: int) -> pd.DataFrame:
     with session_scope(engine_for(url)) as session:
-        return dashboard_service.items(session, filters=filters, today=today, unit_id=unit_id, task_id=task_id)
+        return dashboard_service.items(session, filters=filters, today=today, unit_id=unit_id, task_id=task_id,
+                                       at_risk=at_risk, limit=limit)
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
@@ -73,8 +75,9 @@ def flow(filters: Filters, today: dt.date, year: int, freq: str) -> pd.DataFrame
     return _flow(_url(), filters, today, year, freq)
 
 
-def items(filters: Filters, today: dt.date, *, unit_id: int | None = None, task_id: int | None = None) -> pd.DataFrame:
-    return _items(_url(), filters, today, unit_id, task_id)
+def items(filters: Filters, today: dt.date, *, unit_id: int | None = None, task_id: int | None = None,
+          at_risk: bool = False, limit: int = dashboard_service.ITEM_LIMIT) -> pd.DataFrame:
+    return _items(_url(), filters, today, unit_id, task_id, at_risk, limit)
 
 
 def compare(plan_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:
