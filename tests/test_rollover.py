@@ -160,3 +160,33 @@ def test_cli_previews_then_writes_with_yes(ctx, db_env, capsys):
     assert "Đã tạo kế hoạch KH-2025 (năm 2025) với 1 công việc." in capsys.readouterr().out
     assert main(["rollover", "--plan", "2024", "--code", "KH-2025"]) == 1
     assert "Đã có kế hoạch mã “KH-2025”." in capsys.readouterr().err
+
+
+def test_items_that_become_the_same_work_are_folded_with_their_targets(ctx):
+    engine, admin, plan_id, ids = ctx
+    with session_scope(engine) as s:
+        tuyen_quang = s.scalars(select(Unit.id).where(Unit.code == "SNV-TUYEN-QUANG")).one()
+        source = s.get(WorkItem, ids["province"])  # Hà Giang, merged into Tuyên Quang from 01/7/2025
+        twin = svc.create_item(s, actor=admin, plan_id=plan_id, data=ItemInput(
+            priority_task_id=source.priority_task_id, title=source.title, lead_unit_id=tuyen_quang,
+            form_id=source.form_id, start_date=dt.date(2024, 4, 1), due_date=dt.date(2024, 10, 31),
+            target_qty=5, target_unit="cuộc", budget_planned=1_000_000, recurring=True))
+        twin_id = twin.id
+    with session_scope(engine) as s:
+        preview = rollover.preview_rollover(s, actor=admin, source_plan_id=plan_id, new_code="KH-2025")
+    assert [(m.source_item_id, m.into_source_item_id) for m in preview.merges] == [(ids["province"], twin_id)]
+    assert "3 công việc (gộp 1 công việc trùng sau khi thay đơn vị)" in preview.summary()
+    with session_scope(engine) as s:
+        plan, _ = rollover.apply_rollover(s, actor=admin, source_plan_id=plan_id, new_code="KH-2025")
+        rows = {r.title: r for r in list_items(s, actor=admin, filters=ItemFilter(plan_id=plan.id))}
+    folded = rows["Chuyên mục của Sở"]
+    assert folded.lead_unit == "Sở Nội vụ tỉnh Tuyên Quang"
+    assert (folded.target_qty, folded.budget_planned) == (6, 21_000_000)  # 1 + 5 cuộc; 20 + 1 triệu
+    assert (folded.start_date, folded.due_date) == (dt.date(2025, 4, 1), dt.date(2025, 10, 31))
+    assert folded.coordinating_units == ["Sở Nội vụ thành phố Hà Nội"]
+    with session_scope(engine) as s:
+        events = s.scalars(select(ProgressEvent).where(ProgressEvent.work_item_id == folded.id)
+                           .order_by(ProgressEvent.id)).all()
+    assert events[0].note == (f"Chuyển từ công việc số {twin_id}, {ids['province']} của kế hoạch 184/QĐ-BNV "
+                              "(gộp các công việc trùng sau khi thay đơn vị).")
+    assert [e.changes for e in events[1:]] == [{"lead_unit": ["Sở Nội vụ tỉnh Hà Giang", "Sở Nội vụ tỉnh Tuyên Quang"]}]

@@ -68,9 +68,8 @@ def test_filters_come_from_and_go_to_the_url(people):
     at = _run(people["leader"], {"dv": "SNV-HA-NOI"})
     assert _titles(at) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
     at.selectbox(key="work_items_unit").set_value(None).run()
-    at.selectbox(key="work_items_task").set_value(at.selectbox(key="work_items_task").options and
-                                                  next(o for o in at.selectbox(key="work_items_task").options
-                                                       if o.startswith("(2)"))).run()
+    task = next(s for s in at.selectbox if s.label == "Nhiệm vụ")
+    task.set_value(next(o for o in task.options if o.startswith("(2)"))).run()
     assert _titles(at) == ["Chuyên mục cải cách tiền lương"]
     assert at.query_params["nv"] == "2" and "dv" not in at.query_params
 
@@ -147,7 +146,7 @@ def test_admin_previews_and_confirms_the_rollover(people, engine):
         item.recurring = True
         item.lead_unit_id = s.scalars(select(Unit.id).where(Unit.code == "VU-TL")).one()
     at = _run(people["admin"])
-    assert at.multiselect(key="work_items_roll_items").value == [item.id]
+    assert next(m for m in at.multiselect if m.label.startswith("Công việc chuyển sang")).value == [item.id]
     frame = next(df.value for df in at.dataframe if "Thay bằng" in df.value.columns)
     assert list(frame["Đơn vị cũ"]) == ["Vụ Tiền lương"]
     assert list(frame["Thay bằng"]) == ["Cục Tiền lương và Bảo hiểm xã hội"]

@@ -140,3 +140,47 @@ def test_select_a_row_edit_it_and_delete_it_after_confirmation(app_server, page,
         assert item.deleted_at is not None and item.channel_id is not None
     engine.dispose()
     assert outside_requests == []
+
+
+def _pick(page: Page, scope, label: str, option: str) -> None:
+    scope.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_fan_out_to_every_provincial_department_then_preview_the_rollover(app_server, page, outside_requests):
+    server = app_server(setup=[ADMIN])
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Công việc", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Giao đồng loạt").click()
+    form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Giao việc"))
+    _pick(page, form, "Nhiệm vụ trọng tâm", "(9)")
+    form.get_by_label("Nội dung công việc").fill("Chuyên mục về cải cách hành chính")
+    form.get_by_text("Tất cả Sở Nội vụ").click()
+    _pick(page, form, "Hình thức", "Chuyên trang, chuyên mục, chuyên đề, bài viết")
+    for label, digits in (("Ngày bắt đầu", "01072024"), ("Hạn hoàn thành", "30092024")):
+        form.get_by_role("spinbutton", name=f"day, {label}").click()  # dd / mm / yyyy segments
+        page.keyboard.type(digits)
+    form.get_by_text("Lặp lại hằng năm").click()
+    screenshot(page, "work_items_fan_out_form.png", target=form)
+    form.get_by_role("button", name="Giao việc").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã giao 63 công việc cho 63 đơn vị.")).to_be_visible()
+    assert _items(server.env["TRACKER_DATABASE_URL"]) == 63
+
+    page.get_by_role("tab", name="Chuyển sang năm sau").click()
+    panel = page.get_by_role("tabpanel").filter(has=page.get_by_label("Mã kế hoạch mới"))
+    # 63 provinces in 2024, 34 from 01/7/2025: 29 items move to a successor that already has the same work.
+    expect(panel).to_contain_text("34 công việc (gộp 29 công việc trùng sau khi thay đơn vị), 29 lần thay đơn vị, 0 lỗi")
+    replacements = panel.locator("[data-testid='stDataFrame']").first
+    expect(replacements).to_contain_text("Sở Nội vụ tỉnh Hà Giang")
+    expect(replacements).to_contain_text("Sở Nội vụ tỉnh Tuyên Quang")
+    screenshot(page, "work_items_rollover_preview.png")
+    assert _items(server.env["TRACKER_DATABASE_URL"]) == 63  # the preview writes nothing
+    panel.get_by_role("button", name="Tạo kế hoạch năm 2025").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã tạo kế hoạch KH-2025 với 34 công việc.")).to_be_visible()
+    assert _items(server.env["TRACKER_DATABASE_URL"]) == 63 + 34
+    assert outside_requests == []

@@ -21,7 +21,7 @@ from tracker.models import EventKind, Plan, PriorityTask, ProgressEvent, Unit, W
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
 from tracker.services.work_items import ItemInput
-from tracker.text import format_date, nfc
+from tracker.text import fold, format_date, nfc
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,19 @@ class CarriedItem:
     start_date: dt.date | None
     due_date: dt.date | None
     data: ItemInput
+    kept_lead: bool = True  # the lead unit still exists (was not replaced by a successor)
+    folded: tuple[int, ...] = ()  # source items merged into this one
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Two source items that become the same work once merged units are replaced (same task, title and
+    lead): one item is created; targets and budgets are added up, coordinating units joined."""
+
+    source_item_id: int
+    into_source_item_id: int
+    title: str
+    lead_unit: str
 
 
 @dataclass
@@ -55,10 +68,13 @@ class RolloverPreview:
     items: list[CarriedItem] = field(default_factory=list)
     replacements: list[Replacement] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
 
     def summary(self) -> str:
+        folded = f" (gộp {len(self.merges)} công việc trùng sau khi thay đơn vị)" if self.merges else ""
         return (f"Kế hoạch {self.new_code} (năm {self.new_year}) từ {self.source_code}: {self.task_count} nhiệm vụ, "
-                f"{len(self.items)} công việc, {len(self.replacements)} lần thay đơn vị, {len(self.problems)} lỗi.")
+                f"{len(self.items)} công việc{folded}, {len(self.replacements)} lần thay đơn vị, "
+                f"{len(self.problems)} lỗi.")
 
 
 def next_year(day: dt.date | None) -> dt.date | None:
@@ -126,7 +142,43 @@ def preview_rollover(session: Session, *, actor: Actor, source_plan_id: int, new
             preview.problems.append(f"Công việc số {item.id} không thuộc kế hoạch {source.code}.")
             continue
         _carry(item, year, preview)
+    _fold_duplicates(preview)
     return preview
+
+
+def _sum(values: list[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _fold_duplicates(preview: RolloverPreview) -> None:
+    """Items that became the same work (a merged province's item and its successor's) are created once."""
+    groups: dict[tuple, list[CarriedItem]] = {}
+    for c in preview.items:
+        groups.setdefault((c.task_number, fold(c.title), c.data.lead_unit_id), []).append(c)
+    kept: list[CarriedItem] = []
+    for c in preview.items:
+        group = groups[(c.task_number, fold(c.title), c.data.lead_unit_id)]
+        survivor = next((g for g in group if g.kept_lead), group[0])
+        if c is not survivor:
+            continue
+        others = [g for g in group if g is not survivor]
+        if others:
+            units = {g.data.target_unit for g in group} - {None}
+            data = survivor.data
+            coordinators = [u for g in group for u in g.data.coordinating_unit_ids if u != data.lead_unit_id]
+            starts = [g.data.start_date for g in group if g.data.start_date]
+            dues = [g.data.due_date for g in group if g.data.due_date]
+            data = replace(
+                data, coordinating_unit_ids=tuple(dict.fromkeys(coordinators)),
+                target_qty=_sum([g.data.target_qty for g in group]) if len(units) <= 1 else data.target_qty,
+                budget_planned=_sum([g.data.budget_planned for g in group]),
+                start_date=min(starts) if starts else None, due_date=max(dues) if dues else None)
+            survivor = replace(survivor, data=data, start_date=data.start_date, due_date=data.due_date,
+                               folded=tuple(g.source_item_id for g in others))
+            preview.merges += [Merge(g.source_item_id, c.source_item_id, g.title, c.lead_unit) for g in others]
+        kept.append(survivor)
+    preview.items = kept
 
 
 def _carry(item: WorkItem, year: int, preview: RolloverPreview) -> None:
@@ -156,7 +208,13 @@ def _carry(item: WorkItem, year: int, preview: RolloverPreview) -> None:
         note=item.note, description=item.description, recurring=item.recurring,
     ))
     preview.items.append(CarriedItem(item.id, item.priority_task.number, item.priority_task.label, item.title,
-                                     lead.name, start, due, data))
+                                     lead.name, start, due, data, kept_lead=lead.id == item.lead_unit_id))
+
+
+def _origin(carried: CarriedItem, plan_code: str) -> str:
+    numbers = ", ".join(str(i) for i in (carried.source_item_id, *carried.folded))
+    merged = " (gộp các công việc trùng sau khi thay đơn vị)" if carried.folded else ""
+    return f"Chuyển từ công việc số {numbers} của kế hoạch {plan_code}{merged}."
 
 
 def apply_rollover(session: Session, *, actor: Actor, source_plan_id: int, new_code: str,
@@ -190,8 +248,8 @@ def apply_rollover(session: Session, *, actor: Actor, source_plan_id: int, new_c
             raise ValidationFailed(f"Công việc số {carried.source_item_id}: {problems[0].message}",
                                    [f"Công việc số {carried.source_item_id}: {p.message}" for p in problems])
         new = items.create_item(session, actor=actor, plan_id=plan.id, data=data,
-                                note=f"Chuyển từ công việc số {carried.source_item_id} của kế hoạch {source.code}.")
-        for r in replaced.get(carried.source_item_id, []):
+                                note=_origin(carried, source.code))
+        for r in (r for i in (carried.source_item_id, *carried.folded) for r in replaced.get(i, [])):
             session.add(ProgressEvent(
                 work_item_id=new.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED, progress=0,
                 changes={"lead_unit" if r.role == "Chủ trì" else "coordinating_units":

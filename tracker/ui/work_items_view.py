@@ -28,6 +28,7 @@ from tracker.workflow import STATUS_LABELS
 DATE = "DD/MM/YYYY"
 FLASH = "work_items_flash"
 LIST_LIMIT = 1000
+GENERATION = "work_items_generation"
 ANY = None
 
 
@@ -60,6 +61,8 @@ def write(action, done) -> None:
         st.error(md(str(exc)))
         return
     data.clear_after_write()
+    # Widgets whose defaults come from the data (the rollover's item choice) start afresh.
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state[FLASH] = done(result) if callable(done) else done
     st.rerun()
 
@@ -74,8 +77,9 @@ def _param_date(value: str | None) -> dt.date | None:
 def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
     """Filter widgets seeded from st.query_params and written back, so a link shows the same list."""
     qp = st.query_params
+    task_key = f"work_items_task_{plan_id}"  # task ids belong to one plan
     seeds = {
-        "work_items_task": next((o.id for o in ch.tasks if o.code == qp.get("nv")), ANY),
+        task_key: next((o.id for o in ch.tasks if o.code == qp.get("nv")), ANY),
         "work_items_unit": next((o.id for o in ch.units if o.code == qp.get("dv")), ANY),
         "work_items_form": next((o.id for o in ch.forms if o.code == qp.get("ht")), ANY),
         "work_items_status": qp.get("tt") if qp.get("tt") in {s.value for s in Status} else ANY,
@@ -87,7 +91,7 @@ def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
     tasks = {o.id: o.label for o in ch.tasks}
     units = {o.id: o.label for o in ch.units}
     forms = {o.id: o.label for o in ch.forms}
-    task = cols[0].selectbox("Nhiệm vụ", [ANY, *tasks], key="work_items_task", placeholder="Tất cả",
+    task = cols[0].selectbox("Nhiệm vụ", [ANY, *tasks], key=task_key, placeholder="Tất cả",
                              format_func=lambda v: "Tất cả" if v is None else tasks[v][:60])
     unit = cols[1].selectbox("Đơn vị chủ trì", [ANY, *units], key="work_items_unit", placeholder="Tất cả",
                              format_func=lambda v: "Tất cả" if v is None else units[v])
@@ -305,7 +309,7 @@ def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
     title = c2.text_input("Tên kế hoạch mới (để trống: thay năm trong tên hiện tại)", key="work_items_roll_title")
     chosen = st.multiselect("Công việc chuyển sang (mặc định: các việc lặp lại hằng năm)", list(labels),
                             default=[r.id for r in rows if r.recurring], format_func=lambda i: labels[i],
-                            key="work_items_roll_items")
+                            key=f"work_items_roll_items_{plan_id}_{st.session_state.get(GENERATION, 0)}")
     try:
         with session_scope(get_engine()) as session:
             preview = rollover.preview_rollover(session, actor=actor, source_plan_id=plan_id, new_code=code,
@@ -323,6 +327,13 @@ def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
         } for r in preview.replacements]), hide_index=True, width="stretch", key="work_items_roll_replacements")
     else:
         st.caption("Không có đơn vị nào phải thay.")
+    if preview.merges:
+        st.markdown("**Công việc gộp** (trùng nhiệm vụ, nội dung và đơn vị chủ trì sau khi thay đơn vị: chỉ tiêu, "
+                    "kinh phí được cộng lại):")
+        st.dataframe(pd.DataFrame([{
+            "Công việc": f"#{m.source_item_id} {m.title}", "Gộp vào": f"#{m.into_source_item_id}",
+            "Đơn vị chủ trì": m.lead_unit,
+        } for m in preview.merges]), hide_index=True, width="stretch", key="work_items_roll_merges")
     if st.button(f"Tạo kế hoạch năm {preview.new_year}", type="primary", key="work_items_roll_go",
                  disabled=bool(preview.problems)):
         write(lambda s: rollover.apply_rollover(s, actor=actor, source_plan_id=plan_id, new_code=code,
