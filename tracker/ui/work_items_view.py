@@ -169,13 +169,15 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
             extra["scope"] = st.radio("Giao cho", ["units", *svc.SCOPE_LABELS], horizontal=True, key=f"{key}_scope",
                                       format_func=lambda v: svc.SCOPE_LABELS.get(v, "Các đơn vị chọn dưới đây"))
             extra["unit_ids"] = st.multiselect("Đơn vị chủ trì (mỗi đơn vị một công việc)", list(units),
-                                               format_func=lambda v: units[v], key=f"{key}_units")
+                                               format_func=lambda v: units[v], key=f"{key}_units",
+                                               placeholder="Chọn đơn vị")
             lead = None
         else:
             lead = st.selectbox("Đơn vị chủ trì", list(units), index=index(units, init.lead_unit_id),
                                 format_func=lambda v: units[v], key=f"{key}_lead", placeholder="Chọn đơn vị")
         coord = st.multiselect("Đơn vị phối hợp", list(units), default=[u for u in init.coordinating_unit_ids if u in units],
-                               format_func=lambda v: units[v], key=f"{key}_coord")
+                               format_func=lambda v: units[v], key=f"{key}_coord",
+                               placeholder="Chọn đơn vị (không bắt buộc)")
         c1, c2 = st.columns(2)
         form = c1.selectbox("Hình thức", list(forms), index=index(forms, init.form_id),
                             format_func=lambda v: forms[v], key=f"{key}_form", placeholder="Chọn hình thức")
@@ -309,6 +311,7 @@ def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
     title = c2.text_input("Tên kế hoạch mới (để trống: thay năm trong tên hiện tại)", key="work_items_roll_title")
     chosen = st.multiselect("Công việc chuyển sang (mặc định: các việc lặp lại hằng năm)", list(labels),
                             default=[r.id for r in rows if r.recurring], format_func=lambda i: labels[i],
+                            placeholder="Chọn công việc",
                             key=f"work_items_roll_items_{plan_id}_{st.session_state.get(GENERATION, 0)}")
     try:
         with session_scope(get_engine()) as session:
