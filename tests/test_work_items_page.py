@@ -210,3 +210,12 @@ def test_others_cannot_list_deleted_items(people):
     at = _run(people["leader"], {"da_xoa": "1"})
     assert not at.toggle
     assert sorted(_titles(at)) == ["Chuyên mục cải cách tiền lương", "Tọa đàm của Sở Nội vụ Hà Nội"]
+
+
+def test_roman_numbered_plan_shows_task_labels(people, engine):
+    with session_scope(engine) as s:
+        make_item(s, unit_code="VU-TCBC", title="Việc của kế hoạch 2023", plan_code="KH-2023", task_number=3,
+                  start=dt.date(2023, 3, 1), due=dt.date(2023, 6, 30))
+    at = _run(people["admin"], {"ke_hoach": "KH-2023"})
+    frame = next(df.value for df in at.dataframe if "Nội dung công việc" in df.value.columns)
+    assert list(frame["Nhiệm vụ"]) == ["(iii)"]

@@ -127,8 +127,9 @@ def table(rows: list[ItemListRow]) -> ItemListRow | None:
     if not rows:
         st.info("Không có công việc nào phù hợp với bộ lọc.")
         return None
+    arabic = all(r.task_label.isdigit() for r in rows)  # roman-numbered plans (2023) show their labels
     frame = pd.DataFrame([{
-        "Số": r.id, "Nhiệm vụ": r.task_number, "Nội dung công việc": r.title, "Đơn vị chủ trì": r.lead_unit,
+        "Số": r.id, "Nhiệm vụ": r.task_number if arabic else f"({r.task_label})", "Nội dung công việc": r.title, "Đơn vị chủ trì": r.lead_unit,
         "Đơn vị phối hợp": "; ".join(r.coordinating_units), "Hình thức": r.form, "Bắt đầu": r.start_date,
         "Hạn": r.due_date, "Chỉ tiêu": f"{r.target_qty or ''} {r.target_unit or ''}".strip(),
         "Kinh phí (đồng)": r.budget_planned, "Trạng thái": "Đã xóa" if r.deleted else r.status_label,
@@ -140,7 +141,7 @@ def table(rows: list[ItemListRow]) -> ItemListRow | None:
         width="stretch", placeholder="—",
         column_config={
             "Bắt đầu": st.column_config.DateColumn(format=DATE), "Hạn": st.column_config.DateColumn(format=DATE),
-            "Nhiệm vụ": st.column_config.NumberColumn(format="(%d)"),
+            "Nhiệm vụ": st.column_config.NumberColumn(format="(%d)") if arabic else None,
             "Kinh phí (đồng)": st.column_config.NumberColumn(format="localized"),
             "Tiến độ": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%"),
         },
