@@ -62,6 +62,15 @@ def test_excel_sheets_hold_the_dashboard_figures(session, fx):
     assert items["G2"].number_format == "dd/mm/yyyy" and isinstance(items["G2"].value, dt.datetime)
 
 
+def test_excel_summary_names_the_view(session, fx):
+    filters = Filters(plan_id=fx["plan"], date_from=H1, date_to=H2, unit_id=fx["tcbc"], task_id=fx["task5"])
+    board = dashboard.build(session, actor=LEADER, filters=filters, today=TODAY)
+    wb = openpyxl.load_workbook(io.BytesIO(reports.excel_workbook(session, board=board)))
+    assert wb["Tổng hợp"]["A2"].value == ("Kế hoạch 184/QĐ-BNV; từ 01/01/2024 đến 30/06/2024; "
+                                         "đơn vị chủ trì: Vụ Tổ chức - Biên chế; nhiệm vụ (5)")
+    assert [r[0] for r in wb["Danh sách công việc"].iter_rows(min_row=2, values_only=True)] == [fx["C"]]
+
+
 def test_word_report_follows_the_official_shape(session, fx):
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1, date_to=H2),
                             today=TODAY)

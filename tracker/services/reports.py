@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.charts import format_percent
-from tracker.models import ExplanationRequest, ExplanationStatus, UnitKind
+from tracker.models import ExplanationRequest, ExplanationStatus, Form, PriorityTask, Unit, UnitKind
 from tracker.permissions import Actor
 from tracker.rag import Rag
 from tracker.services import dashboard
@@ -77,15 +77,20 @@ def headline_rows(board: Dashboard) -> list[tuple[str, object]]:
     return rows
 
 
-def describe_filters(board: Dashboard, names: dict[str, str] | None = None) -> str:
-    """The view in words: plan, period and any unit / task / form chosen."""
-    f, names = board.filters, names or {}
+def describe_filters(session: Session, board: Dashboard) -> str:
+    """The view in words: plan, period, and the unit kind, unit, task and form chosen."""
+    f = board.filters
     parts = [f"Kế hoạch {board.plan_code}"]
     if f.date_from or f.date_to:
         parts.append(f"từ {format_date(f.date_from) or '…'} đến {format_date(f.date_to) or '…'}")
     if f.unit_kind:
         parts.append(UNIT_KIND_LABELS[f.unit_kind])
-    parts += [v for k, v in names.items() if v]
+    if f.unit_id and (unit := session.get(Unit, f.unit_id)):
+        parts.append(f"đơn vị chủ trì: {unit.name}")
+    if f.task_id and (task := session.get(PriorityTask, f.task_id)):
+        parts.append(f"nhiệm vụ ({task.label})")
+    if f.form_id and (form := session.get(Form, f.form_id)):
+        parts.append(f"hình thức: {form.name}")
     return "; ".join(parts)
 
 
@@ -124,7 +129,7 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[tuple[st
         ws.append(values)
 
 
-def excel_workbook(session: Session, *, board: Dashboard, filter_names: dict[str, str] | None = None) -> bytes:
+def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
     """The current view as .xlsx: Tổng hợp, Theo nhiệm vụ, Theo đơn vị, Danh sách công việc."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Tổng hợp")
@@ -133,7 +138,7 @@ def excel_workbook(session: Session, *, board: Dashboard, filter_names: dict[str
     title = WriteOnlyCell(ws, value=f"Tổng hợp tình hình thực hiện {board.plan_title}")
     title.font = Font(bold=True, size=13)
     ws.append([title])
-    ws.append([describe_filters(board, filter_names)])
+    ws.append([describe_filters(session, board)])
     ws.append([f"Số liệu tính đến ngày {format_date(board.today)}"])
     ws.append([])
     bold = []
