@@ -2,14 +2,19 @@
 
 import datetime as dt
 import io
+import struct
+import sys
+import zlib
 
 import docx
 import openpyxl
+import pandas as pd
 import pytest
 from docx.shared import Pt
 
 from tests import dashboard_fixture
 from tests.dashboard_fixture import PLAN, TODAY, at
+from tracker import charts
 from tracker.__main__ import main
 from tracker.db import session_scope
 from tracker.models import ExplanationRequest, ExplanationStatus, Role
@@ -18,8 +23,15 @@ from tracker.services import dashboard, reports
 from tracker.services.dashboard import Filters
 
 LEADER = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
+REAL_RENDER_PNG = reports.render_png
 H1 = dt.date(2024, 1, 1)
 H2 = dt.date(2024, 6, 30)
+
+
+@pytest.fixture(autouse=True)
+def no_chart_images(monkeypatch):
+    """Reports without images unless a test says otherwise, whether or not kaleido is installed here."""
+    monkeypatch.setattr(reports, "render_png", lambda chart, **kw: None)
 
 
 def _explain(session, item_id, unit_id, answer):
@@ -146,3 +158,28 @@ def test_cli_writes_both_files(db_env, engine, tmp_path, capsys):
 def test_cli_refuses_bad_requests(db_env, tmp_path, capsys, argv, message):
     code = main(["report", *argv, "--out", str(tmp_path / "x.docx")])
     assert code == 2 and message in capsys.readouterr().err and not (tmp_path / "x.docx").exists()
+
+
+def _tiny_png() -> bytes:
+    """A valid 1×1 white PNG, standing in for kaleido's output."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("png, pictures", [(None, 0), (_tiny_png(), 2)])
+def test_charts_are_embedded_only_when_they_can_be_drawn(session, fx, monkeypatch, png, pictures):
+    monkeypatch.setattr(reports, "render_png", lambda chart, **kw: png)
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
+    document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
+    assert len(document.inline_shapes) == pictures
+    captions = [t for t in _paragraphs(document) if t.startswith("Biểu đồ: ")]
+    assert captions == ([] if png is None else ["Biểu đồ: Nhiệm vụ (5) chậm nhất: 1 việc quá hạn.",
+                                                "Biểu đồ: Tiến độ thấp nhất: Sở Nội vụ thành phố Hà Nội (46,7%); "
+                                                "nhiều việc quá hạn nhất: Vụ Tổ chức - Biên chế (1 việc)."])
+
+
+def test_render_png_is_none_without_kaleido(monkeypatch):
+    monkeypatch.setitem(sys.modules, "kaleido", None)  # import fails as if not installed
+    assert REAL_RENDER_PNG(charts.task_status(pd.DataFrame())) is None

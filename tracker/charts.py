@@ -99,7 +99,7 @@ def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
         hovertemplate="%{y}: %{text}<extra></extra>"))
     shown = "" if len(by_unit) <= limit else f" ({limit}/{len(by_unit)} đơn vị thấp nhất)"
     _layout(fig, title=title + shown, height=max(300, 26 * len(frame) + 120),
-            xaxis={"range": [0, 115], "title": "Tỷ lệ hoàn thành (%)", "tickvals": [0, 20, 40, 60, 80, 100]})
+            xaxis={"range": [0, 135], "title": "Tỷ lệ hoàn thành (%)", "tickvals": [0, 20, 40, 60, 80, 100]})
     low = by_unit.iloc[0]
     most = by_unit.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
     reading = f"Tiến độ thấp nhất: {low['unit']} ({format_percent(low['percent'])})"

@@ -5,7 +5,8 @@ typed twice. The Word report follows the shape of the ministry's reports (I. sit
 II. results by priority task, strengths, limitations and causes; III. next period; IV. proposals)
 and the layout of Nghị định 30/2020/NĐ-CP: national heading, issuing body, number and date line,
 Times New Roman 13–14 pt, A4 margins, a signature block left for the office to complete.
-Charts are not embedded as images: that needs kaleido and a browser, and the tables carry the figures.
+Charts are embedded as images only when kaleido (optional, not in requirements.txt) can drive a
+local Chromium; MathJax is turned off so nothing is fetched. Otherwise the report has no images.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.charts import format_percent
+from tracker import charts
+from tracker.charts import Chart, format_percent
 from tracker.models import ExplanationRequest, ExplanationStatus, Form, PriorityTask, Unit, UnitKind
 from tracker.permissions import Actor
 from tracker.rag import Rag
@@ -259,8 +261,31 @@ def _task_summary(t) -> str:
             f"quá hạn {int(t['overdue'])}; tỷ lệ hoàn thành {format_percent(t['percent'])}.")
 
 
+def render_png(chart: Chart, *, width: int = 900) -> bytes | None:
+    """The chart as PNG through kaleido and the local Chromium, or None when either is missing."""
+    try:
+        import kaleido  # optional: not in requirements.txt
+    except ImportError:
+        return None
+    height = int(chart.figure.layout.height or 450)
+    try:
+        return kaleido.calc_fig_sync(chart.figure.to_dict(), opts={"format": "png", "width": width, "height": height},
+                                     kopts={"mathjax": False})
+    except Exception:  # no browser, or it failed to start: the report goes out without images
+        return None
+
+
+def _figure(doc, chart: Chart) -> None:
+    png = render_png(chart)
+    if png is None:
+        return
+    doc.add_picture(io.BytesIO(png), width=Mm(160))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, f"Biểu đồ: {chart.reading}", italic=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
 def word_report(session: Session, *, board: Dashboard, period_label: str) -> bytes:
-    """The report for the dashboard's period as .docx bytes."""
+    """The report for the dashboard's period as .docx bytes (with chart images when kaleido can draw them)."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -285,6 +310,8 @@ def word_report(session: Session, *, board: Dashboard, period_label: str) -> byt
 
     _para(doc, SECTIONS[1], bold=True, indent=False)
     _para(doc, f"1. Kết quả theo từng {board.task_label.lower()}", bold=True, indent=False)
+    _figure(doc, charts.task_status(board.by_task, task_label=board.task_label))
+    _figure(doc, charts.unit_ranking(board.by_unit))
     for t in board.by_task[board.by_task["items"] > 0].to_dict("records"):
         _para(doc, f"{board.task_label} {t['task']}: {t['text'] or 'Chưa có nội dung trong văn bản nguồn'}",
               bold=True, italic=True)
