@@ -43,7 +43,8 @@ def buttons(actor: Actor, board: Dashboard, today: dt.date) -> None:
     f = board.filters
     period = report_service.period_label(f.date_from, f.date_to) or "cả năm"
     st.markdown(f"Báo cáo Word kỳ **{period}** (chọn kỳ bằng ô *Từ ngày*, *Đến ngày* ở trên) và số liệu Excel "
-                "đúng như đang hiển thị. Biểu đồ không kèm trong báo cáo Word; số liệu nằm trong các bảng.")
+                "đúng như đang hiển thị. Biểu đồ được chèn vào báo cáo Word khi máy chủ có kaleido và Chromium; "
+                "nếu không, số liệu nằm trong các bảng.")
     name = f"{_slug(board.plan_code)}-{today.isoformat()}"
     c = st.columns(2)
     c[0].download_button("Tải số liệu Excel", data=lambda: _files(url, f, today, "xlsx", actor),
