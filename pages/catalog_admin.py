@@ -22,6 +22,8 @@ if flash := st.session_state.pop(view.FLASH, None):
     st.success(flash)
 
 plans = data.plans()
+# Options are ids throughout: cached records are rebuilt after each write, and a selection must survive that.
+by_plan = {p.id: p for p in plans}
 with session_scope(get_engine()) as session:
     units = unit_service.list_units(session)
 names = {u.id: f"{u.name} ({u.code})" for u in units}
@@ -31,9 +33,12 @@ active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)
 tab_task, tab_unit, tab_merge, tab_plan = st.tabs(["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị",
                                                     "Kế hoạch của Sở Nội vụ"])
 with tab_task:
-    plan = st.selectbox("Kế hoạch", plans, format_func=lambda p: f"{p.code} · năm {p.year}", key="catalog_task_plan")
-    tasks = data.tasks(plan.id) if plan else []
-    task = st.selectbox("Nhiệm vụ", tasks, key="catalog_task", format_func=lambda t: f"({t.label}) {t.display_text[:90]}")
+    plan_id = st.selectbox("Kế hoạch", list(by_plan), format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}",
+                           key="catalog_task_plan")
+    tasks = {t.id: t for t in data.tasks(plan_id)} if plan_id else {}
+    task_id = st.selectbox("Nhiệm vụ", list(tasks), key="catalog_task",
+                           format_func=lambda i: f"({tasks[i].label}) {tasks[i].display_text[:90]}")
+    task = tasks.get(task_id)
     if task is not None:
         with st.form(f"catalog_task_form_{task.id}"):
             text = st.text_area("Nội dung nhiệm vụ", value=task.text or "", height=160, key=f"catalog_task_text_{task.id}")
@@ -91,8 +96,8 @@ with tab_merge:
 with tab_plan:
     provincial = [u.id for u in units if u.kind == UnitKind.PROVINCIAL.value and u.id in active_now]
     with st.form("catalog_plan"):
-        parent = st.selectbox("Theo kế hoạch của Bộ", plans, format_func=lambda p: f"{p.code} · năm {p.year}",
-                              key="catalog_plan_parent")
+        parent_id = st.selectbox("Theo kế hoạch của Bộ", list(by_plan),
+                                 format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}", key="catalog_plan_parent")
         unit = st.selectbox("Sở Nội vụ", provincial, index=None, format_func=lambda i: names[i],
                             key="catalog_plan_unit", placeholder="Chọn Sở Nội vụ")
         code = st.text_input("Mã kế hoạch", key="catalog_plan_code", placeholder="KH-SNV-HN-2024")
@@ -100,6 +105,6 @@ with tab_plan:
             if unit is None:
                 st.error("Hãy chọn Sở Nội vụ.")
             else:
-                view.write(lambda s: admin_svc.create_provincial_plan(s, actor=actor, parent_plan_id=parent.id,
+                view.write(lambda s: admin_svc.create_provincial_plan(s, actor=actor, parent_plan_id=parent_id,
                                                                       unit_id=unit, code=code),
                            lambda p: f"Đã tạo kế hoạch {p.code}.")

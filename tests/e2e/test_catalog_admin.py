@@ -1,0 +1,38 @@
+"""Catalog administration in a real browser: the office fills in task (11) and the Kế hoạch page shows it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+TEXT = "Truyền thông về công tác thi đua, khen thưởng <b>năm 2024</b>"
+
+
+def test_office_fills_in_task_11_and_the_plan_page_shows_it(app_server, page, outside_requests):
+    server = app_server(setup=[(["user", "add", "vanphong", "--role", "admin"], "mat-khau-van-phong\n")])
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text("Chưa có nội dung trong văn bản nguồn").first).to_be_visible()
+
+    page.get_by_role("link", name="Quản trị danh mục").click()
+    wait_for_app(page)
+    page.get_by_label("Nhiệm vụ", exact=True).click()
+    page.get_by_role("option", name="(11)").first.click()
+    wait_for_app(page)
+    page.get_by_label("Nội dung nhiệm vụ").fill(TEXT)
+    page.get_by_role("button", name="Lưu nội dung").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã lưu nội dung nhiệm vụ (11).")).to_be_visible()
+    expect(page.get_by_label("Nội dung nhiệm vụ")).to_have_value(TEXT)  # the task stays chosen after saving
+    screenshot(page, "catalog_admin_task_11.png")
+
+    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text(TEXT)).to_be_visible()  # shown as typed: the <b> is text, not markup
+    assert page.locator("b", has_text="năm 2024").count() == 0
+    assert outside_requests == []
