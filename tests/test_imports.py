@@ -168,6 +168,13 @@ def test_a_bad_file_imports_nothing_and_lists_every_error(ctx):
     assert _count(engine) == 0
 
 
+def test_several_lead_units_in_one_cell_are_pointed_at_the_coordinating_column(ctx):
+    engine, admin, _, plans = ctx
+    [(r, col, value, reason)] = _errors(engine, admin, plans["184/QĐ-BNV"], xlsx([row(lead="Vụ TCBC; Vụ CCVC")]))
+    assert (r, col, value) == (2, "Đơn vị chủ trì", "Vụ TCBC; Vụ CCVC")
+    assert reason == "Chỉ ghi một đơn vị chủ trì; các đơn vị khác ghi vào cột “Đơn vị phối hợp”."
+
+
 def test_unit_not_active_on_the_dates_is_an_error_with_its_successor(ctx):
     engine, admin, _, plans = ctx
     data = xlsx([row(lead="Hà Giang", start="01/07/2025", due="30/09/2025")])

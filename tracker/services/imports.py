@@ -201,6 +201,14 @@ class _RowReader:
             self.bad(column, value, f"Không tìm thấy đơn vị “{name}” trong danh mục (ghi mã, tên đầy đủ hoặc tên viết tắt).")
         return unit
 
+    def lead(self, value, text: str) -> Unit | None:
+        """One lead unit; several named in the cell is a mistake worth its own message."""
+        parts = [nfc(p) for p in _SPLIT_UNITS.split(text) if nfc(p)]
+        if len(parts) > 1 and fold(text) not in self.lk.units and all(fold(p) in self.lk.units for p in parts):
+            self.bad("lead", value, "Chỉ ghi một đơn vị chủ trì; các đơn vị khác ghi vào cột “Đơn vị phối hợp”.")
+            return None
+        return self.unit("lead", value, text)
+
     def units(self, value) -> list[Unit]:
         text = _text(value)
         if not text and value is None:
@@ -358,7 +366,7 @@ def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors:
     task = rd.task(cells.get("task"))
     title = _text(cells.get("title")) or ""
     lead_text = _text(cells.get("lead"))
-    lead = rd.unit("lead", cells.get("lead"), lead_text) if lead_text else None
+    lead = rd.lead(cells.get("lead"), lead_text) if lead_text else None
     coord = rd.units(cells.get("coord"))
     form = rd.form(cells.get("form"))
     channel_text = _text(cells.get("channel"))
