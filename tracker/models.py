@@ -256,6 +256,10 @@ class WorkItem(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_work_items_board", "plan_id", "status", "due_date"),
         Index("ix_work_items_lead_status", "lead_unit_id", "status"),
+        # Covers the dashboard's one GROUP BY (unit, task, form): read from the index, in its order.
+        Index("ix_work_items_dashboard", "plan_id", "lead_unit_id", "priority_task_id", "form_id", "deleted_at",
+              "status", "progress", "blocked", "due_date", "start_date", "completed_on", "target_qty",
+              "achieved_qty", "budget_planned", "budget_spent", "created_at"),
         UniqueConstraint("plan_id", "source_key"),
     )
 
@@ -308,6 +312,8 @@ class ProgressEvent(Base):
     __table_args__ = (
         CheckConstraint("progress IS NULL OR (progress >= 0 AND progress <= 100)", name="progress_range"),
         Index("ix_progress_events_item_at", "work_item_id", "at"),
+        # Status moves only, for the cumulative flow rebuilt from history.
+        Index("ix_progress_events_status_moves", "to_status", "work_item_id", "at", "from_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
