@@ -266,9 +266,12 @@ def test_too_many_rows_are_refused_without_reading_on(ctx, monkeypatch):
     monkeypatch.setattr(imports, "MAX_ROWS", 2)
     errors = _errors(engine, admin, plans["184/QĐ-BNV"], xlsx([row(title=f"Việc {n}") for n in range(5)]))
     assert errors == [(4, "Tệp", "", "Tệp có quá 2 dòng công việc: hãy chia thành nhiều tệp.")]
+    exactly = xlsx([row(title="Việc 1"), row(title="Việc 2"), [1] + [None] * 11, [2] + [None] * 11])
+    assert len(_import(engine, admin, plans["184/QĐ-BNV"], exactly, dry_run=True).rows) == 2  # blank rows after
     monkeypatch.setattr(imports, "MAX_SCANNED", 3)
     padded = xlsx([row(title="Việc 1"), [None] * 12, [None] * 12, [None] * 12, row(title="Việc 2")])
-    assert _errors(engine, admin, plans["184/QĐ-BNV"], padded)[0][0] == 5  # stops 3 rows below the headers
+    [(r, _, _, reason)] = _errors(engine, admin, plans["184/QĐ-BNV"], padded)
+    assert r == 5 and reason.startswith("Tệp có hơn 3 dòng (kể cả dòng trống)")  # stops 3 rows below the headers
 
 
 @pytest.mark.parametrize("data, reason", [

@@ -301,18 +301,23 @@ def _open(data: bytes):
                                                       "(tải tệp mẫu ở trang Công việc).")]) from None
 
 
-def _filled_rows(ws, header_row: int, columns: dict[str, int]) -> list[tuple[int, dict | None]]:
+def _filled_rows(ws, header_row: int, columns: dict[str, int]) -> list[tuple[int, dict | str]]:
     """(sheet row, cells by column) of the rows with something in them, read lazily and bounded:
-    past MAX_ROWS filled rows (or MAX_SCANNED rows in all) the last entry is (row, None)."""
-    out: list[tuple[int, dict | None]] = []
+    past MAX_ROWS filled rows, or MAX_SCANNED rows in all, the last entry is (row, reason)."""
+    out: list[tuple[int, dict | str]] = []
     for r, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
-        if len(out) >= MAX_ROWS or r - header_row > MAX_SCANNED:
-            out.append((r, None))
+        if r - header_row > MAX_SCANNED:
+            out.append((r, f"Tệp có hơn {format_number(MAX_SCANNED)} dòng (kể cả dòng trống): hãy xóa các dòng "
+                           "thừa hoặc chia thành nhiều tệp."))
             break
         cells = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
         cells = {c: None if isinstance(v, str) and not v.strip() else v for c, v in cells.items()}
-        if any(v is not None for c, v in cells.items() if c != "stt"):
-            out.append((r, cells))
+        if not any(v is not None for c, v in cells.items() if c != "stt"):
+            continue
+        if len(out) >= MAX_ROWS:
+            out.append((r, f"Tệp có quá {format_number(MAX_ROWS)} dòng công việc: hãy chia thành nhiều tệp."))
+            break
+        out.append((r, cells))
     return out
 
 
@@ -341,8 +346,8 @@ def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedR
     parsed: list[ParsedRow] = []
     seen: dict[str, int] = {}
     for r, cells in rows:
-        if cells is None:
-            errors.append(RowError(r, "Tệp", "", f"Tệp có quá {format_number(MAX_ROWS)} dòng công việc: hãy chia thành nhiều tệp."))
+        if isinstance(cells, str):
+            errors.append(RowError(r, "Tệp", "", cells))
             break
         row = _parse_row(session, lookups, r, cells, errors)
         if row is None:
