@@ -37,6 +37,8 @@ TARGETS = {  # seconds, at 100,000 items (docs/benchmarks.md)
     "Trang Bảng Kanban, có lọc (AppTest)": 1.5,
     "Chuyển một thẻ": 0.05,
     "Nhập Excel 5.000 dòng": 10.0,
+    "Chromium: Bảng Kanban đến thẻ cuối hiện ra": 1.5,
+    "Chromium: kéo thả thẻ đến khi hiện ở cột mới": 0.15,
 }
 
 
@@ -114,7 +116,7 @@ def _line(row: Row) -> str:
 
 def _verdict(row: Row) -> str:
     target = TARGETS.get(row.name)
-    if target is None or row.median is None or row.size < 100_000:
+    if target is None or row.median is None or row.size < (10_000 if row.name.startswith("Chromium") else 100_000):
         return ""
     return f"mục tiêu ≤ {_fmt(target)}: {'đạt' if row.median <= target else 'CHƯA ĐẠT'}"
 
@@ -324,6 +326,32 @@ def _report(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -
                   repeat=min(3, bench.repeat))
 
 
+def _browser(bench: Bench, backend: str, size: int, url: str, info: dict) -> None:
+    """The board in Chromium, timed inside the page (tracker/bench_browser.py)."""
+    chromium = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
+    names = ("Chromium: Bảng Kanban đến thẻ cuối hiện ra", "Chromium: kéo thả thẻ đến khi hiện ở cột mới")
+    if not os.access(chromium, os.X_OK):
+        for name in names:
+            bench.rows.append(Row(backend, size, name, None, note=f"bỏ qua: không có Chromium ở {chromium}"))
+            bench.echo(_line(bench.rows[-1]))
+        return
+    from tracker import bench_browser
+
+    try:
+        got = bench_browser.measure(url=url, today=info["as_of"].isoformat(), plan_id=info["plan_id"],
+                                    username="bench.vp", password="mat-khau-bench", repeat=bench.repeat)
+    except Exception as exc:
+        traceback.print_exc()
+        got = {"error": f"lỗi: {type(exc).__name__}: {exc}"[:200]}
+    rows = [Row(backend, size, names[0], got.get("board"), got.get("board_floor"), "trang Streamlit trống",
+                bench.repeat, got.get("error") or f"{got.get('cards')} thẻ hiện trên bảng"),
+            Row(backend, size, names[1], got.get("drag"), got.get("drag_floor"), "bấm nút chạy lại trang trống",
+                bench.repeat, got.get("error", ""))]
+    for row in rows:
+        bench.rows.append(row)
+        bench.echo(_line(row))
+
+
 def machine() -> str:
     cpu = "?"
     try:
@@ -364,7 +392,10 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
                                ("move", lambda: _move(bench, backend, size, engine, info)),
                                ("pages", lambda: _pages(bench, backend, size, url, info)),
                                ("report", lambda: _report(bench, backend, size, engine, info)),
-                               ("import", lambda: _import(bench, backend, size, engine, info, import_rows))):
+                               ("import", lambda: _import(bench, backend, size, engine, info, import_rows)),
+                               ("browser", lambda: _browser(bench, backend, size, url, info))):
+                if name == "browser" and size != 10_000:
+                    continue  # the target is for a board of 10,000 items
                 if name not in skip:
                     step()
             engine.dispose()
