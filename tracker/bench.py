@@ -370,6 +370,9 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
         echo: Callable[[str], None] = print, import_rows: int = 5000) -> Bench:
     """Build each database and measure; print the table as it goes (Markdown)."""
     bench = Bench(repeat=repeat, echo=echo)
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")  # AppTest outside a server warns on every run otherwise
     echo(f"Máy: {machine()}")
     echo(f"Ngày đo: {dt.date.today().strftime('%d/%m/%Y')}; trung vị của {repeat} lần (trang: {max(3, repeat // 2)}, "
          "nhập Excel và báo cáo Word: 3).")
