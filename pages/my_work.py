@@ -34,9 +34,11 @@ def item_table(title: str, rows: list[item_service.ItemRow], key: str, empty: st
         return
     frame = pd.DataFrame([{
         "Số": r.id, "Công việc": r.title, "Nhiệm vụ": f"({r.task_label})", "Đơn vị chủ trì": r.lead_unit,
-        "Hạn": format_date(r.due_date), "Quá hạn (ngày)": r.days_overdue or None,
+        "Hạn": format_date(r.due_date), "Quá hạn (ngày)": str(r.days_overdue) if r.days_overdue else "",
         "Trạng thái": r.status_label, "Tiến độ": r.progress, "Vướng mắc": "Có" if r.blocked else "",
     } for r in rows])
+    if not any(r.days_overdue for r in rows):
+        frame = frame.drop(columns="Quá hạn (ngày)")  # an empty column would read "None"
     event = st.dataframe(
         frame, key=key, hide_index=True, on_select="rerun", selection_mode="single-row", width="stretch",
         column_config={"Tiến độ": st.column_config.ProgressColumn("Tiến độ", min_value=0, max_value=100,

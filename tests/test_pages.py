@@ -78,6 +78,15 @@ def test_unit_head_lands_on_my_work_with_own_unit_only(people):
     assert "Vì sao chậm tiến độ" in _markdown(at)
 
 
+def test_my_work_tables_show_no_empty_cells_as_none(people):
+    users, _ = people
+    at = _run(users["tcbc"])
+    overdue, due_soon = (df.value for df in at.dataframe)
+    assert list(overdue["Quá hạn (ngày)"]) == ["17"]  # 15/07 -> 01/08
+    assert "Quá hạn (ngày)" not in due_soon.columns  # no overdue row: no column of blanks
+    assert not overdue.isna().any().any() and not due_soon.isna().any().any()
+
+
 def test_admin_sees_every_unit_in_my_work(people):
     users, _ = people
     at = _run(users["admin"])
