@@ -79,6 +79,8 @@ def test_most_urgent_first_red_then_amber_then_due_date(board_db):
         ("Chậm so với thời gian", Rag.AMBER),
         ("Đúng tiến độ xa hạn", Rag.GREEN),
     ]
+    # the browser places a card it has just moved by this key, before the server redraws the board
+    assert [c.as_data()["order"] for c in column] == sorted(c.order_key for c in column)
 
 
 def test_card_rag_agrees_with_classify_on_every_fixture(board_db):
@@ -244,3 +246,56 @@ def test_done_cards_say_whether_they_were_done_on_time(board_db):
     card = _read(engine, actors["admin"]).lanes[0].cards[DN][0]
     assert card.as_data()["done"] == "Xong 02/07/2024 · muộn hạn"
     assert _read(engine, actors["admin"]).lanes[0].cards[IP][0].as_data()["done"] == ""
+
+
+def _read_including(engine, actor, include_ids, **kw):
+    limits = kw.pop("limits", None)
+    with session_scope(engine) as s:
+        return read_board(s, actor=actor, filters=BoardFilters(**kw), today=TODAY, limits=limits, wip={},
+                          include_ids=include_ids)
+
+
+def test_an_included_card_is_drawn_in_its_cell_after_the_first_cards_and_marked(board_db):
+    engine, actors, ids, _ = board_db
+    moved = ids["Đúng tiến độ xa hạn"]  # green and due last: sixth of six in Đang thực hiện
+    plain = _read(engine, actors["admin"], limits={IP: 2})
+    assert moved not in [c.id for c in plain.lanes[0].cards[IP]]
+    board = _read_including(engine, actors["admin"], [moved], limits={IP: 2})
+    column = board.lanes[0].cards[IP]
+    assert [c.title for c in column] == ["Quá hạn hai tuần", "Quá hạn một ngày", "Đúng tiến độ xa hạn"]
+    assert [c.recent for c in column] == [False, False, True]
+    assert column[-1].as_data()["recent"] is True and column[0].as_data()["recent"] is False
+    assert board.lanes[0].counts[IP] == 6 and board.totals == plain.totals  # counts are not changed by it
+    assert _titles(board, NS) == _titles(plain, NS)  # other columns keep their own first cards
+
+
+def test_an_included_card_among_the_first_cards_is_marked_not_repeated(board_db):
+    engine, actors, ids, _ = board_db
+    board = _read_including(engine, actors["admin"], [ids["Quá hạn hai tuần"], 10**8])  # unknown ids: nothing
+    column = board.lanes[0].cards[IP]
+    assert [c.title for c in column].count("Quá hạn hai tuần") == 1
+    assert {c.title for c in column if c.recent} == {"Quá hạn hai tuần"}
+    assert len(_titles(board)) == 9
+
+
+def test_include_ids_keep_the_unit_heads_scope_and_the_filters(board_db):
+    engine, actors, ids, _ = board_db
+    hanoi, own = ids["Tọa đàm của Sở Nội vụ Hà Nội"], ids["Đúng tiến độ xa hạn"]
+    head = _read_including(engine, actors["head"], [hanoi, own], limits={IP: 1})
+    assert _titles(head, IP) == ["Quá hạn hai tuần", "Đúng tiến độ xa hạn"]  # never the other unit's card
+    assert "Tọa đàm của Sở Nội vụ Hà Nội" not in _titles(head)
+    red = _read_including(engine, actors["admin"], [own], rag=Rag.RED)
+    assert set(_titles(red)) == {"Quá hạn hai tuần", "Quá hạn một ngày"}  # the filter still applies
+
+
+def test_an_included_card_shows_in_its_swimlane(board_db):
+    engine, actors, ids, _ = board_db
+    with session_scope(engine) as s:
+        for i in range(3):
+            make_item(s, unit_code=OTHER, title=f"Hà Nội gấp {i}", status=IP, due=dt.date(2024, 7, 1))
+    hanoi = ids["Tọa đàm của Sở Nội vụ Hà Nội"]  # amber: after the three red Hà Nội cards
+    board = _read_including(engine, actors["admin"], [hanoi], lanes=Swimlane.UNIT, limits={IP: 1})
+    lanes = {lane.label: [c.title for c in lane.cards.get(IP, [])] for lane in board.lanes}
+    hanoi_lane = next(titles for label, titles in lanes.items() if "Hà Nội" in label)
+    assert hanoi_lane == ["Hà Nội gấp 0", "Tọa đàm của Sở Nội vụ Hà Nội"]
+    assert all("Tọa đàm của Sở Nội vụ Hà Nội" not in titles for label, titles in lanes.items() if "Hà Nội" not in label)

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy import case, func, literal, or_, select
@@ -104,6 +104,7 @@ class Card:
     blocked_reason: str | None
     targets: tuple[Status, ...]  # where this actor may move it (evidence and reasons are asked for later)
     completed_on: dt.date | None = None
+    recent: bool = False  # asked for by id (`include_ids`): the card just moved, shown whatever its rank
 
     def as_data(self) -> dict:
         """Plain JSON for the board component."""
@@ -112,8 +113,17 @@ class Card:
             "task": f"({self.task_label})", "plan": self.plan_code, "unit": self.lead_unit,
             "due": format_date(self.due_date), "progress": self.progress, "rag": self.rag.value,
             "rag_label": RAG_LABELS[self.rag], "blocked": self.blocked, "blocked_reason": self.blocked_reason or "",
-            "targets": [t.value for t in self.targets], "done": self.done_label,
+            "targets": [t.value for t in self.targets], "done": self.done_label, "recent": self.recent,
+            "order": self.order_key,
         }
+
+    @property
+    def order_key(self) -> str:
+        """The column order (red, amber, green, then due date, then id) as one string that sorts the
+        same way: the browser places a card it has just moved, before the server redraws the board."""
+        rank = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}[self.rag]
+        due = self.due_date.isoformat() if self.due_date else "9999-99-99"
+        return f"{rank}{due}{self.id:012d}"
 
     @property
     def done_label(self) -> str:
@@ -253,12 +263,16 @@ def _targets(actor: Actor, status: Status, lead_unit_id: int) -> tuple[Status, .
 
 
 def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: dt.date,
-               limits: Mapping[Status, int] | None = None, wip: Mapping[Status, int] | None = None) -> Board:
+               limits: Mapping[Status, int] | None = None, wip: Mapping[Status, int] | None = None,
+               include_ids: Collection[int] | None = None) -> Board:
     """The board the actor sees: counts per column and lane, and each cell's most urgent cards.
 
     `limits` is how many cards each column shows per lane (default PAGE_SIZE, or LANE_PAGE_SIZE
-    with swimlanes); "Xem thêm" raises one column's limit.
+    with swimlanes); "Xem thêm" raises one column's limit. `include_ids` (the card just moved) are
+    drawn in their cell even below its first cards, marked `recent`, after the ranked ones; they
+    still pass the actor's scope and the filters, so a unit head never sees another unit's card.
     """
+    include = sorted({int(i) for i in include_ids or ()})
     per_cell = PAGE_SIZE if filters.lanes is Swimlane.NONE else LANE_PAGE_SIZE
     limits = {s: max(1, int((limits or {}).get(s, per_cell))) for s in STATUS_ORDER}
     conds = _conditions(session, actor, filters, today)
@@ -285,7 +299,10 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
                   .where(*where).subquery())
         cap = case(*[(ranked.c.status == s, limits[s]) for s in STATUS_ORDER], else_=0)
         # Cut to each cell's first cards before joining the labels: the join touches only shown cards.
-        inner = select(ranked.c.id, ranked.c.lane, ranked.c.rag, ranked.c.rn).where(ranked.c.rn <= cap).subquery()
+        keep = ranked.c.rn <= cap
+        if include:
+            keep = or_(keep, ranked.c.id.in_(include))
+        inner = select(ranked.c.id, ranked.c.lane, ranked.c.rag, ranked.c.rn).where(keep).subquery()
         stmt = (
             select(WorkItem.id, WorkItem.version, WorkItem.title, WorkItem.status, WorkItem.lead_unit_id,
                    WorkItem.due_date, WorkItem.progress, WorkItem.blocked, WorkItem.blocked_reason,
@@ -301,7 +318,8 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
             card = Card(id=r.id, version=r.version, title=r.title, status=r.status, plan_code=r.code,
                         task_label=r.label, lead_unit=r.name, due_date=r.due_date, progress=r.progress,
                         rag=Rag(r.rag), blocked=r.blocked, blocked_reason=r.blocked_reason,
-                        targets=_targets(actor, r.status, r.lead_unit_id), completed_on=r.completed_on)
+                        targets=_targets(actor, r.status, r.lead_unit_id), completed_on=r.completed_on,
+                        recent=r.id in include)
             cards[int(r.lane)].setdefault(r.status, []).append(card)
 
     lanes = [Lane(key=k, label=labels.get(k, ("", ()))[0], counts=counts[k], cards=cards[k]) for k in shown_keys]
