@@ -37,19 +37,31 @@ def _flash(kind: str, message: str) -> None:
 
 
 def _on_move() -> None:
-    request = board_ui.MoveRequest.parse(board_ui.event(BOARD_KEY, "move"))
+    payload = board_ui.event(BOARD_KEY, "move")
+    request = board_ui.MoveRequest.parse(payload)
+    # The browser has already drawn the card in its new column ("Đang lưu…"): this run's board,
+    # drawn from the database, answers that move (the component drops its guess on seeing the ack).
+    ack = {"nonce": board_ui.event_nonce(payload), "ok": False}
+    st.session_state["board_ack"] = ack
     if request is None:
+        st.session_state["board_rev"] += 1
         return
     outcome = board_ui.apply_move(get_engine(), actor=current_actor(), request=request, today=clock.today())
+    ack["ok"] = outcome.ok
     if outcome.needs_reason or outcome.needs_evidence:
         st.session_state["board_pending"] = {"move": request.as_dict(), "message": outcome.message,
                                              "reason": outcome.needs_reason, "evidence": outcome.needs_evidence}
         st.session_state["board_rev"] += 1
         return
     if outcome.ok:
-        clear_after_write()
-        st.session_state.pop(f"item_base_version_{request.item_id}", None)  # the card dialog's form starts anew
+        _moved(request.item_id)
     _flash("success" if outcome.ok else "error", outcome.message)
+
+
+def _moved(item_id: int) -> None:
+    clear_after_write()
+    st.session_state.pop(f"item_base_version_{item_id}", None)  # the card dialog's form starts anew
+    st.session_state["board_recent"] = item_id  # drawn in its new column even below the first cards
 
 
 def _on_open() -> None:
@@ -86,8 +98,7 @@ def _details_dialog(pending: dict) -> None:
         st.error(outcome.message)
         return
     st.session_state.pop("board_pending", None)
-    st.session_state.pop(f"item_base_version_{request.item_id}", None)
-    clear_after_write()
+    _moved(request.item_id)
     _flash("success", outcome.message)
     st.rerun()
 
@@ -172,8 +183,10 @@ if item_flash := st.session_state.pop("item_flash", None):
     st.success(item_flash)
 
 with session_scope(get_engine()) as session:
+    recent = st.session_state.get("board_recent")
     board = board_service.read_board(session, actor=actor, filters=filters, today=today,
-                                     limits=paging.get("limits") or None)
+                                     limits=paging.get("limits") or None,
+                                     include_ids=[recent] if recent is not None else None)
 st.caption(f"Hôm nay: {format_date(today)} · {sum(board.totals.values())} công việc · thẻ gấp nhất ở trên cùng "
            "(quá hạn, có nguy cơ chậm, rồi theo hạn). Kéo thẻ sang cột khác hoặc dùng “Chuyển sang…”.")
 if board.lane_count > len(board.lanes):
@@ -181,6 +194,7 @@ if board.lane_count > len(board.lanes):
 
 data = board.as_data()
 data["rev"] = st.session_state["board_rev"]
+data["ack"] = st.session_state.get("board_ack")
 board_ui.board(data, key=BOARD_KEY, on_move=_on_move, on_open=_on_open, on_more=_on_more)
 
 if pending := st.session_state.get("board_pending"):

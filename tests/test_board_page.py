@@ -11,7 +11,7 @@ from tests.item_factories import make_item
 from tracker.db import session_scope
 from tracker.models import Role, Status, WorkItem
 from tracker.permissions import Actor
-from tracker.ui.board import MoveRequest, apply_move
+from tracker.ui.board import MoveRequest, apply_move, event_nonce
 
 TIMEOUT = 30
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -122,6 +122,15 @@ def test_move_handler_reports_a_stale_card(people, engine):
 ])
 def test_malformed_component_events_are_ignored(payload):
     assert MoveRequest.parse(payload) is None
+
+
+@pytest.mark.parametrize("payload, nonce", [
+    ({"id": 1, "nonce": 1732380000123}, 1732380000123), ({"nonce": 17.5}, 17.5), ({"nonce": "17"}, None),
+    ({"nonce": True}, None), ({"nonce": float("nan")}, None), ({"nonce": 1e300}, None), ({}, None), (None, None),
+])
+def test_the_nonce_of_a_component_event_is_a_plain_number(payload, nonce):
+    """The page hands it back to the board (`ack`) so the browser knows which of its moves are answered."""
+    assert event_nonce(payload) == nonce
 
 
 def test_card_dialog_shows_facts_history_and_the_form_to_the_lead_unit(people):

@@ -49,6 +49,14 @@ def event(key: str, name: str) -> Any:
         return getattr(state, name, None)
 
 
+def event_nonce(payload: object) -> float | None:
+    """The nonce the component put on an event (a number that grows with each event), or None."""
+    nonce = payload.get("nonce") if isinstance(payload, dict) else None
+    if isinstance(nonce, bool) or not isinstance(nonce, int | float) or nonce != nonce or abs(nonce) > 1e15:
+        return None
+    return nonce
+
+
 @dataclass(frozen=True)
 class MoveRequest:
     """A move asked for on the board, checked for shape only (the service checks everything else)."""

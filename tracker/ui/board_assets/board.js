@@ -1,10 +1,24 @@
 // The Kanban board (Streamlit Components API v2). Python sends the board as `data`; this module
 // draws it and sends back one trigger per user action: "move" {id, from, to, version, nonce},
 // "open" {id, nonce} and "more" {status, nonce}. Every piece of user text goes in through
-// textContent, never innerHTML. The module is called again whenever `data` changes: it redraws
-// from scratch, so a refused move simply shows the card where the database says it is.
+// textContent, never innerHTML.
+//
+// Moves are optimistic: a drop (or "Chuyển sang…") on a column the card lists among its targets
+// draws the card there at once, marked "Đang lưu…" (kb-pending, aria-busy), with both column
+// counts changed, and then sends the move. The module is called again whenever `data` changes;
+// that data is the database's board and always wins. `data.ack.nonce` is the last move the server
+// has answered: guesses up to it are dropped (a refused card is simply drawn where it is), later
+// ones are drawn again on top of a board that arrived for another reason. A guess the server
+// never answers (its event lost) is dropped after PENDING_MS.
 
-const focusAfterRender = new WeakMap();
+const PENDING_MS = 30000;
+const boards = new WeakMap(); // parentElement -> {data, pending: Map(card id -> move), ...}
+let lastNonce = 0;
+
+function nextNonce() {
+  lastNonce = Math.max(Date.now(), lastNonce + 1); // grows with every event, even within one millisecond
+  return lastNonce;
+}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -17,22 +31,97 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".kb-root");
   if (!root || !data) return;
-  root.replaceChildren();
+  let state = boards.get(parentElement);
+  if (!state) {
+    state = { pending: new Map(), seenAck: undefined, focusId: undefined };
+    boards.set(parentElement, state);
+  }
+  Object.assign(state, { data, root, setTriggerValue });
+
+  const ack = data.ack && typeof data.ack.nonce === "number" ? data.ack : null;
+  if (ack) {
+    for (const [id, move] of state.pending) {
+      if (move.nonce > ack.nonce) continue;
+      if (move.focus) state.focusId = id; // keyboard users keep their place on the redrawn board
+      forget(state, id);
+    }
+  }
+  const fresh = ack !== null && ack.nonce !== state.seenAck;
+  state.seenAck = ack ? ack.nonce : undefined;
+  render(state, { highlight: fresh && ack.ok === true });
+}
+
+function forget(state, id) {
+  const move = state.pending.get(id);
+  if (move) clearTimeout(move.timer);
+  state.pending.delete(id);
+}
+
+// The board to draw: the server's data with the unanswered moves applied on top.
+function view(state) {
+  const { data } = state;
+  const columns = data.columns.map((column) => ({ ...column }));
+  const lanes = data.lanes.map((lane) => ({
+    ...lane,
+    cells: Object.fromEntries(Object.entries(lane.cells).map(
+      ([status, cell]) => [status, { count: cell.count, cards: cell.cards.slice() }])),
+  }));
+  for (const [id, move] of state.pending) {
+    const lane = lanes.find((l) => String(l.key) === String(move.lane));
+    const from = lane && lane.cells[move.from];
+    const to = lane && lane.cells[move.to];
+    const at = from ? from.cards.findIndex((c) => c.id === id) : -1;
+    if (at < 0 || !to || !from.cards[at].targets.includes(move.to)) {
+      forget(state, id); // the server's board no longer has the card where it was taken from: it wins
+      continue;
+    }
+    const [card] = from.cards.splice(at, 1);
+    const moved = { ...card, status: move.to, pending: true };
+    from.count -= 1;
+    to.count += 1;
+    // Where the server will list it (most urgent first); after the shown cards if it sorts below them.
+    let place = to.cards.findIndex((c) => String(c.order) > String(moved.order));
+    if (place < 0) place = to.cards.length;
+    to.cards.splice(place, 0, moved);
+    for (const column of columns) {
+      if (column.status === move.from) column.count -= 1;
+      if (column.status === move.to) column.count += 1;
+      column.over = column.wip ? column.count > column.wip : false;
+    }
+  }
+  return { columns, lanes };
+}
+
+function render(state, { highlight = false } = {}) {
+  const { data, root } = state;
+  const { columns, lanes } = view(state);
   const labels = data.status_labels || {};
   let dragging = null;
 
-  const send = (name, value) => setTriggerValue(name, { ...value, nonce: Date.now() + Math.random() });
+  const send = (name, value) => state.setTriggerValue(name, { ...value, nonce: nextNonce() });
 
-  const move = (card, to, returnFocus) => {
-    if (returnFocus) focusAfterRender.set(parentElement, card.id);
-    send("move", { id: card.id, from: card.status, to, version: card.version });
+  const move = (card, laneKey, to, byKeyboard) => {
+    if (card.pending || to === card.status) return;
+    const nonce = nextNonce();
+    if (card.targets.includes(to)) {
+      const timer = setTimeout(() => {
+        if (state.pending.get(card.id)?.nonce !== nonce) return;
+        state.pending.delete(card.id);
+        render(state);
+      }, PENDING_MS);
+      state.pending.set(card.id, { nonce, lane: laneKey, from: card.status, to, focus: byKeyboard, timer });
+      if (byKeyboard) state.focusId = card.id;
+      render(state);
+    }
+    state.setTriggerValue("move", { id: card.id, from: card.status, to, version: card.version, nonce });
   };
 
+  root.replaceChildren();
   const board = el("div", "kb-board");
   board.setAttribute("data-testid", "kanban-board");
   root.appendChild(board);
 
-  for (const column of data.columns) {
+  for (const column of columns) {
     const head = el("div", "kb-col-head");
     head.setAttribute("data-status", column.status);
     head.setAttribute("data-testid", "kanban-column-head");
@@ -46,13 +135,13 @@ export default function (component) {
     board.appendChild(head);
   }
 
-  for (const lane of data.lanes) {
+  for (const lane of lanes) {
     if (data.swimlanes) {
       const title = el("div", "kb-lane-title", lane.label);
       title.setAttribute("data-testid", "kanban-lane");
       board.appendChild(title);
     }
-    for (const column of data.columns) {
+    for (const column of columns) {
       const cell = lane.cells[column.status];
       const zone = el("div", "kb-cell");
       zone.setAttribute("role", "list");
@@ -61,8 +150,9 @@ export default function (component) {
       zone.setAttribute("data-lane", String(lane.key));
       zone.setAttribute("data-testid", "kanban-cell");
 
+      const accepts = () => dragging && dragging.lane === lane.key && dragging.card.targets.includes(column.status);
       zone.addEventListener("dragover", (event) => {
-        if (!dragging || dragging.lane !== lane.key || !dragging.card.targets.includes(column.status)) return;
+        if (!accepts()) return;
         event.preventDefault();
         event.dataTransfer.dropEffect = "move";
         zone.classList.add("kb-drop");
@@ -71,19 +161,17 @@ export default function (component) {
       zone.addEventListener("drop", (event) => {
         event.preventDefault();
         zone.classList.remove("kb-drop");
-        if (!dragging || dragging.card.status === column.status) return;
-        const { card, node } = dragging;
+        if (!accepts()) return;
+        const { card } = dragging;
         dragging = null;
-        node.classList.add("kb-pending");
-        zone.insertBefore(node, zone.firstChild); // shown where it was dropped until Python answers
-        move(card, column.status, false);
+        move(card, lane.key, column.status, false);
       });
 
       for (const card of cell.cards) {
-        zone.appendChild(drawCard(card, lane, labels, {
+        zone.appendChild(drawCard(card, labels, highlight, {
           open: () => send("open", { id: card.id }),
-          move: (to) => move(card, to, true),
-          dragStart: (node) => { dragging = { card, node, lane: lane.key }; },
+          move: (to) => move(card, lane.key, to, true),
+          dragStart: () => { dragging = { card, lane: lane.key }; },
           dragEnd: () => { dragging = null; },
         }));
       }
@@ -99,28 +187,34 @@ export default function (component) {
     }
   }
 
-  const focusId = focusAfterRender.get(parentElement);
+  const focusId = state.focusId;
   if (focusId !== undefined) {
-    focusAfterRender.delete(parentElement);
+    state.focusId = undefined;
     const target = root.querySelector(`.kb-card[data-id="${Number(focusId)}"] .kb-title`);
     if (target) target.focus();
   }
 }
 
-function drawCard(card, lane, labels, actions) {
+function drawCard(card, labels, highlight, actions) {
   const node = el("article", `kb-card kb-rag-${card.rag}`);
   node.setAttribute("role", "listitem");
   node.setAttribute("data-id", String(card.id));
   node.setAttribute("data-status", card.status);
   node.setAttribute("data-testid", "kanban-card");
-  const movable = card.targets.length > 0;
+  if (card.pending) {
+    node.classList.add("kb-pending");
+    node.setAttribute("aria-busy", "true");
+  } else if (highlight && card.recent) {
+    node.classList.add("kb-recent"); // just moved and saved: a short flash to find it in its column
+  }
+  const movable = card.targets.length > 0 && !card.pending;
   node.draggable = movable;
   if (movable) {
     node.addEventListener("dragstart", (event) => {
       event.dataTransfer.effectAllowed = "move";
       event.dataTransfer.setData("text/plain", String(card.id));
       node.classList.add("kb-dragging");
-      actions.dragStart(node);
+      actions.dragStart();
     });
     node.addEventListener("dragend", () => {
       node.classList.remove("kb-dragging");
@@ -171,7 +265,12 @@ function drawCard(card, lane, labels, actions) {
     node.appendChild(flag);
   }
 
-  if (movable) {
+  if (card.pending) {
+    const saving = el("div", "kb-saving", "Đang lưu…");
+    saving.setAttribute("role", "status");
+    saving.setAttribute("data-testid", "kanban-card-saving");
+    node.appendChild(saving);
+  } else if (movable) {
     const row = el("div", "kb-move");
     const select = el("select", "kb-move-select");
     select.setAttribute("aria-label", `Chuyển sang… (${card.title})`);
