@@ -4,8 +4,8 @@
 // textContent, never innerHTML.
 //
 // Moves are optimistic: a drop (or "Chuyển sang…") on a column the card lists among its targets
-// draws the card there at once, marked "Đang lưu…" (kb-pending, aria-busy), with both column
-// counts changed, and then sends the move. The module is called again whenever `data` changes;
+// moves the card there at once (only that card, the two column counts and the cells' footers
+// are redrawn), marked "Đang lưu…" (kb-pending, aria-busy), and then sends the move. The module is called again whenever `data` changes;
 // that data is the database's board and always wins. `data.ack.nonce` is the last move the server
 // has answered: guesses up to it are dropped (a refused card is simply drawn where it is), later
 // ones are drawn again on top of a board that arrived for another reason. A guess the server
@@ -40,9 +40,9 @@ export default function (component) {
 
   const ack = data.ack && typeof data.ack.nonce === "number" ? data.ack : null;
   if (ack) {
-    for (const [id, move] of state.pending) {
-      if (move.nonce > ack.nonce) continue;
-      if (move.focus) state.focusId = id; // keyboard users keep their place on the redrawn board
+    for (const [id, pending] of state.pending) {
+      if (pending.nonce > ack.nonce) continue;
+      if (pending.focus) state.focusId = id; // keyboard users keep their place on the redrawn board
       forget(state, id);
     }
   }
@@ -52,96 +52,164 @@ export default function (component) {
 }
 
 function forget(state, id) {
-  const move = state.pending.get(id);
-  if (move) clearTimeout(move.timer);
+  const pending = state.pending.get(id);
+  if (pending) clearTimeout(pending.timer);
   state.pending.delete(id);
+}
+
+// Applies one unanswered move to a board model ({columns, lanes}, changed in place). Returns what
+// changed, or null when the board no longer has the card where it was taken from.
+function applyMove(model, id, move) {
+  const lane = model.lanes.find((l) => String(l.key) === String(move.lane));
+  const from = lane && lane.cells[move.from];
+  const to = lane && lane.cells[move.to];
+  const at = from ? from.cards.findIndex((c) => c.id === id) : -1;
+  if (at < 0 || !to || !from.cards[at].targets.includes(move.to)) return null;
+  const [card] = from.cards.splice(at, 1);
+  const moved = { ...card, status: move.to, pending: true };
+  from.count -= 1;
+  to.count += 1;
+  // Where the server will list it (most urgent first); after the shown cards if it sorts below them.
+  let place = to.cards.findIndex((c) => String(c.order) > String(moved.order));
+  if (place < 0) place = to.cards.length;
+  to.cards.splice(place, 0, moved);
+  for (const column of model.columns) {
+    if (column.status === move.from) column.count -= 1;
+    if (column.status === move.to) column.count += 1;
+    column.over = column.wip ? column.count > column.wip : false;
+  }
+  return { lane, from, to, moved, place };
 }
 
 // The board to draw: the server's data with the unanswered moves applied on top.
 function view(state) {
   const { data } = state;
-  const columns = data.columns.map((column) => ({ ...column }));
-  const lanes = data.lanes.map((lane) => ({
-    ...lane,
-    cells: Object.fromEntries(Object.entries(lane.cells).map(
-      ([status, cell]) => [status, { count: cell.count, cards: cell.cards.slice() }])),
-  }));
-  for (const [id, move] of state.pending) {
-    const lane = lanes.find((l) => String(l.key) === String(move.lane));
-    const from = lane && lane.cells[move.from];
-    const to = lane && lane.cells[move.to];
-    const at = from ? from.cards.findIndex((c) => c.id === id) : -1;
-    if (at < 0 || !to || !from.cards[at].targets.includes(move.to)) {
-      forget(state, id); // the server's board no longer has the card where it was taken from: it wins
-      continue;
-    }
-    const [card] = from.cards.splice(at, 1);
-    const moved = { ...card, status: move.to, pending: true };
-    from.count -= 1;
-    to.count += 1;
-    // Where the server will list it (most urgent first); after the shown cards if it sorts below them.
-    let place = to.cards.findIndex((c) => String(c.order) > String(moved.order));
-    if (place < 0) place = to.cards.length;
-    to.cards.splice(place, 0, moved);
-    for (const column of columns) {
-      if (column.status === move.from) column.count -= 1;
-      if (column.status === move.to) column.count += 1;
-      column.over = column.wip ? column.count > column.wip : false;
+  const model = {
+    columns: data.columns.map((column) => ({ ...column })),
+    lanes: data.lanes.map((lane) => ({
+      ...lane,
+      cells: Object.fromEntries(Object.entries(lane.cells).map(
+        ([status, cell]) => [status, { count: cell.count, cards: cell.cards.slice() }])),
+    })),
+  };
+  for (const [id, pending] of state.pending) {
+    if (!applyMove(model, id, pending)) forget(state, id); // the server's board has it elsewhere: it wins
+  }
+  return model;
+}
+
+function send(state, name, value) {
+  state.setTriggerValue(name, { ...value, nonce: nextNonce() });
+}
+
+// A move asked for on the board: shown at once if the card lists the column among its targets
+// (only the changed cards, counts and cell footers are redrawn), then sent to the server.
+function move(state, card, laneKey, to, byKeyboard) {
+  if (card.pending || state.pending.has(card.id) || to === card.status) return;
+  const nonce = nextNonce();
+  if (card.targets.includes(to)) {
+    const pending = { nonce, lane: laneKey, from: card.status, to, focus: byKeyboard };
+    const change = applyMove(state.model, card.id, pending);
+    if (change) {
+      pending.timer = setTimeout(() => {
+        if (state.pending.get(card.id)?.nonce !== nonce) return;
+        state.pending.delete(card.id); // never answered: show the server's board as it last came
+        render(state);
+      }, PENDING_MS);
+      state.pending.set(card.id, pending);
+      patch(state, card.id, pending, change);
     }
   }
-  return { columns, lanes };
+  state.setTriggerValue("move", { id: card.id, from: card.status, to, version: card.version, nonce });
+}
+
+function patch(state, id, move, change) {
+  const { root } = state;
+  const zoneOf = (status) => root.querySelector(
+    `.kb-cell[data-lane="${CSS.escape(String(change.lane.key))}"][data-status="${CSS.escape(status)}"]`);
+  const fromZone = zoneOf(move.from);
+  const toZone = zoneOf(move.to);
+  const old = fromZone && fromZone.querySelector(`.kb-card[data-id="${Number(id)}"]`);
+  if (!toZone || !old) {
+    if (move.focus) state.focusId = id;
+    render(state);
+    return;
+  }
+  old.remove();
+  const node = cardNode(state, change.moved, change.lane.key, false);
+  const next = change.to.cards[change.place + 1];
+  const before = next ? toZone.querySelector(`.kb-card[data-id="${Number(next.id)}"]`)
+    : toZone.querySelector(".kb-more, .kb-empty");
+  toZone.insertBefore(node, before || null);
+  fillFooter(state, fromZone, change.from, move.from);
+  fillFooter(state, toZone, change.to, move.to);
+  for (const column of state.model.columns) {
+    if (column.status !== move.from && column.status !== move.to) continue;
+    const count = root.querySelector(`.kb-col-head[data-status="${CSS.escape(column.status)}"] .kb-count`);
+    if (count) fillCount(count, column);
+  }
+  if (move.focus) node.querySelector(".kb-title").focus();
+}
+
+function fillCount(count, column) {
+  count.className = "kb-count" + (column.over ? " kb-over" : "");
+  count.textContent = column.wip ? `${column.count} / ${column.wip}` : String(column.count);
+  count.title = column.wip
+    ? (column.over ? `Vượt giới hạn WIP (${column.wip})` : `Giới hạn WIP: ${column.wip}`)
+    : "Số công việc";
+}
+
+// "Xem thêm (shown/count)" under a cell with more cards, "Không có công việc" in an empty one.
+function fillFooter(state, zone, cell, status) {
+  for (const old of zone.querySelectorAll(":scope > .kb-more, :scope > .kb-empty")) old.remove();
+  if (cell.count > cell.cards.length) {
+    const more = el("button", "kb-more", `Xem thêm (${cell.cards.length}/${cell.count})`);
+    more.type = "button";
+    more.addEventListener("click", () => send(state, "more", { status }));
+    zone.appendChild(more);
+  } else if (!cell.cards.length) {
+    zone.appendChild(el("div", "kb-empty", "Không có công việc"));
+  }
+}
+
+function cardNode(state, card, laneKey, highlight) {
+  return drawCard(card, state.data.status_labels || {}, highlight, {
+    open: () => send(state, "open", { id: card.id }),
+    move: (to) => move(state, card, laneKey, to, true),
+    dragStart: () => { state.dragging = { card, lane: laneKey }; },
+    dragEnd: () => { state.dragging = null; },
+  });
 }
 
 function render(state, { highlight = false } = {}) {
   const { data, root } = state;
-  const { columns, lanes } = view(state);
-  const labels = data.status_labels || {};
-  let dragging = null;
-
-  const send = (name, value) => state.setTriggerValue(name, { ...value, nonce: nextNonce() });
-
-  const move = (card, laneKey, to, byKeyboard) => {
-    if (card.pending || to === card.status) return;
-    const nonce = nextNonce();
-    if (card.targets.includes(to)) {
-      const timer = setTimeout(() => {
-        if (state.pending.get(card.id)?.nonce !== nonce) return;
-        state.pending.delete(card.id);
-        render(state);
-      }, PENDING_MS);
-      state.pending.set(card.id, { nonce, lane: laneKey, from: card.status, to, focus: byKeyboard, timer });
-      if (byKeyboard) state.focusId = card.id;
-      render(state);
-    }
-    state.setTriggerValue("move", { id: card.id, from: card.status, to, version: card.version, nonce });
-  };
+  const model = view(state);
+  state.model = model;
+  state.dragging = null;
 
   root.replaceChildren();
   const board = el("div", "kb-board");
   board.setAttribute("data-testid", "kanban-board");
   root.appendChild(board);
 
-  for (const column of columns) {
+  for (const column of model.columns) {
     const head = el("div", "kb-col-head");
     head.setAttribute("data-status", column.status);
     head.setAttribute("data-testid", "kanban-column-head");
     head.appendChild(el("span", "kb-col-title", column.label));
-    const count = el("span", "kb-count" + (column.over ? " kb-over" : ""),
-      column.wip ? `${column.count} / ${column.wip}` : String(column.count));
-    count.title = column.wip
-      ? (column.over ? `Vượt giới hạn WIP (${column.wip})` : `Giới hạn WIP: ${column.wip}`)
-      : "Số công việc";
+    const count = el("span");
+    fillCount(count, column);
     head.appendChild(count);
     board.appendChild(head);
   }
 
-  for (const lane of lanes) {
+  for (const lane of model.lanes) {
     if (data.swimlanes) {
       const title = el("div", "kb-lane-title", lane.label);
       title.setAttribute("data-testid", "kanban-lane");
       board.appendChild(title);
     }
-    for (const column of columns) {
+    for (const column of model.columns) {
       const cell = lane.cells[column.status];
       const zone = el("div", "kb-cell");
       zone.setAttribute("role", "list");
@@ -150,7 +218,10 @@ function render(state, { highlight = false } = {}) {
       zone.setAttribute("data-lane", String(lane.key));
       zone.setAttribute("data-testid", "kanban-cell");
 
-      const accepts = () => dragging && dragging.lane === lane.key && dragging.card.targets.includes(column.status);
+      const accepts = () => {
+        const { dragging } = state;
+        return dragging && dragging.lane === lane.key && dragging.card.targets.includes(column.status);
+      };
       zone.addEventListener("dragover", (event) => {
         if (!accepts()) return;
         event.preventDefault();
@@ -162,27 +233,13 @@ function render(state, { highlight = false } = {}) {
         event.preventDefault();
         zone.classList.remove("kb-drop");
         if (!accepts()) return;
-        const { card } = dragging;
-        dragging = null;
-        move(card, lane.key, column.status, false);
+        const { card } = state.dragging;
+        state.dragging = null;
+        move(state, card, lane.key, column.status, false);
       });
 
-      for (const card of cell.cards) {
-        zone.appendChild(drawCard(card, labels, highlight, {
-          open: () => send("open", { id: card.id }),
-          move: (to) => move(card, lane.key, to, true),
-          dragStart: () => { dragging = { card, lane: lane.key }; },
-          dragEnd: () => { dragging = null; },
-        }));
-      }
-      if (cell.count > cell.cards.length) {
-        const more = el("button", "kb-more", `Xem thêm (${cell.cards.length}/${cell.count})`);
-        more.type = "button";
-        more.addEventListener("click", () => send("more", { status: column.status }));
-        zone.appendChild(more);
-      } else if (!cell.cards.length) {
-        zone.appendChild(el("div", "kb-empty", "Không có công việc"));
-      }
+      for (const card of cell.cards) zone.appendChild(cardNode(state, card, lane.key, highlight));
+      fillFooter(state, zone, cell, column.status);
       board.appendChild(zone);
     }
   }
