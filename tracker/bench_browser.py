@@ -1,9 +1,12 @@
 """Browser half of the benchmark: the board in Debian's Chromium, timed inside the page.
 
-Two figures, each the median of several runs: from navigation to the last card shown being
-visible (performance.now() is measured from the navigation's start), and from the drop of a
-dragged card to the card shown in its new column (saved on the server and redrawn). Floors in
-the same run: an empty Streamlit page to its first paint, and a click that only reruns the page.
+Figures, each the median of several runs: from navigation to the last card shown being visible
+(performance.now() is measured from the navigation's start); from the drop of a dragged card to
+the first frame showing it moved (the browser's optimistic move: gone from its column, the new
+column's count one higher); and from the same drop to the move saved, i.e. the server's redraw
+with the card in its new column and no longer "Đang lưu…" (kb-pending). Floors in the same run:
+an empty Streamlit page to its first paint, one animation frame after a mouse release (no
+server), and a click that only reruns the page.
 Needs playwright (requirements-dev.txt) and Chromium (TRACKER_CHROMIUM, default /usr/bin/chromium).
 """
 
@@ -42,22 +45,37 @@ _LAST_CARD_VISIBLE = """() => {""" + _ROOT + """
   const r = cards[cards.length - 1].getBoundingClientRect();
   return r.width > 0 && r.height > 0 ? performance.now() : false;
 }"""
-# Saved and shown: the card has left its old column and the new column's count has gone up.
-# (A column lists its most urgent cards first, so the moved card may sit below "Xem thêm".)
-_MOVED = """([id, from, to, before]) => {""" + _ROOT + """
-  const board = kbRoot();
-  if (!board || !window.__dropAt) return false;
-  const still = board.querySelector(`[data-testid='kanban-cell'][data-status='${from}'] .kb-card[data-id='${id}']`);
-  const count = board.querySelector(`[data-testid='kanban-column-head'][data-status='${to}'] .kb-count`);
-  const n = count ? parseInt(count.textContent.replace(/[^0-9 ]/g, ""), 10) : NaN;
-  return !still && n === before + 1 ? performance.now() - window.__dropAt : false;
+# From the drop, checked on every animation frame: `shown` when the card has left its old column
+# and the new column's count has gone up (the browser's optimistic move), `saved` when moreover
+# the card is in the new column and not pending: the server's redraw, with the move saved.
+_RECORD_DROP = """([id, from, to, before]) => {""" + _ROOT + """
+  const drag = window.__drag = {dropAt: 0, shown: 0, saved: 0};
+  const check = () => {
+    const board = kbRoot();
+    const now = performance.now();
+    if (board) {
+      const still = board.querySelector(`[data-testid='kanban-cell'][data-status='${from}'] .kb-card[data-id='${id}']`);
+      const there = board.querySelector(`[data-testid='kanban-cell'][data-status='${to}'] .kb-card[data-id='${id}']`);
+      const count = board.querySelector(`[data-testid='kanban-column-head'][data-status='${to}'] .kb-count`);
+      const n = count ? parseInt(count.textContent.replace(/[^0-9 ]/g, ""), 10) : NaN;
+      const moved = !still && n === before + 1;
+      if (moved && !drag.shown) drag.shown = now - drag.dropAt;
+      if (moved && there && !there.classList.contains("kb-pending")) drag.saved = now - drag.dropAt;
+    }
+    if (!drag.saved) requestAnimationFrame(check);
+  };
+  document.addEventListener("drop", () => { drag.dropAt = performance.now(); requestAnimationFrame(check); },
+                            {capture: true, once: true});
 }"""
+_DROP_TIMES = "() => window.__drag && window.__drag.saved ? [window.__drag.shown, window.__drag.saved] : false"
+# Floor of the optimistic figure: a mouse release on a page that changes nothing, to its next frame.
+_FRAME_AFTER_RELEASE = """() => { window.__frame = 0;
+  document.addEventListener("mouseup", () => { const t = performance.now();
+    requestAnimationFrame(() => { window.__frame = performance.now() - t; }); }, {capture: true, once: true}); }"""
 _COUNT = """([status]) => {""" + _ROOT + """
   const count = kbRoot().querySelector(`[data-testid='kanban-column-head'][data-status='${status}'] .kb-count`);
   return parseInt(count.textContent.replace(/[^0-9 ]/g, ""), 10);
 }"""
-_RECORD_DROP = """() => { window.__dropAt = 0;
-  document.addEventListener("drop", () => { window.__dropAt = performance.now(); }, true); }"""
 
 
 def _free_port() -> int:
@@ -90,7 +108,8 @@ def _wait_idle(page) -> None:
 
 
 def measure(*, url: str, today: str, plan_id: int, username: str, password: str, repeat: int = 5) -> dict:
-    """{'board': s, 'board_floor': s, 'drag': s, 'drag_floor': s, 'cards': n} for the database at `url`."""
+    """{'board', 'board_floor', 'drag', 'drag_frame_floor', 'drag_saved', 'drag_floor'} in seconds and
+    {'cards': n} for the database at `url` ('drag' is the optimistic move, 'drag_saved' the server's)."""
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_TODAY": today, "PYTHONUTF8": "1"}
@@ -126,13 +145,13 @@ def measure(*, url: str, today: str, plan_id: int, username: str, password: str,
             out["board"] = statistics.median(times) / 1000
             out["cards"] = page.locator("[data-testid='kanban-card']").count()
 
-            drags = []
+            drags, saves = [], []
             for k in range(repeat):
                 frm, to = ("not_started", "in_progress") if k % 2 == 0 else ("in_progress", "not_started")
                 card = page.locator(f"[data-testid='kanban-cell'][data-status='{frm}'] [data-testid='kanban-card']").first
                 card_id = card.get_attribute("data-id")
                 before = page.evaluate(_COUNT, [to])
-                page.evaluate(_RECORD_DROP)
+                page.evaluate(_RECORD_DROP, [card_id, frm, to, before])
                 card.scroll_into_view_if_needed()
                 box = card.bounding_box()
                 page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 12)
@@ -141,10 +160,12 @@ def measure(*, url: str, today: str, plan_id: int, username: str, password: str,
                 page.mouse.move(tbox["x"] + tbox["width"] / 2, tbox["y"] + 20, steps=12)
                 page.mouse.move(tbox["x"] + tbox["width"] / 2, tbox["y"] + 30, steps=4)
                 page.mouse.up()
-                drags.append(page.wait_for_function(_MOVED, arg=[card_id, frm, to, before], timeout=60_000,
-                                                    polling="raf").json_value())
+                shown, saved = page.wait_for_function(_DROP_TIMES, timeout=60_000, polling="raf").json_value()
+                drags.append(shown)
+                saves.append(saved)
                 _wait_idle(page)
             out["drag"] = statistics.median(drags) / 1000
+            out["drag_saved"] = statistics.median(saves) / 1000
 
             floor, reruns = [], []
             for _ in range(repeat):
@@ -155,6 +176,14 @@ def measure(*, url: str, today: str, plan_id: int, username: str, password: str,
             out["board_floor"] = statistics.median(floor) / 1000
             _wait_idle(page)
             page.wait_for_selector("text=Lần chạy số 1")
+            frames = []
+            for _ in range(repeat):
+                page.evaluate(_FRAME_AFTER_RELEASE)
+                box = page.locator("h1").first.bounding_box()
+                page.mouse.click(box["x"] + 5, box["y"] + 5)
+                frames.append(page.wait_for_function("() => window.__frame || false", timeout=10_000,
+                                                     polling="raf").json_value())
+            out["drag_frame_floor"] = statistics.median(frames) / 1000
             for k in range(repeat):
                 start_ms = page.evaluate("() => performance.now()")
                 page.get_by_role("button", name="Chạy lại").click()
