@@ -281,13 +281,12 @@ def _board_data(cells, *, ack=None, rev=0):
 
 def test_the_component_keeps_an_unanswered_move_over_other_redraws_and_the_server_wins(page):
     """The board module alone, called as Streamlit calls it: data in, triggers out."""
-    page.set_content("<div id='host'><div class='kb-root'></div></div>")
+    page.set_content("<div id='host'><div class='kb-root'></div></div><div id='again'><div class='kb-root'></div></div>")
     page.evaluate("""async (source) => {
         const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
         const module = await import(url);
-        const host = document.getElementById("host");
         window.sent = [];
-        window.draw = (data) => module.default({data, parentElement: host,
+        window.draw = (data, host = "host") => module.default({data, parentElement: document.getElementById(host),
             setTriggerValue: (name, value) => window.sent.push({name, ...value})});
     }""", BOARD_JS.read_text(encoding="utf-8"))
     draw = lambda data: page.evaluate("(data) => window.draw(data)", json.loads(json.dumps(data)))
@@ -344,6 +343,12 @@ def test_the_component_keeps_an_unanswered_move_over_other_redraws_and_the_serve
     expect(page.locator(".kb-card[data-id='2']")).not_to_have_class(PENDING)
     expect(page.locator(".kb-card[data-id='1']")).not_to_have_class(re.compile(r"\bkb-recent\b"))  # seen already
     assert [e["name"] for e in page.evaluate("window.sent")] == ["move"] * 3  # one event per move, no more
+
+    # the board mounted anew (back from another page) with the same answer: nothing flashes
+    page.evaluate("(data) => window.draw(data, 'again')", json.loads(json.dumps(
+        _board_data(saved, rev=3, ack={"nonce": second, "ok": True}))))
+    expect(page.locator("#again .kb-card[data-id='1']")).to_have_attribute("data-status", "in_progress")
+    expect(page.locator("#again .kb-card[data-id='1']")).not_to_have_class(re.compile(r"\bkb-recent\b"))
 
 
 def test_sending_for_confirmation_asks_for_evidence_then_the_card_dialog_shows_the_history(board_app, page):

@@ -32,8 +32,8 @@ export default function (component) {
   const root = parentElement.querySelector(".kb-root");
   if (!root || !data) return;
   let state = boards.get(parentElement);
-  if (!state) {
-    state = { pending: new Map(), seenAck: undefined, focusId: undefined };
+  if (!state) { // first drawn (or drawn again after a visit to another page): no answer is news
+    state = { pending: new Map(), seenAck: data.ack ? data.ack.nonce : undefined, focusId: undefined };
     boards.set(parentElement, state);
   }
   Object.assign(state, { data, root, setTriggerValue });
