@@ -61,7 +61,7 @@ def test_leader_filters_the_dashboard_and_the_url_follows(app_server, page, outs
     assert re.search(r"/cong-viec\?id=\d+", page.url)
     page.go_back()
     wait_for_app(page, settle_ms=1500)
-    assert "kind=provincial" in page.url
+    expect(page).to_have_url(re.compile(r"kind=provincial"), timeout=15_000)
     page.get_by_role("tab", name="So sánh năm").click()
     page.wait_for_timeout(1000)
     screenshot(page, "dashboard-yoy.png")
