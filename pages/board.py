@@ -117,10 +117,7 @@ def _card_dialog(item_id: int) -> None:
     item_view.facts(item, today)
     tab_report, tab_history = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})"])
     with tab_report:
-        if item.can_update:
-            item_view.progress_form(actor, item, today)
-        else:
-            st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
+        item_view.report_tab(actor, item, today)
     with tab_history:
         item_view.history(entries)
     st.page_link("pages/item.py", label="Mở trang chi tiết", query_params={"id": str(item.id)},

@@ -50,10 +50,7 @@ item_view.files(actor, item)
 
 tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})", "Giải trình"])
 with tab_report:
-    if item.can_update:
-        item_view.progress_form(actor, item, today)
-    else:
-        st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
+    item_view.report_tab(actor, item, today)
 with tab_history:
     item_view.history(entries)
 with tab_explain:

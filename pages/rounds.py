@@ -7,16 +7,15 @@ import streamlit as st
 
 from tracker import clock
 from tracker.db import session_scope
-from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Role, UnitKind
 from tracker.services import rounds as round_service
 from tracker.services import units as unit_service
 from tracker.services.rounds import MAX_SUMMARY, REPORT_STATUS_LABELS
 from tracker.text import format_date, format_datetime
-from tracker.ui import data
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
+from tracker.ui.writes import attempt
 
 SCOPES = {"Chọn đơn vị": None, "Tất cả Sở Nội vụ": UnitKind.PROVINCIAL,
           "Tất cả đơn vị thuộc Bộ": round_service.MINISTRY_KINDS}
@@ -31,17 +30,8 @@ if flash := st.session_state.pop("rounds_flash", None):
 
 def write(action, done: str) -> None:
     """Run one service call in its own transaction; show every problem, or rerun with `done`."""
-    try:
-        with session_scope(get_engine()) as session:
-            action(session)
-    except ValidationFailed as exc:
-        for problem in exc.problems:
-            st.error(md(problem))
+    if not attempt(action)[0]:
         return
-    except TrackerError as exc:
-        st.error(md(str(exc)))
-        return
-    data.clear_after_write()
     st.session_state["rounds_flash"] = done
     st.rerun()
 

@@ -33,7 +33,7 @@ from tracker.models import (
     WorkItem,
 )
 from tracker.permissions import Action, Actor, require
-from tracker.services.progress import StaleItem, history_since
+from tracker.services.progress import FIELD_LABELS, StaleItem, history_since
 from tracker.limits import MAX_MONEY, MAX_QTY
 from tracker.text import fold, format_date, format_money, format_number, nfc
 
@@ -41,22 +41,6 @@ MAX_TITLE = 1000
 MAX_TEXT = 5000
 MAX_TARGET_UNIT = 40
 MAX_CHANNEL = 300
-
-FIELD_LABELS = {
-    "priority_task": "Nhiệm vụ trọng tâm",
-    "title": "Nội dung công việc",
-    "lead_unit": "Đơn vị chủ trì",
-    "coordinating_units": "Đơn vị phối hợp",
-    "form": "Hình thức",
-    "channel": "Kênh/Sản phẩm",
-    "start_date": "Ngày bắt đầu",
-    "due_date": "Hạn hoàn thành",
-    "target": "Chỉ tiêu",
-    "budget_planned": "Kinh phí (đồng)",
-    "note": "Ghi chú",
-    "description": "Mô tả",
-    "recurring": "Lặp lại hằng năm",
-}
 
 # Fan-out scopes a planner picks instead of naming units one by one.
 SCOPE_PROVINCIAL = "provincial"

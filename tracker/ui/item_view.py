@@ -85,6 +85,14 @@ def _status_options(actor: Actor, item: ItemDetail) -> list[Status]:
         actor.role, item.status, s, has_evidence=True, reason="x") is None]
 
 
+def report_tab(actor: Actor, item: ItemDetail, today: dt.date) -> None:
+    """The progress form for those who may report on the item, a short explanation for the others."""
+    if item.can_update:
+        progress_form(actor, item, today)
+    else:
+        st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
+
+
 def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
     """The report form; on a conflict the input stays and the changes made meanwhile are shown."""
     base_key = f"item_base_version_{item.id}"

@@ -8,14 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from tracker.db import session_scope
-from tracker.errors import TrackerError, ValidationFailed
+from tracker.errors import TrackerError
 from tracker.models import Status
 from tracker.permissions import Action, Actor, can
 from tracker.services import imports as import_service
 from tracker.services import rollover
 from tracker.services import work_items as svc
 from tracker.services import progress as progress_service
-from tracker.services.progress import StaleItem
 from tracker.services import work_item_lists as lists
 from tracker.services.work_item_lists import ItemFilter, ItemListRow, PlanChoices
 from tracker.services.work_items import ItemInput
@@ -23,6 +22,7 @@ from tracker.text import format_date, format_money
 from tracker.ui import data, item_view
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
+from tracker.ui.writes import attempt
 from tracker.workflow import STATUS_LABELS
 
 DATE = "DD/MM/YYYY"
@@ -47,20 +47,9 @@ def write(action, done) -> None:
 
     `done` is the message, or a function of the call's result that makes it.
     """
-    try:
-        with session_scope(get_engine()) as session:
-            result = action(session)
-    except StaleItem as exc:
-        st.error(md(str(exc)))
+    ok, result = attempt(action)
+    if not ok:
         return
-    except ValidationFailed as exc:
-        for problem in exc.problems:
-            st.error(md(problem))
-        return
-    except TrackerError as exc:
-        st.error(md(str(exc)))
-        return
-    data.clear_after_write()
     # Widgets whose defaults come from the data (the rollover's item choice) start afresh.
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state[FLASH] = done(result) if callable(done) else done
