@@ -70,6 +70,20 @@ def test_changing_a_filter_updates_the_url_and_figures(setup):
     assert "unit" not in at.query_params and _metrics(at)["Tổng số công việc"] == "6"
 
 
+def test_coming_back_with_only_the_plan_in_the_address_keeps_the_filters(setup):
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"])})
+    at.selectbox(key="dashboard_filter_unit").set_value(ids["tcbc"]).run()
+    at.switch_page("pages/plans.py").run()
+    at.switch_page("pages/plans.py").run()  # a second run on another page drops the dashboard's widgets
+    at.query_params.clear()
+    at.query_params["plan"] = str(ids["plan"])
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception
+    assert at.selectbox(key="dashboard_filter_unit").value == ids["tcbc"]
+    assert at.query_params["unit"] == str(ids["tcbc"]) and _metrics(at)["Tổng số công việc"] == "3"
+
+
 def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
     users, ids = setup
     at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "cell": f"{ids['hanoi']}-{ids['task5']}"})

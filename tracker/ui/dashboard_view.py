@@ -20,6 +20,22 @@ _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to":
          "form": "dashboard_filter_form"}
 
 
+_LAST = "dashboard_last_filters"  # plain state: survives the widgets being dropped while on another page
+
+
+def _link_or_last() -> dict[str, str]:
+    """The link's filters; on coming back (Back button, sidebar) with none beyond the same plan, the last ones.
+
+    Leaving the page drops its widgets' state, and the address the browser comes back with may
+    hold only the plan: the filters the person set in this session are not lost.
+    """
+    link = {k: v for k, v in st.query_params.to_dict().items() if k in _KEYS}
+    last = st.session_state.get(_LAST) or {}
+    if not link or (set(link) == {"plan"} and link["plan"] == last.get("plan")):
+        return last or link
+    return link
+
+
 def _seed(url: Filters) -> None:
     """First run of a browser session: the widgets start from the link's parameters."""
     values = {"plan": url.plan_id, "from": url.date_from, "to": url.date_to, "kind": url.unit_kind,
@@ -47,7 +63,7 @@ def filter_bar(today: dt.date) -> Filters | None:
         return None
     plan_labels = {i: label for i, _, label in plans}
     default = dashboard_filters.default_plan_id([(i, y) for i, y, _ in plans], today)
-    _seed(dashboard_filters.from_params(st.query_params.to_dict(), plan_ids=set(plan_labels), default_plan=default))
+    _seed(dashboard_filters.from_params(_link_or_last(), plan_ids=set(plan_labels), default_plan=default))
     if st.session_state[_KEYS["plan"]] not in plan_labels:
         st.session_state[_KEYS["plan"]] = default
     c = st.columns([2, 1, 1, 2])
@@ -67,6 +83,7 @@ def filter_bar(today: dt.date) -> Filters | None:
         plan_ids=set(plan_labels), default_plan=default)
     cell = st.query_params.get("cell")
     st.query_params.from_dict({**dashboard_filters.to_params(filters), **({"cell": cell} if cell else {})})
+    st.session_state[_LAST] = dashboard_filters.to_params(filters)
     return filters
 
 
