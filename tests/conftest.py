@@ -14,9 +14,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from tests import pg
+from tracker import flow_ledger
 from tracker.catalog import load_catalog
 from tracker.db import make_engine, session_scope
 from tracker.migrate import upgrade
@@ -91,6 +93,15 @@ def _make_db(request, backend: str, kind: str | None, tmp_path: Path):
     return pg.database_url(admin, db), db
 
 
+def _check_flow_summary(engine: Engine) -> None:
+    """Every test that writes through the services also checks the flow's summary against the history."""
+    if "status_flow_days" not in inspect(engine).get_table_names():
+        return
+    with session_scope(engine) as s:
+        wrong = flow_ledger.drift(s)
+    assert not wrong, f"status_flow_days differs from the history (stored, recomputed): {wrong}"
+
+
 @pytest.fixture
 def db_factory(request, backend, tmp_path):
     """Make more fresh databases of the test's backend: db_factory('catalog') -> Engine."""
@@ -104,6 +115,7 @@ def db_factory(request, backend, tmp_path):
 
     yield factory
     for engine, pg_name in made:
+        _check_flow_summary(engine)
         engine.dispose()
         if pg_name:
             pg.drop_database(pg.postgres_admin_url(), pg_name)

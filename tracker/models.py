@@ -332,6 +332,19 @@ class ProgressEvent(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class StatusFlowDay(Base):
+    """The cumulative flow's summary: net change, per plan, lead unit kind, Hà Nội day and status, in the
+    number of live items in that status. Derived data, kept by tracker/flow_ledger.py on every write."""
+
+    __tablename__ = "status_flow_days"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    unit_kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "flow_unit_kind"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    status: Mapped[Status] = mapped_column(_enum(Status, "flow_status"), primary_key=True)
+    net_change: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ExplanationStatus(str, enum.Enum):
     OPEN = "open"
     ANSWERED = "answered"
@@ -440,3 +453,7 @@ class AuditEvent(Base):
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# The flow summary's listeners watch every session's writes to the models above.
+import tracker.flow_ledger  # noqa: E402,F401

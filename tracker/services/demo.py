@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from tracker import flow_ledger
 from tracker.errors import ValidationFailed
 from tracker.models import (
     EventKind,
@@ -139,6 +140,7 @@ def generate_demo(session: Session, *, plan: Plan, items: int, seed: int,
         if progress:
             progress(start + count, items)
     _fix_sequences(session)
+    flow_ledger.rebuild(session, [plan.id])  # the rows above bypassed the ORM's listeners
     return DemoResult(plan_code=plan.code, items=items, events=total_events, removed=removed, as_of=as_of)
 
 

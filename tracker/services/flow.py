@@ -1,18 +1,22 @@
 """The cumulative flow: how many items were in each status at the end of each week or month.
 
 Rebuilt from the progress history (status events), not from today's state, with GROUP BY only.
+For the whole plan or one kind of unit it reads the summary kept by tracker/flow_ledger.py (a few
+thousand rows); with any other filter, from the history itself (the filtered items are fewer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pandas as pd
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import VN_TZ
-from tracker.models import ProgressEvent, Status, WorkItem
+from tracker import flow_ledger
+from tracker.models import ProgressEvent, Status, StatusFlowDay, WorkItem
 from tracker.services.dashboard_filters import Filters, conditions
 from tracker.workflow import STATUS_ORDER
 
@@ -54,32 +58,62 @@ def _bucket(moment, boundaries: list[dt.datetime], lo: int = 0, hi: int | None =
                 else_=_bucket(moment, boundaries, mid + 1, hi))
 
 
-def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq: str = "M") -> pd.DataFrame:
+def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq: str = "M",
+         from_history: bool = False) -> pd.DataFrame:
     """Items in each status at the end of each week/month of `year`, rebuilt from the progress history.
 
     An item counts from its creation, in the status it had then. Each status event moves one item
     from `from_status` to `to_status` at its time. The status an item was created in is its current
     status minus all its moves, so every move is also undone at the item's creation: per period,
     +1 current status (created), and for each move +1 to / -1 from at the event and the reverse at
-    creation. Two GROUP BY queries (no window over the history), then a running sum per status.
+    creation. Two GROUP BY queries (no window over the history), then a running sum per status; one
+    over the summary table when the filters are only the plan and the kind of unit (unless
+    `from_history`, which the tests use to check the summary against the history).
     """
     ends = period_ends(year, today, freq)
     columns = ["period_end", *STATUS_COLUMNS, "total"]
     if not ends:
         return pd.DataFrame(columns=columns)
-    # A day ends at midnight in Hà Nội: an event at 23:30 Vietnamese time counts for that day.
-    boundaries = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), VN_TZ) for d in ends]
     grid = {s: [0] * (len(ends) + 1) for s in STATUS_COLUMNS}
-
-    def add(status, bucket, delta) -> None:
+    changes = (_history_changes(session, filters, ends) if from_history or not _summarised(filters)
+               else _summary_changes(session, filters, ends))
+    for status, bucket, delta in changes:
         if status is not None:
             grid[status.value if isinstance(status, Status) else str(status)][int(bucket)] += int(delta)
+    frame = pd.DataFrame({"period_end": ends})
+    for s in STATUS_COLUMNS:
+        frame[s] = pd.Series(grid[s][:len(ends)]).cumsum().astype("int64")
+    frame["total"] = frame[STATUS_COLUMNS].sum(axis=1)
+    return frame[columns]
 
+
+def _summarised(filters: Filters) -> bool:
+    """The summary holds the whole plan per kind of unit: any other filter needs the history."""
+    return not (filters.date_from or filters.date_to or filters.unit_id or filters.task_id or filters.form_id)
+
+
+def _summary_changes(session: Session, filters: Filters, ends: list[dt.date]) -> Iterator[tuple]:
+    """(status, period index, change) from the summary kept by tracker/flow_ledger.py."""
+    flow_ledger.write_pending(session)
+    day = _bucket(StatusFlowDay.day, [d + dt.timedelta(days=1) for d in ends])
+    where = [StatusFlowDay.plan_id == filters.plan_id]
+    if filters.unit_kind:
+        where.append(StatusFlowDay.unit_kind == filters.unit_kind)
+    for bucket, status, n in session.execute(
+            select(day, StatusFlowDay.status, func.sum(StatusFlowDay.net_change)).where(*where)
+            .group_by(day, StatusFlowDay.status)):
+        yield status, bucket, n
+
+
+def _history_changes(session: Session, filters: Filters, ends: list[dt.date]) -> Iterator[tuple]:
+    """(status, period index, change) rebuilt from the items and their status events."""
+    # A day ends at midnight in Hà Nội: an event at 23:30 Vietnamese time counts for that day.
+    boundaries = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), VN_TZ) for d in ends]
     created = _bucket(WorkItem.created_at, boundaries)
     for bucket, status, n in session.execute(
             select(created, WorkItem.status, func.count()).where(*conditions(filters))
             .group_by(created, WorkItem.status)):
-        add(status, bucket, n)
+        yield status, bucket, n
     ev = ProgressEvent
     moved = _bucket(ev.at, boundaries)
     for at_bucket, created_bucket, frm, to, n in session.execute(
@@ -87,12 +121,7 @@ def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq:
             .join(WorkItem, WorkItem.id == ev.work_item_id)
             .where(ev.to_status.is_not(None), *conditions(filters))
             .group_by(moved, created, ev.from_status, ev.to_status)):
-        add(to, at_bucket, n)
-        add(frm, at_bucket, -n)
-        add(to, created_bucket, -n)
-        add(frm, created_bucket, n)
-    frame = pd.DataFrame({"period_end": ends})
-    for s in STATUS_COLUMNS:
-        frame[s] = pd.Series(grid[s][:len(ends)]).cumsum().astype("int64")
-    frame["total"] = frame[STATUS_COLUMNS].sum(axis=1)
-    return frame[columns]
+        yield to, at_bucket, n
+        yield frm, at_bucket, -n
+        yield to, created_bucket, -n
+        yield frm, created_bucket, n
