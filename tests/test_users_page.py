@@ -92,6 +92,12 @@ def test_wrong_password_shows_the_generic_error_and_is_counted(accounts, engine)
     assert _errors(at) == [GENERIC_FAILURE]
 
 
+def test_read_only_users_land_on_the_dashboard(accounts):
+    at = _login(_app().run(), "nguoixem", PASSWORD)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Tổng quan"
+
+
 def test_admin_signs_in_lands_on_a_page_and_signs_out(accounts, engine):
     at = _login(_app().run(), "VanPhong", PASSWORD)
     assert not at.exception, at.exception

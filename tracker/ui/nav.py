@@ -37,14 +37,18 @@ PAGES = [
 ]
 
 
+# Leadership and read-only users read the dashboard first; the others start from their own work.
+LANDING = {Role.LEADER: "pages/dashboard.py", Role.VIEWER: "pages/dashboard.py"}
+
+
 def pages_for(actor: Actor) -> dict[str, list]:
-    """st.Page objects grouped by section for this role; the first one is the landing page."""
+    """st.Page objects grouped by section for this role; the landing page is LANDING's or the first."""
     sections: dict[str, list] = {}
-    first = True
+    landing = LANDING.get(actor.role) or next(p.path for p in PAGES if actor.role in p.roles)
     for spec in PAGES:
         if actor.role not in spec.roles:
             continue
-        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=first)
-        first = False
+        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                       default=spec.path == landing)
         sections.setdefault(spec.section, []).append(page)
     return sections
