@@ -169,32 +169,39 @@ filters = BoardFilters(plan=plan, task=task, unit=unit, kind=kind, form=form, ra
 params = filters.to_params()
 if dict(st.query_params) != params:
     st.query_params.from_dict(params)
-paging = st.session_state.get("board_paging", {})
-if paging.get("filters") != params:
-    paging = {"filters": params, "limits": {}}
-    st.session_state["board_paging"] = paging
+if st.session_state.get("board_paging", {}).get("filters") != params:
+    st.session_state["board_paging"] = {"filters": params, "limits": {}}
 
-if flash := st.session_state.pop("board_flash", None):
-    (st.success if flash[0] == "success" else st.error)(flash[1])
-if item_flash := st.session_state.pop("item_flash", None):
-    st.success(item_flash)
 
-with session_scope(get_engine()) as session:
-    recent = st.session_state.get("board_recent")
-    board = board_service.read_board(session, actor=actor, filters=filters, today=today,
-                                     limits=paging.get("limits") or None,
-                                     include_ids=[recent] if recent is not None else None)
-st.caption(f"Hôm nay: {format_date(today)} · {sum(board.totals.values())} công việc · thẻ gấp nhất ở trên cùng "
-           "(quá hạn, có nguy cơ chậm, rồi theo hạn). Kéo thẻ sang cột khác hoặc dùng “Chuyển sang…”.")
-if board.lane_count > len(board.lanes):
-    st.info(f"Đang hiển thị {len(board.lanes)}/{board.lane_count} làn đầu tiên; hãy lọc thêm để xem các làn khác.")
+@st.fragment
+def _board_part(filters: BoardFilters) -> None:
+    """The board, its messages and dialogs. A move, "Xem thêm" or a card opened reruns only this part
+    (a fragment), not the filters above: the server's answer to a drag comes back sooner."""
+    if flash := st.session_state.pop("board_flash", None):
+        (st.success if flash[0] == "success" else st.error)(flash[1])
+    if item_flash := st.session_state.pop("item_flash", None):
+        st.success(item_flash)
 
-data = board.as_data()
-data["rev"] = st.session_state["board_rev"]
-data["ack"] = st.session_state.get("board_ack")
-board_ui.board(data, key=BOARD_KEY, on_move=_on_move, on_open=_on_open, on_more=_on_more)
+    with session_scope(get_engine()) as session:
+        recent = st.session_state.get("board_recent")
+        board = board_service.read_board(session, actor=actor, filters=filters, today=today,
+                                         limits=st.session_state["board_paging"].get("limits") or None,
+                                         include_ids=[recent] if recent is not None else None)
+    st.caption(f"Hôm nay: {format_date(today)} · {sum(board.totals.values())} công việc · thẻ gấp nhất ở trên "
+               "cùng (quá hạn, có nguy cơ chậm, rồi theo hạn). Kéo thẻ sang cột khác hoặc dùng “Chuyển sang…”.")
+    if board.lane_count > len(board.lanes):
+        st.info(f"Đang hiển thị {len(board.lanes)}/{board.lane_count} làn đầu tiên; hãy lọc thêm để xem các làn "
+                "khác.")
 
-if pending := st.session_state.get("board_pending"):
-    _details_dialog(pending)
-elif (open_id := st.session_state.get("board_open")) is not None:
-    _card_dialog(open_id)
+    data = board.as_data()
+    data["rev"] = st.session_state["board_rev"]
+    data["ack"] = st.session_state.get("board_ack")
+    board_ui.board(data, key=BOARD_KEY, on_move=_on_move, on_open=_on_open, on_more=_on_more)
+
+    if pending := st.session_state.get("board_pending"):
+        _details_dialog(pending)
+    elif (open_id := st.session_state.get("board_open")) is not None:
+        _card_dialog(open_id)
+
+
+_board_part(filters)

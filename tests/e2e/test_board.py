@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import select
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.e2e.conftest import screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
@@ -35,6 +36,7 @@ class _Gate:
     def __init__(self, page: Page):
         self.closed = False
         self.held: list = []
+        self.received: list = []  # every message from the server, in order (protobuf ForwardMsg bytes)
         self.page_side: WebSocketRoute | None = None
         page.route_web_socket(re.compile(r"/_stcore/stream$"), self._route)
 
@@ -45,6 +47,7 @@ class _Gate:
         server.on_message(self._from_server)
 
     def _from_server(self, message) -> None:
+        self.received.append(message)
         if self.closed:
             self.held.append(message)
         else:
@@ -237,6 +240,52 @@ def test_chuyen_sang_control_moves_a_card_with_the_keyboard_only(board_app, page
     # keyboard users keep their place: focus returns to the moved card in its new column
     expect(_card(page, "Thông cáo báo chí tháng 8").locator(".kb-title")).to_be_focused()
     screenshot(page, "board_unit_head.png")
+
+
+def _runs(messages: list) -> tuple[list, list]:
+    """From the server's messages: how each script run finished, and the elements sent that belong to
+    no fragment (drawn by a rerun of the whole page)."""
+    finished, outside = [], []
+    for raw in messages:
+        msg = ForwardMsg.FromString(raw if isinstance(raw, bytes) else raw.encode())
+        if msg.WhichOneof("type") == "script_finished":
+            finished.append(ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished))
+        elif msg.WhichOneof("type") == "delta" and not msg.delta.fragment_id:
+            outside.append(msg.delta.WhichOneof("type"))
+    return finished, outside
+
+
+def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows(board_app, page):
+    """The server's answer to a drag comes sooner when only the board part of the page reruns."""
+    server, engine, ids = board_app
+    gate = _Gate(page)
+    _open_board(page, server, "truong.tcbc", "mat-khau-don-vi")
+    page.get_by_text("Theo đơn vị chủ trì", exact=True).click()  # a filter kept in the URL
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
+    gate.received.clear()
+    _drag(page, _card(page, "Chuyên mục cải cách tiền lương"), _cell(page, "in_progress"))
+    expect(page.get_by_text("Đã chuyển “Chuyên mục cải cách tiền lương” sang “Đang thực hiện”.")).to_be_visible()
+    moved = _in(page, "in_progress", "Chuyên mục cải cách tiền lương")
+    expect(moved).not_to_have_class(PENDING)
+    assert _status(engine, ids["drag"]) is Status.IN_PROGRESS
+    finished, outside = _runs(gate.received)
+    assert finished == ["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"]
+    assert outside == []  # the title and the filters were not drawn again
+    expect(page.get_by_role("heading", name="Bảng Kanban")).to_be_visible()
+    expect(page.locator(".st-key-board_filter_lanes")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
+    expect(page.get_by_test_id("kanban-lane")).to_have_count(1)
+
+    gate.received.clear()  # a refused move: also answered by the board alone, and the card snaps back
+    with session_scope(engine) as s:
+        s.get(WorkItem, ids["reassigned"]).lead_unit_id = s.scalars(select(Unit.id).where(Unit.code == OTHER)).one()
+    _drag(page, _card(page, "Hội nghị tập huấn phát ngôn"), _cell(page, "in_progress"))
+    expect(page.get_by_text("Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì.")).to_be_visible()
+    expect(_in(page, "in_progress", "Hội nghị tập huấn phát ngôn")).to_have_count(0)
+    assert _runs(gate.received) == (["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"], [])
+    page.locator("[data-testid='kanban-board']").scroll_into_view_if_needed()
+    screenshot(page, "board_after_move_unit_head.png")
 
 
 def test_a_card_dropped_below_the_columns_first_cards_stays_in_sight_and_flashes(board_app, page):
