@@ -7,9 +7,12 @@ current status on the day it was created; each status event counts +1 `to` / -1 
 and the reverse on the item's creation day (so the status it was created in is its current status
 minus all its moves). Deleted items count nothing. `contributions()` is that rule in SQL.
 
-Kept in one place for every writer: a flush that changes an item's status, plan, lead unit,
-creation time or deletion, or adds a status event, takes back what the item counted before the
-flush (read from the database as it was) and adds what it counts after. The changes are summed in
+Kept in one place for every writer, by session listeners. The common writes are counted from the
+objects themselves, without SQL: a new item (+1 in its status on its creation day), a status change
+(-1 old / +1 new on the creation day) and a new status event (as above). A flush that changes an
+item's plan, lead unit, creation time or deletion (or a status whose old value the session does not
+hold) takes back what the item counted before the flush (read from the database as it was) and
+adds what it counts after (read again). The changes are summed in
 the session and written at commit, in key order (two sessions never lock the rows in opposite
 orders), or before the flow is read. A rollback drops them with the rest. Bulk writes that bypass the
 ORM (demo data, restore into an old schema) call `rebuild()`.
@@ -17,6 +20,7 @@ ORM (demo data, restore into an old schema) call `rebuild()`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
@@ -27,11 +31,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker.models import ProgressEvent, StatusFlowDay, Unit, WorkItem
+from tracker.clock import VN_TZ
+from tracker.models import ProgressEvent, Status, StatusFlowDay, Unit, UnitKind, WorkItem
 
 _PENDING = "flow_ledger_pending"  # Counter {(plan_id, unit_kind, day, status): change} not yet written
 _TOUCHED = "flow_ledger_touched"  # item ids taken back in before_flush, added again in after_flush
 _KEY_ATTRS = ("status", "plan_id", "lead_unit_id", "created_at", "deleted_at")
+_KINDS = "flow_ledger_unit_kinds"  # {unit id: kind}, read once per session
 _CHUNK = 500
 
 
@@ -90,17 +96,40 @@ def _pending(session: Session) -> Counter:
     return session.info.setdefault(_PENDING, Counter())
 
 
+def _day(moment: dt.datetime) -> dt.date:
+    """vn_day() in Python: the Hà Nội day of a stored moment (SQLite gives it back without an offset)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(VN_TZ).date()
+
+
+def _kind(session: Session, unit_id: int) -> UnitKind:
+    kinds = session.info.get(_KINDS)
+    if kinds is None or unit_id not in kinds:  # a unit's kind never changes: read them all once per session
+        kinds = session.info[_KINDS] = dict(session.connection().execute(select(Unit.id, Unit.kind)).all())
+    return kinds[unit_id]
+
+
+def _old_status(item: WorkItem) -> Status | None:
+    """The status before this flush, when only the status changed and the old value is known."""
+    state = inspect(item)
+    if any(state.attrs[name].history.has_changes() for name in _KEY_ATTRS if name != "status"):
+        return None
+    deleted = state.attrs.status.history.deleted
+    return deleted[0] if deleted else None
+
+
 @event.listens_for(Session, "before_flush")
 def _take_back(session: Session, _context, _instances) -> None:
+    """Items whose plan, lead unit, creation or deletion changes: take back what they counted, as stored."""
     touched: set[int] = set()
     for obj in session.dirty:
         if isinstance(obj, WorkItem) and obj.id is not None:
             state = inspect(obj)
-            if any(state.attrs[name].history.has_changes() for name in _KEY_ATTRS):
+            if (any(state.attrs[name].history.has_changes() for name in _KEY_ATTRS)
+                    and _old_status(obj) is None):
                 touched.add(obj.id)
     touched.update(obj.id for obj in session.deleted if isinstance(obj, WorkItem) and obj.id is not None)
-    touched.update(obj.work_item_id for obj in session.new
-                   if isinstance(obj, ProgressEvent) and obj.to_status is not None and obj.work_item_id is not None)
     session.info[_TOUCHED] = touched
     if touched:
         _pending(session).subtract(_count(session, touched))
@@ -108,12 +137,48 @@ def _take_back(session: Session, _context, _instances) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _add_again(session: Session, _context) -> None:
+    """Add what the touched items count now; count new items, status changes and status events directly."""
     touched = set(session.info.pop(_TOUCHED, ()))
-    touched.update(obj.id for obj in session.new if isinstance(obj, WorkItem))
-    touched.update(obj.work_item_id for obj in session.new
-                   if isinstance(obj, ProgressEvent) and obj.to_status is not None)
+    pending = _pending(session)
     if touched:
-        _pending(session).update(_count(session, touched))
+        pending.update(_count(session, touched))
+    for obj in session.new:
+        if isinstance(obj, WorkItem) and obj.deleted_at is None:
+            pending[(obj.plan_id, _kind(session, obj.lead_unit_id), _day(obj.created_at), obj.status)] += 1
+    for obj in session.dirty:
+        if isinstance(obj, WorkItem) and obj.id not in touched and obj.deleted_at is None:
+            old = _old_status(obj)
+            if old is not None and old != obj.status:
+                key = (obj.plan_id, _kind(session, obj.lead_unit_id), _day(obj.created_at))
+                pending[(*key, old)] -= 1
+                pending[(*key, obj.status)] += 1
+    for obj in session.new:
+        if isinstance(obj, ProgressEvent) and obj.to_status is not None and obj.work_item_id not in touched:
+            facts = _item_facts(session, obj.work_item_id)
+            if facts is None:
+                continue
+            plan_id, kind, created = facts
+            at = _day(obj.at)
+            pending[(plan_id, kind, at, obj.to_status)] += 1
+            pending[(plan_id, kind, created, obj.to_status)] -= 1
+            if obj.from_status is not None:
+                pending[(plan_id, kind, at, obj.from_status)] -= 1
+                pending[(plan_id, kind, created, obj.from_status)] += 1
+
+
+def _item_facts(session: Session, item_id: int) -> tuple[int, UnitKind, dt.date] | None:
+    """(plan, unit kind, creation day) of a live item, from the session if it holds it; None if deleted."""
+    item = session.identity_map.get(session.identity_key(WorkItem, item_id))
+    if item is not None and "created_at" in item.__dict__ and "plan_id" in item.__dict__ \
+            and "lead_unit_id" in item.__dict__ and "deleted_at" in item.__dict__:
+        row = (item.plan_id, item.lead_unit_id, item.created_at, item.deleted_at)
+    else:
+        row = session.connection().execute(
+            select(WorkItem.plan_id, WorkItem.lead_unit_id, WorkItem.created_at, WorkItem.deleted_at)
+            .where(WorkItem.id == item_id)).one_or_none()
+    if row is None or row[3] is not None:
+        return None
+    return row[0], _kind(session, row[1]), _day(row[2])
 
 
 def write_pending(session: Session) -> None:
