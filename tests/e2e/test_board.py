@@ -269,6 +269,7 @@ def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows
     moved = _in(page, "in_progress", "Chuyên mục cải cách tiền lương")
     expect(moved).not_to_have_class(PENDING)
     assert _status(engine, ids["drag"]) is Status.IN_PROGRESS
+    wait_for_app(page)  # the run's end has reached the page (and so passed the gate)
     finished, outside = _runs(gate.received)
     assert finished == ["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"]
     assert outside == []  # the title and the filters were not drawn again
@@ -283,6 +284,7 @@ def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows
     _drag(page, _card(page, "Hội nghị tập huấn phát ngôn"), _cell(page, "in_progress"))
     expect(page.get_by_text("Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì.")).to_be_visible()
     expect(_in(page, "in_progress", "Hội nghị tập huấn phát ngôn")).to_have_count(0)
+    wait_for_app(page)
     assert _runs(gate.received) == (["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"], [])
     page.locator("[data-testid='kanban-board']").scroll_into_view_if_needed()
     screenshot(page, "board_after_move_unit_head.png")
@@ -475,7 +477,8 @@ def test_screenshot_of_a_board_with_swimlanes(app_server, page):
     expect(done.locator("[data-testid='kanban-card']")).to_have_count(29)
     page.get_by_text("Theo đơn vị chủ trì", exact=True).click()
     wait_for_app(page)
-    assert "lanes=unit" in page.url  # the filters are in the address: a link shows the same board
+    # the filters are in the address: a link shows the same board (waits: the run may start after the click)
+    expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
     lanes = page.locator("[data-testid='kanban-lane']")
     expect(lanes.first).to_be_visible()
     assert lanes.count() >= 2
