@@ -35,6 +35,9 @@ def _open(user, query=None):
     sign_in(at, user)
     at.run()
     at.switch_page("pages/board.py")
+    # in the app a page switch clears the query (st.switch_page, the sidebar); AppTest keeps that of the page
+    # signed in to (Tổng quan, with its plan, for a leader)
+    at.query_params.clear()
     if query:
         at.query_params.update(query)
     at.run()
