@@ -238,3 +238,50 @@ def test_only_the_office_lists_deleted_items(ctx):
         wanted = ItemFilter(plan_id=plan_id, include_deleted=True)
         assert [r.deleted for r in list_items(s, actor=admin, filters=wanted)] == [True]
         assert list_items(s, actor=head, filters=wanted) == []
+
+
+def test_create_items_makes_every_item_and_its_history_in_one_batch(ctx):
+    engine, admin, _, plan_id, base, units = ctx
+    entries = [(replace(base, lead_unit_id=units[code], coordinating_unit_ids=()), f"Ghi chú {code}")
+               for code in ("VU-TCBC", "VU-TL", "SNV-HA-NOI")]
+    with session_scope(engine) as s:
+        made = svc.create_items(s, actor=admin, plan_id=plan_id, entries=entries)
+        ids = [i.id for i in made]
+    with session_scope(engine) as s:
+        rows = s.execute(select(WorkItem.id, WorkItem.lead_unit_id).where(WorkItem.id.in_(ids))
+                         .order_by(WorkItem.id)).all()
+        assert [u for _, u in rows] == [units["VU-TCBC"], units["VU-TL"], units["SNV-HA-NOI"]]
+        notes = s.scalars(select(ProgressEvent.note).where(ProgressEvent.work_item_id.in_(ids),
+                                                           ProgressEvent.kind == EventKind.CREATED)
+                          .order_by(ProgressEvent.work_item_id)).all()
+        assert notes == ["Ghi chú VU-TCBC", "Ghi chú VU-TL", "Ghi chú SNV-HA-NOI"]
+
+
+@pytest.mark.parametrize("clash", ["in_the_plan", "in_the_batch"])
+def test_create_items_refuses_the_same_work_twice_and_creates_nothing(ctx, clash):
+    engine, admin, _, plan_id, base, units = ctx
+    other = replace(base, lead_unit_id=units["VU-TL"], coordinating_unit_ids=())
+    if clash == "in_the_plan":
+        with session_scope(engine) as s:
+            first = svc.create_item(s, actor=admin, plan_id=plan_id, data=base).id
+        entries, message = [(other, None), (base, None)], f"Kế hoạch đã có công việc số {first} cùng nhiệm vụ"
+    else:
+        entries, message = [(base, None), (other, None), (base, None)], "Có hai công việc trùng nhiệm vụ"
+    with session_scope(engine) as s:
+        before = s.scalar(select(func.count()).select_from(WorkItem))
+    with pytest.raises(ValidationFailed, match=message):
+        with session_scope(engine) as s:
+            svc.create_items(s, actor=admin, plan_id=plan_id, entries=entries)
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(WorkItem)) == before
+
+
+def test_create_items_checks_every_item_and_only_the_office_may(ctx):
+    engine, admin, head, plan_id, base, units = ctx
+    with pytest.raises(PermissionDenied):
+        with session_scope(engine) as s:
+            svc.create_items(s, actor=head, plan_id=plan_id, entries=[(base, None)])
+    bad = replace(base, lead_unit_id=units["VU-TL"], title="  ")
+    with pytest.raises(ValidationFailed, match="Nội dung công việc không được để trống."):
+        with session_scope(engine) as s:
+            svc.create_items(s, actor=admin, plan_id=plan_id, entries=[(base, None), (bad, None)])

@@ -426,15 +426,14 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, d
     existing = {i.source_key: i for i in session.scalars(
         select(WorkItem).where(WorkItem.plan_id == plan.id, WorkItem.source_key.in_([r.key for r in rows])))}
     result = ImportResult(plan_code=plan.code, rows=rows, dry_run=dry_run)
+    fresh = []
     for row in rows:
         item = existing.get(row.key)
         if item is None:
             if dry_run:
                 result.would[row.row] = "mới"
-                continue
-            new = items.create_item(session, actor=actor, plan_id=plan.id, data=row.data,
-                                    note=f"Nhập từ tệp Excel (dòng {row.row}).")
-            result.created.append(new.id)
+            else:
+                fresh.append((row.data, f"Nhập từ tệp Excel (dòng {row.row})."))
             continue
         wanted = replace(row.data, description=item.description, recurring=item.recurring)
         if _same(wanted, items.item_input(item)):
@@ -445,6 +444,8 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, d
         else:
             items.update_item(session, actor=actor, item_id=item.id, expected_version=item.version, data=wanted)
             result.updated.append(item.id)
+    if fresh:  # one batch of INSERTs, not a round trip per row
+        result.created = [i.id for i in items.create_items(session, actor=actor, plan_id=plan.id, entries=fresh)]
     return result
 
 

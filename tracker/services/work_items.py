@@ -194,8 +194,12 @@ def validate_item(session: Session, *, plan: Plan, data: ItemInput,
         key = source_key(plan_id=plan.id, task_number=task.number, title=data.title, lead_unit_code=lead.code)
         other = session.scalar(select(WorkItem.id).where(WorkItem.plan_id == plan.id, WorkItem.source_key == key))
         if other is not None and other != exclude_item_id:
-            bad("title", f"Kế hoạch đã có công việc số {other} cùng nhiệm vụ, nội dung và đơn vị chủ trì.")
+            bad("title", _duplicate_message(plan, other))
     return problems
+
+
+def _duplicate_message(plan: Plan, other_id: int) -> str:
+    return f"Kế hoạch đã có công việc số {other_id} cùng nhiệm vụ, nội dung và đơn vị chủ trì."
 
 
 def _raise(problems: Sequence[FieldProblem]) -> None:
@@ -263,14 +267,20 @@ def _apply(session: Session, item: WorkItem, plan: Plan, data: ItemInput) -> Non
                                  lead_unit_code=lead.code)
 
 
-def _new_item(session: Session, *, actor: Actor, plan: Plan, data: ItemInput, note: str | None) -> WorkItem:
-    item = WorkItem(status=Status.NOT_STARTED, progress=0, created_by_id=_actor_id(actor))
-    _apply(session, item, plan, data)
-    session.add(item)
+def _new_items(session: Session, *, actor: Actor, plan: Plan, entries: Sequence[tuple[ItemInput, str | None]],
+               ) -> list[WorkItem]:
+    """Insert checked items and their "created" events: one batch of INSERTs each, not a round trip per item."""
+    with session.no_autoflush:
+        new = []
+        for data, _ in entries:
+            item = WorkItem(status=Status.NOT_STARTED, progress=0, created_by_id=_actor_id(actor))
+            _apply(session, item, plan, data)
+            new.append(item)
+    session.add_all(new)
     session.flush()
-    session.add(ProgressEvent(work_item_id=item.id, actor_id=_actor_id(actor), kind=EventKind.CREATED,
-                              progress=0, changes={}, note=note))
-    return item
+    session.add_all([ProgressEvent(work_item_id=item.id, actor_id=_actor_id(actor), kind=EventKind.CREATED,
+                                   progress=0, changes={}, note=note) for item, (_, note) in zip(new, entries)])
+    return new
 
 
 def create_item(session: Session, *, actor: Actor, plan_id: int, data: ItemInput,
@@ -285,7 +295,36 @@ def create_item(session: Session, *, actor: Actor, plan_id: int, data: ItemInput
     plan = _plan(session, plan_id)
     data = normalise(data)
     _raise(validate_item(session, plan=plan, data=data))
-    return _new_item(session, actor=actor, plan=plan, data=data, note=note)
+    return _new_items(session, actor=actor, plan=plan, entries=[(data, note)])[0]
+
+
+def create_items(session: Session, *, actor: Actor, plan_id: int,
+                 entries: Sequence[tuple[ItemInput, str | None]]) -> list[WorkItem]:
+    """Create many items (data, history note) at once, each checked as create_item checks it; all or nothing.
+
+    Raises:
+        PermissionDenied, NotFound, ValidationFailed: the first item with a problem (nothing is created).
+    """
+    require(actor, Action.MANAGE_ITEMS)
+    plan = _plan(session, plan_id)
+    entries = [(normalise(data), note) for data, note in entries]
+    with session.no_autoflush:
+        for data, _ in entries:
+            _raise(validate_item(session, plan=plan, data=data, check_duplicate=False))
+    keys: dict[str, ItemInput] = {}
+    for data, _ in entries:
+        key = source_key(plan_id=plan.id, task_number=session.get(PriorityTask, data.priority_task_id).number,
+                         title=data.title, lead_unit_code=session.get(Unit, data.lead_unit_id).code)
+        if key in keys:
+            raise ValidationFailed(f"Có hai công việc trùng nhiệm vụ, nội dung và đơn vị chủ trì: “{data.title}”.")
+        keys[key] = data
+    wanted = list(keys)
+    for start in range(0, len(wanted), 500):
+        taken = session.scalar(select(WorkItem.id).where(WorkItem.plan_id == plan.id,
+                                                         WorkItem.source_key.in_(wanted[start:start + 500])))
+        if taken is not None:
+            raise ValidationFailed(_duplicate_message(plan, taken))
+    return _new_items(session, actor=actor, plan=plan, entries=entries)
 
 
 def _write_version(session: Session, item_id: int, expected_version: int) -> None:
@@ -413,8 +452,8 @@ def fan_out(session: Session, *, actor: Actor, plan_id: int, template: ItemInput
         datas.append((data, name))
     if problems:
         raise ValidationFailed(f"Chưa tạo công việc nào: {len(problems)} lỗi.", problems)
-    items = [_new_item(session, actor=actor, plan=plan, data=d, note=f"Giao đồng loạt cho {len(datas)} đơn vị.")
-             for d, _ in datas]
+    note = f"Giao đồng loạt cho {len(datas)} đơn vị."
+    items = _new_items(session, actor=actor, plan=plan, entries=[(d, note) for d, _ in datas])
     return FanOutResult(item_ids=[i.id for i in items], unit_names=[n for _, n in datas])
 
 
