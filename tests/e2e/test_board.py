@@ -290,6 +290,22 @@ def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows
     screenshot(page, "board_after_move_unit_head.png")
 
 
+def test_a_closed_card_dialog_stays_closed_when_the_board_answers_a_move(board_app, page):
+    server, engine, ids = board_app
+    _open_board(page, server, "truong.tcbc", "mat-khau-don-vi")
+    _card(page, "Thông cáo báo chí tháng 8").locator(".kb-title").click()
+    wait_for_app(page)
+    expect(page.get_by_role("dialog")).to_contain_text("Thông cáo báo chí tháng 8")
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    _drag(page, _card(page, "Chuyên mục cải cách tiền lương"), _cell(page, "in_progress"))
+    expect(page.get_by_text("Đã chuyển “Chuyên mục cải cách tiền lương” sang “Đang thực hiện”.")).to_be_visible()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert _status(engine, ids["drag"]) is Status.IN_PROGRESS
+
+
 def test_a_card_dropped_below_the_columns_first_cards_stays_in_sight_and_flashes(board_app, page):
     """Đang thực hiện lists its 20 most urgent cards; the dropped card (due later) would be the 23rd."""
     server, engine, ids = board_app
