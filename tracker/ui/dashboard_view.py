@@ -23,25 +23,30 @@ _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to":
 _LAST = "dashboard_last_filters"  # plain state: survives the widgets being dropped while on another page
 
 
-def _link_or_last() -> dict[str, str]:
-    """The link's filters; on coming back (Back button, sidebar) with none beyond the same plan, the last ones.
+def _link_or_last() -> tuple[dict[str, str], bool]:
+    """The filters to start from, and whether they are a new link (an address this page did not write).
 
-    Leaving the page drops its widgets' state, and the address the browser comes back with may
-    hold only the plan: the filters the person set in this session are not lost.
+    The link's filters; on coming back (Back button, sidebar) with none beyond the same plan, the
+    last ones: leaving the page drops its widgets' state, and the address the browser comes back
+    with may hold only the plan, so the filters the person set in this session are not lost.
     """
     link = {k: v for k, v in st.query_params.to_dict().items() if k in _KEYS}
     last = st.session_state.get(_LAST) or {}
     if not link or (set(link) == {"plan"} and link["plan"] == last.get("plan")):
-        return last or link
-    return link
+        return last or link, False
+    return link, link != last
 
 
-def _seed(url: Filters) -> None:
-    """First run of a browser session: the widgets start from the link's parameters."""
+def _seed(url: Filters, *, new_link: bool) -> None:
+    """The widgets start from the link's parameters; a new link (e.g. opened while the page was
+    already shown) replaces what they held, otherwise they keep the person's choices."""
     values = {"plan": url.plan_id, "from": url.date_from, "to": url.date_to, "kind": url.unit_kind,
               "unit": url.unit_id, "task": url.task_id, "form": url.form_id}
     for name, key in _KEYS.items():
-        st.session_state.setdefault(key, values[name])
+        if new_link:
+            st.session_state[key] = values[name]
+        else:
+            st.session_state.setdefault(key, values[name])
 
 
 ALL = 0  # the "Tất cả" choice: None would show Streamlit's own (English) placeholder instead
@@ -63,7 +68,8 @@ def filter_bar(today: dt.date) -> Filters | None:
         return None
     plan_labels = {i: label for i, _, label in plans}
     default = dashboard_filters.default_plan_id([(i, y) for i, y, _ in plans], today)
-    _seed(dashboard_filters.from_params(_link_or_last(), plan_ids=set(plan_labels), default_plan=default))
+    start, new_link = _link_or_last()
+    _seed(dashboard_filters.from_params(start, plan_ids=set(plan_labels), default_plan=default), new_link=new_link)
     if st.session_state[_KEYS["plan"]] not in plan_labels:
         st.session_state[_KEYS["plan"]] = default
     c = st.columns([2, 1, 1, 2])
