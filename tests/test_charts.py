@@ -66,3 +66,11 @@ def test_heatmap_points_carry_unit_and_task_for_click_through(board):
 def test_empty_frames_give_an_empty_chart_with_a_reading():
     chart = charts.unit_ranking(pd.DataFrame(columns=["unit", "percent", "overdue", "unit_id"]))
     assert chart.reading == "Không có công việc nào theo bộ lọc đang chọn."
+
+
+def test_the_monthly_flow_is_labelled_at_each_period_end(board):
+    b, _ = board
+    ticks = [pd.Timestamp(t).strftime("%d/%m/%Y") for t in charts.cumulative_flow(b.flow).figure.layout.xaxis.tickvals]
+    # 31/07 is left out: its label would overlap today's (01/08), the last point
+    assert ticks == ["31/01/2024", "29/02/2024", "31/03/2024", "30/04/2024", "31/05/2024", "30/06/2024",
+                     "01/08/2024"]

@@ -195,7 +195,10 @@ def cumulative_flow(flow: pd.DataFrame) -> Chart:
         fig.add_scatter(x=x, y=flow[status.value], name=STATUS_LABELS[status], stackgroup="flow", mode="lines",
                         line={"width": 0.5, "color": STATUS_COLORS[status]},
                         hovertemplate="%{x|%d/%m/%Y}: %{y} việc " + STATUS_LABELS[status].lower() + "<extra></extra>")
-    _layout(fig, title=title, xaxis={"tickformat": "%d/%m/%Y"}, yaxis_title="Số công việc")
+    # Ticks on the period ends themselves (31/01, 29/02…), not on plotly's month starts; weeks are too many.
+    shown = x[:-2] + x[-1:] if len(x) > 1 and (x[-1] - x[-2]).days < 10 else x  # today's label would overlap
+    ticks = {"tickvals": shown} if len(x) <= 13 else {}
+    _layout(fig, title=title, xaxis={"tickformat": "%d/%m/%Y", **ticks}, yaxis_title="Số công việc")
     last = flow.iloc[-1]
     done, total = int(last["done"]), int(last["total"])
     share = format_percent(100 * done / total) if total else format_percent(0)
