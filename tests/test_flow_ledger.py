@@ -170,3 +170,26 @@ def test_the_migration_fills_the_summary_from_the_history(engine):
     with session_scope(engine) as s:
         assert _summary(s, plan.id) == kept
         assert flow_ledger.drift(s) == {}
+
+
+@pytest.mark.parametrize("date_from, date_to, from_summary", [
+    (dt.date(2024, 7, 1), None, True),  # keeps C, D, E, F: the summary minus A and B's history
+    (None, dt.date(2024, 6, 30), True),  # keeps all but D
+    (dt.date(2024, 8, 1), dt.date(2024, 12, 31), False),  # keeps D, E, F: half, read from their history
+    (dt.date(2024, 1, 1), dt.date(2024, 12, 31), True),  # keeps every item
+])
+def test_a_period_filter_gives_the_flow_of_its_items(session, monkeypatch, date_from, date_to, from_summary):
+    fx = dashboard_fixture.build(session)
+    session.commit()
+    calls = []
+    summary = flow_service._summary_changes
+    monkeypatch.setattr(flow_service, "_summary_changes", lambda *a: calls.append(a) or summary(*a))
+    for kind in (None, UnitKind.PROVINCIAL):  # D, E, F are provincial: every period keeps most of them
+        filters = Filters(plan_id=fx["plan"], date_from=date_from, date_to=date_to, unit_kind=kind)
+        for freq in ("M", "W"):
+            got = flow_service.flow(session, filters=filters, today=TODAY, year=2024, freq=freq)
+            want = flow_service.flow(session, filters=filters, today=TODAY, year=2024, freq=freq,
+                                     from_history=True)
+            assert got.equals(want), (kind, freq)
+        if kind is None:
+            assert bool(calls) is from_summary

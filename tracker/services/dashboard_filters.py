@@ -32,13 +32,19 @@ class Filters:
 
 
 
-def conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form."""
-    conds = [WorkItem.plan_id == filters.plan_id, WorkItem.deleted_at.is_(None)]
+def period_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """Items whose [start, due] overlaps the chosen period (an open end never excludes); never NULL."""
+    conds = []
     if filters.date_from:
         conds.append(or_(WorkItem.due_date.is_(None), WorkItem.due_date >= filters.date_from))
     if filters.date_to:
         conds.append(or_(WorkItem.start_date.is_(None), WorkItem.start_date <= filters.date_to))
+    return conds
+
+
+def conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form."""
+    conds = [WorkItem.plan_id == filters.plan_id, WorkItem.deleted_at.is_(None), *period_conditions(filters)]
     if filters.unit_kind:
         conds.append(WorkItem.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
     if filters.unit_id:

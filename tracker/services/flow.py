@@ -2,22 +2,25 @@
 
 Rebuilt from the progress history (status events), not from today's state, with GROUP BY only.
 For the whole plan or one kind of unit it reads the summary kept by tracker/flow_ledger.py (a few
-thousand rows); with any other filter, from the history itself (the filtered items are fewer).
+thousand rows); with a period alone that keeps most of the plan, the summary minus the history of
+the items the period leaves out; with any other filter, the history itself (the items are fewer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pandas as pd
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import and_, case, func, literal, not_, select
 from sqlalchemy.orm import Session
 
 from tracker.clock import VN_TZ
 from tracker import flow_ledger
 from tracker.models import ProgressEvent, Status, StatusFlowDay, WorkItem
-from tracker.services.dashboard_filters import Filters, conditions
+from tracker.services.dashboard_filters import Filters, conditions, period_conditions
 from tracker.workflow import STATUS_ORDER
 
 STATUS_COLUMNS = [s.value for s in STATUS_ORDER]
@@ -75,8 +78,12 @@ def flow(session: Session, *, filters: Filters, today: dt.date, year: int, freq:
     if not ends:
         return pd.DataFrame(columns=columns)
     grid = {s: [0] * (len(ends) + 1) for s in STATUS_COLUMNS}
-    changes = (_history_changes(session, filters, ends) if from_history or not _summarised(filters)
-               else _summary_changes(session, filters, ends))
+    if from_history:
+        changes = _history_changes(session, conditions(filters), ends)
+    elif _summarised(filters):
+        changes = _summary_changes(session, filters, ends)
+    else:
+        changes = _period_changes(session, filters, ends)
     for status, bucket, delta in changes:
         if status is not None:
             grid[status.value if isinstance(status, Status) else str(status)][int(bucket)] += int(delta)
@@ -92,6 +99,22 @@ def _summarised(filters: Filters) -> bool:
     return not (filters.date_from or filters.date_to or filters.unit_id or filters.task_id or filters.form_id)
 
 
+def _period_changes(session: Session, filters: Filters, ends: list[dt.date]) -> Iterator[tuple]:
+    """The history of the filtered items; for a period alone that keeps most of the plan, the summary
+    minus the history of the items the period leaves out (the flow adds up over sets of items)."""
+    period = period_conditions(filters)
+    if not period or filters.unit_id or filters.task_id or filters.form_id:
+        return _history_changes(session, conditions(filters), ends)
+    whole = replace(filters, date_from=None, date_to=None)
+    kept, total = session.execute(
+        select(func.count(case((and_(*period), 1))), func.count()).where(*conditions(whole))).one()
+    if kept * 2 <= total:
+        return _history_changes(session, conditions(filters), ends)
+    left_out = _history_changes(session, [*conditions(whole), not_(and_(*period))], ends)
+    return itertools.chain(_summary_changes(session, whole, ends),
+                           ((status, bucket, -n) for status, bucket, n in left_out))
+
+
 def _summary_changes(session: Session, filters: Filters, ends: list[dt.date]) -> Iterator[tuple]:
     """(status, period index, change) from the summary kept by tracker/flow_ledger.py."""
     flow_ledger.write_pending(session)
@@ -105,13 +128,13 @@ def _summary_changes(session: Session, filters: Filters, ends: list[dt.date]) ->
         yield status, bucket, n
 
 
-def _history_changes(session: Session, filters: Filters, ends: list[dt.date]) -> Iterator[tuple]:
-    """(status, period index, change) rebuilt from the items and their status events."""
+def _history_changes(session: Session, where: list, ends: list[dt.date]) -> Iterator[tuple]:
+    """(status, period index, change) rebuilt from the items matching `where` and their status events."""
     # A day ends at midnight in Hà Nội: an event at 23:30 Vietnamese time counts for that day.
     boundaries = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), VN_TZ) for d in ends]
     created = _bucket(WorkItem.created_at, boundaries)
     for bucket, status, n in session.execute(
-            select(created, WorkItem.status, func.count()).where(*conditions(filters))
+            select(created, WorkItem.status, func.count()).where(*where)
             .group_by(created, WorkItem.status)):
         yield status, bucket, n
     ev = ProgressEvent
@@ -119,7 +142,7 @@ def _history_changes(session: Session, filters: Filters, ends: list[dt.date]) ->
     for at_bucket, created_bucket, frm, to, n in session.execute(
             select(moved, created, ev.from_status, ev.to_status, func.count())
             .join(WorkItem, WorkItem.id == ev.work_item_id)
-            .where(ev.to_status.is_not(None), *conditions(filters))
+            .where(ev.to_status.is_not(None), *where)
             .group_by(moved, created, ev.from_status, ev.to_status)):
         yield to, at_bucket, n
         yield frm, at_bucket, -n
