@@ -30,7 +30,8 @@ def people(db_env, engine, monkeypatch):
     return users, ids
 
 
-def _open(user, query=None):
+def _open(user, query=None, state=None):
+    """The board as `user`, with `query` in the address and `state` (e.g. a dialog to open) set first."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     sign_in(at, user)
     at.run()
@@ -40,6 +41,8 @@ def _open(user, query=None):
     at.query_params.clear()
     if query:
         at.query_params.update(query)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, at.exception
     return at
@@ -138,13 +141,7 @@ def test_the_nonce_of_a_component_event_is_a_plain_number(payload, nonce):
 
 def test_card_dialog_shows_facts_history_and_the_form_to_the_lead_unit(people):
     users, ids = people
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    sign_in(at, users["tcbc"])
-    at.run()
-    at.switch_page("pages/board.py")
-    at.session_state["board_open"] = ids["own"]
-    at.run()
-    assert not at.exception, at.exception
+    at = _open(users["tcbc"], state={"board_open": ids["own"]})
     assert at.subheader[0].value == "Chuyên mục cải cách tiền lương"
     assert [t.label for t in at.tabs] == ["Báo cáo tiến độ", "Lịch sử (0)"]
     assert at.number_input(key=f"item_progress_{ids['own']}").value == 20
@@ -152,15 +149,9 @@ def test_card_dialog_shows_facts_history_and_the_form_to_the_lead_unit(people):
 
 def test_pending_move_dialog_asks_for_what_is_missing(people):
     users, ids = people
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    sign_in(at, users["admin"])
-    at.run()
-    at.switch_page("pages/board.py")
-    at.session_state["board_pending"] = {
+    at = _open(users["admin"], state={"board_pending": {
         "move": {"id": ids["other"], "from": "in_progress", "to": "awaiting_confirmation", "version": 1},
-        "message": "Chuyển cần có minh chứng.", "reason": False, "evidence": True}
-    at.run()
-    assert not at.exception, at.exception
+        "message": "Chuyển cần có minh chứng.", "reason": False, "evidence": True}})
     assert at.warning[0].value == "Chuyển cần có minh chứng."
     at.text_area(key="board_details_evidence").set_value("https://moha.gov.vn/bai-2")
     next(b for b in at.button if b.label == "Chuyển").click().run()
@@ -171,16 +162,11 @@ def test_pending_move_dialog_asks_for_what_is_missing(people):
 
 def test_pending_move_dialog_shows_a_refusal_and_stays(people, engine):
     users, ids = people
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    sign_in(at, users["admin"])
-    at.run()
-    at.switch_page("pages/board.py")
     with session_scope(engine) as s:
         s.get(WorkItem, ids["other"]).status = Status.AWAITING_CONFIRMATION
-    at.session_state["board_pending"] = {
+    at = _open(users["admin"], state={"board_pending": {
         "move": {"id": ids["other"], "from": "awaiting_confirmation", "to": "in_progress", "version": 2},
-        "message": "Trả lại cần ghi rõ lý do.", "reason": True, "evidence": False}
-    at.run()
+        "message": "Trả lại cần ghi rõ lý do.", "reason": True, "evidence": False}})
     next(b for b in at.button if b.label == "Chuyển").click().run()  # no reason typed
     assert "cần ghi rõ lý do" in at.error[0].value
     with session_scope(engine) as s:
@@ -194,11 +180,6 @@ def test_card_dialog_shows_a_blocked_reason_as_typed(people, engine):
     with session_scope(engine) as s:
         item = s.get(WorkItem, ids["own"])
         item.blocked, item.blocked_reason = True, reason
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    sign_in(at, users["admin"])
-    at.run()
-    at.switch_page("pages/board.py")
-    at.session_state["board_open"] = ids["own"]
-    at.run()
+    at = _open(users["admin"], state={"board_open": ids["own"]})
     warning = next(w.value for w in at.warning if w.value.startswith("Vướng mắc"))
     assert warning == r"Vướng mắc: \!\[x\]\(https\://example\.com/a\.png\) \*\*gấp\*\*"

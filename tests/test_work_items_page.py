@@ -115,13 +115,19 @@ def test_admin_fans_out_to_all_provincial_departments(people, engine):
         assert len(units) == 63
 
 
-def test_admin_edits_and_deletes_a_selected_item(people, engine):
-    at = _run(people["admin"], {"dv": "VU-TCBC"})
+def _select_the_salary_item(at, engine) -> int:
+    """Select the first row (the only item of Vụ TCBC); returns its id."""
     with session_scope(engine) as s:
         item_id = s.scalars(select(WorkItem.id).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one()
     # Selecting a dataframe row is not available in AppTest: the selection is set in session state.
     at.session_state["work_items_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
+    return item_id
+
+
+def test_admin_edits_and_deletes_a_selected_item(people, engine):
+    at = _run(people["admin"], {"dv": "VU-TCBC"})
+    item_id = _select_the_salary_item(at, engine)
     key = f"work_items_edit_{item_id}_1"
     at.text_input(key=f"{key}_channel").input("Cổng TTĐT Bộ")
     at.button(key=f"FormSubmitter:{key}-Lưu thay đổi").click().run()
@@ -163,10 +169,7 @@ def test_an_edit_made_on_a_stale_copy_is_refused_and_kept(people, engine):
     from tracker.services import work_items as svc
 
     at = _run(people["admin"], {"dv": "VU-TCBC"})
-    with session_scope(engine) as s:
-        item_id = s.scalars(select(WorkItem.id).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one()
-    at.session_state["work_items_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    item_id = _select_the_salary_item(at, engine)
     key = f"work_items_edit_{item_id}_1"
     with session_scope(engine) as s:  # someone else saves first
         data, version = svc.get_input(s, actor=Actor.of(people["admin"]), item_id=item_id)

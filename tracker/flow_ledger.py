@@ -169,8 +169,7 @@ def _add_again(session: Session, _context) -> None:
 def _item_facts(session: Session, item_id: int) -> tuple[int, UnitKind, dt.date] | None:
     """(plan, unit kind, creation day) of a live item, from the session if it holds it; None if deleted."""
     item = session.identity_map.get(session.identity_key(WorkItem, item_id))
-    if item is not None and "created_at" in item.__dict__ and "plan_id" in item.__dict__ \
-            and "lead_unit_id" in item.__dict__ and "deleted_at" in item.__dict__:
+    if item is not None and all(name in item.__dict__ for name in _KEY_ATTRS):  # loaded, not expired
         row = (item.plan_id, item.lead_unit_id, item.created_at, item.deleted_at)
     else:
         row = session.connection().execute(
