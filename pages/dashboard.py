@@ -17,7 +17,7 @@ if filters is None:
     st.info("Chưa có kế hoạch nào. Hãy chạy python -m tracker init để nạp danh mục.")
     st.stop()
 board = dashboard_data.dashboard(actor, filters, today)
-st.caption(f"{board.plan_code} · {board.plan_title} · số liệu đến ngày {format_date(today)}")
+st.caption(f"{board.plan_code} · {board.plan_title} · số liệu tính đến hết ngày {format_date(board.cutoff)}")
 view.metrics(board.headline)
 
 tabs = st.tabs(["Nhiệm vụ", "Đơn vị", "Bản đồ nhiệt", "Tiến trình", "Luồng tích lũy", "Chỉ tiêu và kinh phí",
@@ -34,14 +34,15 @@ with tabs[2]:
         names = board.heatmap[(board.heatmap["unit_id"] == cell[0]) & (board.heatmap["task_id"] == cell[1])]
         where = f"{names.iloc[0]['unit']} · nhiệm vụ {names.iloc[0]['task']}" if not names.empty else "ô đã chọn"
         st.subheader(f"Công việc: {where}", anchor=False)
-        view.item_list(dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]), "dashboard_cell_items")
+        view.item_list(dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]), "dashboard_cell_items",
+                       total=int(names.iloc[0]["items"]) if not names.empty else None)
         if st.button("Bỏ chọn ô", key="dashboard_clear_cell"):
             del st.query_params["cell"]
             st.rerun()
 with tabs[3]:
     group = st.radio("Nhóm theo", ["task", "unit"], horizontal=True, key="dashboard_gantt_group",
                      format_func={"task": "Nhiệm vụ", "unit": "Đơn vị"}.get)
-    view.chart(charts.gantt(board.gantt, group=group, today=today), "dashboard_chart_gantt")
+    view.chart(charts.gantt(board.gantt, group=group, today=board.cutoff), "dashboard_chart_gantt")
 with tabs[5]:
     view.chart(charts.targets(board.forms), "dashboard_chart_targets")
     view.chart(charts.budget(board.budget), "dashboard_chart_budget")
@@ -60,10 +61,11 @@ with tabs[7]:
     dashboard_exports.buttons(actor, board, today)
 
 st.subheader("Công việc cần chú ý", anchor=False)
-view.item_list(dashboard_data.items(filters, today, at_risk=True, limit=50), "dashboard_attention_items")
+view.item_list(dashboard_data.items(filters, today, at_risk=True, limit=50), "dashboard_attention_items",
+               total=dashboard_data.count(filters, today, at_risk=True))
 
 with tabs[4]:  # last: rebuilding the flow from the history is the slowest figure
     freq = st.radio("Theo", ["M", "W"], horizontal=True, key="dashboard_flow_freq",
                     format_func={"M": "Tháng", "W": "Tuần"}.get)
-    view.chart(charts.cumulative_flow(dashboard_data.flow(filters, today, board.plan_year, freq)),
+    view.chart(charts.cumulative_flow(dashboard_data.flow(filters, board.cutoff, board.plan_year, freq)),
                "dashboard_chart_flow")

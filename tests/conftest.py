@@ -18,7 +18,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from tests import pg
-from tracker import flow_ledger
+from tracker import flow_ledger, item_states
 from tracker.catalog import load_catalog
 from tracker.db import make_engine, session_scope
 from tracker.migrate import upgrade
@@ -94,12 +94,15 @@ def _make_db(request, backend: str, kind: str | None, tmp_path: Path):
 
 
 def _check_flow_summary(engine: Engine) -> None:
-    """Every test that writes through the services also checks the flow's summary against the history."""
+    """Every test that writes through the services also checks the flow's summary against the history and
+    each item's open state row against the item."""
     if "status_flow_days" not in inspect(engine).get_table_names():
         return
     with session_scope(engine) as s:
         wrong = flow_ledger.drift(s)
+        states = item_states.drift(s) if "work_item_states" in inspect(engine).get_table_names() else []
     assert not wrong, f"status_flow_days differs from the history (stored, recomputed): {wrong}"
+    assert not states, f"work_item_states: the open row differs from the item for items {states[:20]}"
 
 
 @pytest.fixture

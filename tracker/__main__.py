@@ -23,6 +23,8 @@ from tracker.errors import NotFound, TrackerError, ValidationFailed
 from tracker.migrate import upgrade
 from tracker.models import Role
 from tracker.permissions import Actor
+from tracker.charts import format_percent
+from tracker.services import dashboard
 from tracker.services import demo as demo_service
 from tracker.services import imports as import_service
 from tracker.services import work_item_lists
@@ -33,7 +35,7 @@ from tracker.services import rollover as rollover_service
 from tracker.services import reports as report_service
 from tracker.services import units as unit_service
 from tracker.services import users as user_service
-from tracker.text import format_date
+from tracker.text import format_date, format_number
 
 EXIT_FAILED = 1
 EXIT_BAD_REQUEST = 2
@@ -198,6 +200,30 @@ def cmd_report(engine, args) -> int:
     h = board.headline
     print(f"Đã ghi báo cáo {args.out}" + (f" và {args.xlsx}" if args.xlsx else "")
           + f": {h.items} công việc, {h.done} hoàn thành, {h.overdue} quá hạn.")
+    return 0
+
+
+def cmd_figures(engine, args) -> int:
+    if args.date_from and args.date_to and args.date_to < args.date_from:
+        raise ValidationFailed("Ngày bắt đầu (--from) phải trước ngày kết thúc (--to).")
+    actor = Actor(user_id=0, username="cli", role=Role.VIEWER, full_name="Dòng lệnh")
+    today = args.today or clock.today()
+    with session_scope(engine) as session:
+        plan = plan_service.find_plan(session, args.plan)
+        unit_id = unit_service.find_unit(session, args.unit).id if args.unit else None
+        filters, start = report_service.report_filters(
+            dashboard.Filters(plan_id=plan.id, date_to=args.date_to, unit_id=unit_id), today)
+        board = dashboard.build(session, actor=actor, filters=filters, today=today, include_flow=False,
+                                period_start=start or dt.date(plan.year, 1, 1))
+        data = dashboard.figures_dict(board)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    h = board.headline
+    print(f"Kế hoạch {data['plan']}, số liệu tính đến hết ngày {format_date(board.cutoff)}:")
+    for label, value in report_service.headline_rows(board):
+        print(f"  {label}: {format_percent(value) if isinstance(value, float) else format_number(value)}")
+    print(f"  ({h.items} = {h.done_on_time} + {h.done_late} + {h.in_progress} + {h.overdue})")
     return 0
 
 
@@ -402,6 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", type=Path, help="tệp .xlsx số liệu kèm theo")
     p.add_argument("--today", type=_parse_date, help="ngày tính số liệu (mặc định hôm nay)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("figures", help="số liệu của một kỳ tại ngày chốt: bốn nhóm, các tỷ lệ, theo nhiệm vụ và đơn vị")
+    p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
+    p.add_argument("--from", dest="date_from", type=_parse_date, help="đầu kỳ (dd/mm/yyyy; mặc định đầu năm kế hoạch)")
+    p.add_argument("--to", dest="date_to", type=_parse_date, help="cuối kỳ = ngày chốt số liệu (mặc định hôm nay)")
+    p.add_argument("--unit", help="mã hoặc tên đơn vị chủ trì")
+    p.add_argument("--json", action="store_true", help="in JSON (cho hệ thống khác đọc)")
+    p.add_argument("--today", type=_parse_date, help="ngày hôm nay (mặc định theo đồng hồ)")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("backup", help="sao lưu toàn bộ dữ liệu ra một tệp ZIP đọc được không cần ứng dụng")
     p.add_argument("file", type=Path, help="tệp .zip")

@@ -58,7 +58,7 @@ def _empty(title: str) -> Chart:
 
 
 def task_status(by_task: pd.DataFrame, *, task_label: str = "Nhiệm vụ trọng tâm") -> Chart:
-    """Stacked status bars per priority task, percent complete written at the end of each bar."""
+    """Stacked status bars per priority task, the completion rate (done ÷ items) written at the end of each bar."""
     title = f"{task_label}: trạng thái và tỷ lệ hoàn thành"
     if by_task.empty or by_task["items"].sum() == 0:
         return _empty(title)
@@ -69,40 +69,41 @@ def task_status(by_task: pd.DataFrame, *, task_label: str = "Nhiệm vụ trọn
                     marker_color=STATUS_COLORS[status],
                     hovertemplate="%{y}: %{x} việc " + STATUS_LABELS[status].lower() + "<extra></extra>")
     fig.add_scatter(y=frame["task"], x=frame["items"], mode="text", showlegend=False, hoverinfo="skip",
-                    text=[f"  {format_percent(p)}" if n else "" for p, n in zip(frame["percent"], frame["items"])],
+                    text=[f"  {format_percent(p)}" if n else "" for p, n in zip(frame["completion_rate"], frame["items"])],
                     textposition="middle right")
     _layout(fig, title=title, height=max(300, 28 * len(frame) + 120), barmode="stack",
             xaxis={"title": "Số công việc", "range": [0, frame["items"].max() * 1.15]})
-    worst = by_task.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
+    worst = by_task.sort_values(["overdue", "completion_rate"], ascending=[False, True]).iloc[0]
     if worst["overdue"] > 0:
         reading = f"Nhiệm vụ {worst['task']} chậm nhất: {int(worst['overdue'])} việc quá hạn."
     else:
-        with_items = by_task[by_task["items"] > 0].sort_values("percent")
+        with_items = by_task[by_task["items"] > 0].sort_values("completion_rate")
         low = with_items.iloc[0]
         reading = (f"Không nhiệm vụ nào có việc quá hạn; nhiệm vụ {low['task']} có tỷ lệ hoàn thành thấp nhất "
-                   f"({format_percent(low['percent'])}).")
+                   f"({format_percent(low['completion_rate'])}).")
     return Chart(fig, reading)
 
 
 def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
-    """Units by percent complete (lowest first, at most `limit`), overdue count beside each bar."""
-    title = "Đơn vị: tỷ lệ hoàn thành và số việc quá hạn"
+    """Units by completion rate (lowest first, at most `limit`), average progress and overdue beside each bar."""
+    title = "Đơn vị: tỷ lệ hoàn thành (việc hoàn thành/tổng số việc) và số việc quá hạn"
     if by_unit.empty:
         return _empty(title)
     frame = by_unit.head(limit).iloc[::-1]
     colors = [RAG_COLORS[Rag.RED] if o else "#1565c0" for o in frame["overdue"]]
     fig = go.Figure(go.Bar(
-        y=frame["unit"], x=frame["percent"], orientation="h", marker_color=colors,
-        text=[f"{format_percent(p)} · {o} quá hạn" if o else format_percent(p)
-              for p, o in zip(frame["percent"], frame["overdue"])],
+        y=frame["unit"], x=frame["completion_rate"], orientation="h", marker_color=colors,
+        text=[f"{format_percent(p)} ({d}/{n})" + (f" · {o} quá hạn" if o else "")
+              for p, d, n, o in zip(frame["completion_rate"], frame["done"], frame["items"], frame["overdue"])],
         textposition="outside", cliponaxis=False, customdata=frame["unit_id"],
         hovertemplate="%{y}: %{text}<extra></extra>"))
     shown = "" if len(by_unit) <= limit else f" ({limit}/{len(by_unit)} đơn vị thấp nhất)"
     _layout(fig, title=title + shown, height=max(300, 26 * len(frame) + 120),
             xaxis={"range": [0, 135], "title": "Tỷ lệ hoàn thành (%)", "tickvals": [0, 20, 40, 60, 80, 100]})
     low = by_unit.iloc[0]
-    most = by_unit.sort_values(["overdue", "percent"], ascending=[False, True]).iloc[0]
-    reading = f"Tiến độ thấp nhất: {low['unit']} ({format_percent(low['percent'])})"
+    most = by_unit.sort_values(["overdue", "completion_rate"], ascending=[False, True]).iloc[0]
+    reading = (f"Tỷ lệ hoàn thành thấp nhất: {low['unit']} ({format_percent(low['completion_rate'])}, "
+               f"tiến độ bình quân {format_percent(low['average_progress'])})")
     reading += (f"; nhiều việc quá hạn nhất: {most['unit']} ({int(most['overdue'])} việc)." if most["overdue"]
                 else "; không đơn vị nào có việc quá hạn.")
     return Chart(fig, reading)
@@ -246,7 +247,7 @@ def budget(money: pd.DataFrame) -> Chart:
 
 
 def year_over_year(compare: pd.DataFrame) -> Chart:
-    """Two or more plans side by side: items, done on time, done late, overdue, and percent complete."""
+    """Two or more plans side by side: items, done on time, done late, overdue, and the completion rate."""
     title = "So sánh giữa các năm"
     if compare.empty:
         return _empty(title)
@@ -255,8 +256,8 @@ def year_over_year(compare: pd.DataFrame) -> Chart:
     fig = go.Figure()
     for row in compare.itertuples():
         fig.add_bar(x=[label for _, label in measures], y=[getattr(row, m) for m, _ in measures],
-                    name=f"{row.code} ({row.year}) · {format_percent(row.percent)}")
+                    name=f"{row.code} ({row.year}) · {format_percent(row.completion_rate)}")
     _layout(fig, title=title, barmode="group", yaxis_title="Số công việc")
-    parts = [f"năm {int(r.year)}: {format_percent(r.percent)} ({int(r.done)}/{int(r.items)} việc hoàn thành)"
+    parts = [f"năm {int(r.year)}: {format_percent(r.completion_rate)} ({int(r.done)}/{int(r.items)} việc hoàn thành)"
              for r in compare.itertuples()]
     return Chart(fig, "Tỷ lệ hoàn thành " + "; ".join(parts) + ".")

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker import clock
 from tracker.db import Base, UTCDateTime
 
 
@@ -87,7 +88,7 @@ class EventKind(str, enum.Enum):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return clock.now()
 
 
 class Unit(Base):
@@ -285,7 +286,10 @@ class WorkItem(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked_reason: Mapped[str | None] = mapped_column(Text)
+    # The day the unit delivered (see workflow.completion_date); confirmed_on is the office's confirmation.
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
     recurring: Mapped[bool] = mapped_column(Boolean, default=False)
     source_key: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
@@ -343,6 +347,40 @@ class StatusFlowDay(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     status: Mapped[Status] = mapped_column(_enum(Status, "flow_status"), primary_key=True)
     net_change: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkItemState(Base):
+    """What a work item was, for the figures, from Hà Nội day `valid_from` up to (not including) `valid_to`.
+
+    Derived data, kept by tracker/item_states.py on every write; the open row (valid_to NULL) equals the
+    item as it is now. The figures of a past cut-off read the row valid at the end of that day.
+    """
+
+    __tablename__ = "work_item_states"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_order"),
+        Index("ix_work_item_states_asof", "plan_id", "valid_from", "valid_to"),
+    )
+
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    plan_id: Mapped[int] = mapped_column(Integer)
+    priority_task_id: Mapped[int] = mapped_column(Integer)
+    lead_unit_id: Mapped[int] = mapped_column(Integer)
+    form_id: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[Status] = mapped_column(_enum(Status, "state_status"))
+    progress: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[bool] = mapped_column(Boolean)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    target_qty: Mapped[int | None] = mapped_column(Integer)
+    achieved_qty: Mapped[int | None] = mapped_column(Integer)
+    budget_planned: Mapped[int | None] = mapped_column(BigInteger)
+    budget_spent: Mapped[int | None] = mapped_column(BigInteger)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ExplanationStatus(str, enum.Enum):
@@ -457,3 +495,4 @@ class AuditEvent(Base):
 
 # The flow summary's listeners watch every session's writes to the models above.
 import tracker.flow_ledger  # noqa: E402,F401
+import tracker.item_states  # noqa: E402,F401

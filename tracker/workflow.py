@@ -58,9 +58,43 @@ def transition_problem(role: Role, frm: Status, to: Status, *, has_evidence: boo
     return None
 
 
-def completion_date(to: Status, today: dt.date) -> dt.date | None:
-    """The day work counts as done: the day the office confirms it."""
-    return today if to is Status.DONE else None
+def status_days(frm: Status, to: Status, *, submitted_on: dt.date | None, today: dt.date) -> dict[str, dt.date | None]:
+    """The days a move sets: submitted_on (sent for confirmation), completed_on (the day the unit delivered)
+    and confirmed_on (the office's confirmation).
+
+    Work sent for confirmation and then confirmed counts as done on the day it was sent, so the office's
+    delay is not the unit's: on time or late is judged on that day. Confirmed straight from another column,
+    it is done on the day of the confirmation. A return clears all three.
+    """
+    if to is Status.AWAITING_CONFIRMATION:
+        return {"submitted_on": today, "completed_on": None, "confirmed_on": None}
+    if to is Status.DONE:
+        delivered = submitted_on if frm is Status.AWAITING_CONFIRMATION and submitted_on else today
+        return {"submitted_on": submitted_on if frm is Status.AWAITING_CONFIRMATION else None,
+                "completed_on": delivered, "confirmed_on": today}
+    return {"submitted_on": None, "completed_on": None, "confirmed_on": None}
+
+
+def coherent_progress(status: Status) -> int | None:
+    """The progress a status demands: 0 not started, 100 sent for confirmation or done; None: any."""
+    if status in (Status.AWAITING_CONFIRMATION, Status.DONE):
+        return 100
+    if status is Status.NOT_STARTED:
+        return 0
+    return None
+
+
+def progress_problem(status: Status, progress: int | None) -> str | None:
+    """Why a reported progress contradicts the status it is reported with (Vietnamese), or None."""
+    wanted = coherent_progress(status)
+    if progress is None or wanted is None or progress == wanted:
+        return None
+    if status is Status.AWAITING_CONFIRMATION:
+        return ("Gửi “Chờ xác nhận” nghĩa là đã hoàn thành: tiến độ phải là 100%. Hãy nhập 100% "
+                "hoặc giữ trạng thái “Đang thực hiện”.")
+    if status is Status.NOT_STARTED:
+        return "“Chưa triển khai” nghĩa là tiến độ 0%."
+    return None
 
 
 def is_done_late(due: dt.date | None, completed: dt.date | None) -> bool | None:

@@ -1,10 +1,10 @@
 """The leadership dashboard's figures: every number computed in SQL with GROUP BY, never row by row.
 
-An item is classed as done on time, done late (confirmed after its due date, the rule of
-`workflow.is_done_late`), in progress within its deadline, or overdue (RAG red, from
-`rag.rag_case`). Percent complete is weighted by item: the mean of the items' progress, a done
-item counting 100. The cumulative flow is rebuilt from the progress history (the status each item
-had at the end of each week or month), not from today's state. `today` is always passed in.
+Every figure is taken at the filters' cut-off (`Filters.cutoff`: the "Số liệu tính đến ngày" date, today
+by default) and counted by the one definition in tracker/figures.py: the four official classes, the
+completion rate (done ÷ items), the average progress and the overdue rate. A past cut-off reads the
+items as they were then (work_item_states). The cumulative flow is rebuilt from the progress history.
+`today` is always passed in.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker import figures
 from tracker.errors import NotFound
+from tracker.figures import STANDING_LABELS, Source, Standing, Totals
 from tracker.models import (
     Form,
     Plan,
@@ -55,7 +57,13 @@ class Headline:
     in_progress: int
     overdue: int
     blocked: int
-    percent: float
+    completion_rate: float
+    average_progress: float
+    overdue_rate: float
+    due_passed: int = 0
+    as_of: dt.date | None = None
+    period_start: dt.date | None = None
+    done_in_period: int | None = None
     round_name: str | None = None
     units_reported: int = 0
     units_expected: int = 0
@@ -79,52 +87,29 @@ class Dashboard:
     gantt: pd.DataFrame
     flow: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-
-def done_late_sql(item=WorkItem) -> ColumnElement[bool]:
-    """`workflow.is_done_late(...) is True` as SQL: confirmed done after the due date."""
-    return and_(item.status == Status.DONE, item.completed_on.is_not(None), item.due_date.is_not(None),
-                item.completed_on > item.due_date)
+    @property
+    def cutoff(self) -> dt.date:
+        return self.filters.cutoff(self.today)
 
 
 def _sum_if(condition) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _count_columns(today: dt.date) -> list:
-    """Counts for one group: items, each status, done late, overdue, blocked, and the sum of progress."""
-    red = rag_case(today) == Rag.RED.value
-    done = WorkItem.status == Status.DONE
-    return [
-        func.count(WorkItem.id).label("items"),
-        *[_sum_if(WorkItem.status == s).label(s.value) for s in STATUS_ORDER],
-        _sum_if(done_late_sql()).label("done_late"),
-        _sum_if(red).label("overdue"),
-        _sum_if(and_(WorkItem.blocked.is_(True), WorkItem.status != Status.DONE)).label("blocked"),
-        func.coalesce(func.sum(case((done, 100), else_=WorkItem.progress)), 0).label("progress_sum"),
-    ]
-
-
-COUNTS = ["items", *STATUS_COLUMNS, "done_late", "overdue", "blocked", "progress_sum"]
+COUNTS = figures.COUNT_NAMES
 BASE_SUMS = [*COUNTS, "amber", "target", "achieved", "planned", "spent"]
-
-
-def _percent(progress_sum, items) -> float:
-    return round(float(progress_sum) / items, 1) if items else 0.0
+_EXTRA = ["progress_sum", "amber", "target", "achieved", "planned", "spent"]
 
 
 def _derive(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add done on time, in progress within the deadline and percent complete to summed counts."""
-    frame["done_on_time"] = frame["done"] - frame["done_late"]
-    frame["in_progress_in_time"] = frame["items"] - frame["done"] - frame["overdue"]
-    frame["percent"] = [_percent(s, n) for s, n in zip(frame["progress_sum"], frame["items"])]
+    """Add done, in progress within the deadline and the rates (tracker/figures.py) to summed counts."""
+    figures.derive(frame)
     return frame
 
 
-def _counts_frame(rows, keys: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*keys, *COUNTS])
-    for col in COUNTS:
-        frame[col] = frame[col].astype("int64")
-    return _derive(frame).drop(columns="progress_sum")
+def source_for(filters: Filters, today: dt.date) -> Source:
+    """Where the filters' figures are read: the items now, or as they were at a past cut-off."""
+    return figures.source(filters.cutoff(today), today)
 
 
 def base(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
@@ -133,14 +118,16 @@ def base(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
     Units × tasks × forms stays small (thousands of rows at most) whatever the number of items;
     the headline, per-task, per-unit, heat-map, form and budget figures are sums of it.
     """
-    amber = rag_case(today) == Rag.AMBER.value
+    src = source_for(filters, today)
+    t = src.t
+    amber = rag_case(src.cutoff, t) == Rag.AMBER.value
     rows = session.execute(
-        select(WorkItem.lead_unit_id, WorkItem.priority_task_id, WorkItem.form_id, *_count_columns(today),
-               _sum_if(amber), func.coalesce(func.sum(WorkItem.target_qty), 0),
-               func.coalesce(func.sum(WorkItem.achieved_qty), 0), func.coalesce(func.sum(WorkItem.budget_planned), 0),
-               func.coalesce(func.sum(WorkItem.budget_spent), 0))
-        .where(*conditions(filters))
-        .group_by(WorkItem.lead_unit_id, WorkItem.priority_task_id, WorkItem.form_id)
+        select(t.lead_unit_id, t.priority_task_id, t.form_id, *figures.count_columns(src),
+               _sum_if(amber), func.coalesce(func.sum(t.target_qty), 0),
+               func.coalesce(func.sum(t.achieved_qty), 0), func.coalesce(func.sum(t.budget_planned), 0),
+               func.coalesce(func.sum(t.budget_spent), 0))
+        .where(*conditions(filters, src))
+        .group_by(t.lead_unit_id, t.priority_task_id, t.form_id)
     ).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=["unit_id", "task_id", "form_id", *BASE_SUMS])
     for col in BASE_SUMS:
@@ -156,14 +143,33 @@ def _base(session: Session, filters: Filters, today: dt.date, data: pd.DataFrame
     return base(session, filters=filters, today=today) if data is None else data
 
 
-def headline(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> Headline:
-    """The headline figures; the reporting figures come from the current round of the plan."""
-    totals = _base(session, filters, today, data)[BASE_SUMS].sum()
-    items, done, late, overdue = (int(totals[c]) for c in ("items", "done", "done_late", "overdue"))
-    round_name, reported, expected = current_round(session, filters=filters, today=today)
-    return Headline(items=items, done=done, done_on_time=done - late, done_late=late,
-                    in_progress=items - done - overdue, overdue=overdue, blocked=int(totals["blocked"]),
-                    percent=_percent(totals["progress_sum"], items),
+def totals(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> Totals:
+    """The four classes and the rates of every item the filters select, at their cut-off."""
+    return Totals.of(_base(session, filters, today, data)[BASE_SUMS].sum())
+
+
+def done_between(session: Session, *, filters: Filters, today: dt.date, start: dt.date) -> int:
+    """Items done at the cut-off whose completion (delivery) day falls from `start` to the cut-off."""
+    src = source_for(filters, today)
+    t = src.t
+    return int(session.scalar(select(func.count(src.id)).where(
+        *conditions(filters, src), t.status == Status.DONE, t.completed_on >= start,
+        t.completed_on <= src.cutoff)) or 0)
+
+
+def headline(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None,
+             period_start: dt.date | None = None) -> Headline:
+    """The headline figures (with what was done since `period_start`, when given); the reporting figures
+    come from the current round of the plan."""
+    t = totals(session, filters=filters, today=today, data=data)
+    in_period = (done_between(session, filters=filters, today=today, start=period_start) if period_start
+                 else None)
+    round_name, reported, expected = current_round(session, filters=filters, today=filters.cutoff(today))
+    return Headline(items=t.items, done=t.done, done_on_time=t.done_on_time, done_late=t.done_late,
+                    in_progress=t.in_progress_on_time, overdue=t.overdue, blocked=t.blocked,
+                    completion_rate=t.completion_rate, average_progress=t.average_progress,
+                    overdue_rate=t.overdue_rate, due_passed=t.due_passed, as_of=filters.cutoff(today),
+                    period_start=period_start, done_in_period=in_period,
                     round_name=round_name, units_reported=reported, units_expected=expected)
 
 
@@ -219,17 +225,18 @@ def by_task(session: Session, *, filters: Filters, today: dt.date, data: pd.Data
     numeric = [c for c in counts.columns if c != "task_id"]
     frame[numeric] = frame[numeric].fillna(0)
     for col in numeric:
-        frame[col] = frame[col].astype(float if col == "percent" else "int64")
+        frame[col] = frame[col].astype(float if col in figures.RATES else "int64")
     frame["task"] = "(" + frame["label"] + ")"
-    return frame.drop(columns=["progress_sum", "amber", "target", "achieved", "planned", "spent"])
+    return frame.drop(columns=_EXTRA)
 
 
 def by_unit(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per lead unit that has items, lowest percent complete first (then most overdue)."""
+    """One row per lead unit that has items, lowest completion rate first (then most overdue)."""
     counts = _sum_by(_base(session, filters, today, data), ["unit_id"])
     frame = _units(session, counts["unit_id"]).merge(counts, on="unit_id")
-    frame = frame.drop(columns=["progress_sum", "amber", "target", "achieved", "planned", "spent"])
-    return frame.sort_values(["percent", "overdue", "unit"], ascending=[True, False, True]).reset_index(drop=True)
+    frame = frame.drop(columns=_EXTRA)
+    return frame.sort_values(["completion_rate", "average_progress", "overdue", "unit"],
+                             ascending=[True, True, False, True]).reset_index(drop=True)
 
 
 def heatmap(session: Session, *, filters: Filters, today: dt.date, data: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -265,75 +272,95 @@ def budget(session: Session, *, filters: Filters, today: dt.date, data: pd.DataF
     return frame.reset_index(drop=True)
 
 
-def _item_conditions(filters: Filters, today: dt.date, *, unit_id: int | None, task_id: int | None,
+def _item_conditions(src: Source, filters: Filters, *, unit_id: int | None, task_id: int | None,
                      rag: Rag | None, problems_only: bool, at_risk: bool = False) -> list[ColumnElement[bool]]:
-    rag_col = rag_case(today)
-    conds = conditions(filters)
+    t = src.t
+    rag_col = rag_case(src.cutoff, t)
+    conds = conditions(filters, src)
     if unit_id:
-        conds.append(WorkItem.lead_unit_id == unit_id)
+        conds.append(t.lead_unit_id == unit_id)
     if task_id:
-        conds.append(WorkItem.priority_task_id == task_id)
+        conds.append(t.priority_task_id == task_id)
     if rag:
         conds.append(rag_col == rag.value)
     if problems_only:
-        conds.append(or_(rag_col == Rag.RED.value, and_(WorkItem.blocked.is_(True), WorkItem.status != Status.DONE)))
+        conds.append(or_(rag_col == Rag.RED.value, and_(t.blocked.is_(True), t.status != Status.DONE)))
     if at_risk:
         conds.append(rag_col != Rag.GREEN.value)
     return conds
 
 
 def count_items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
-                task_id: int | None = None, rag: Rag | None = None, problems_only: bool = False) -> int:
+                task_id: int | None = None, rag: Rag | None = None, problems_only: bool = False,
+                at_risk: bool = False) -> int:
     """How many items `items(...)` would list without a limit."""
-    conds = _item_conditions(filters, today, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only)
-    return int(session.scalar(select(func.count(WorkItem.id)).where(*conds)) or 0)
+    src = source_for(filters, today)
+    conds = _item_conditions(src, filters, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only,
+                             at_risk=at_risk)
+    return int(session.scalar(select(func.count(src.id)).where(*conds)) or 0)
+
+
+ITEM_COLUMNS = ["id", "title", "number", "label", "unit", "form", "start_date", "due_date", "status", "progress",
+                "completed_on", "submitted_on", "confirmed_on", "blocked", "blocked_reason", "target_qty",
+                "achieved_qty", "budget_planned", "budget_spent", "rag", "standing"]
 
 
 def items(session: Session, *, filters: Filters, today: dt.date, unit_id: int | None = None,
           task_id: int | None = None, rag: Rag | None = None, problems_only: bool = False,
           at_risk: bool = False, limit: int | None = ITEM_LIMIT, order: str = "urgency") -> pd.DataFrame:
-    """Matching items as rows (at most `limit`): for click-through, the Gantt and the Excel list.
+    """Matching items as rows (at most `limit`), as they were at the cut-off: for click-through, the Gantt
+    and the Excel list. `standing` is the item's class (tracker/figures.py), `rag` its RAG mark.
 
     problems_only: overdue (RAG red) or blocked and not done, for the report's limitations.
     at_risk: RAG red or amber, for the list of items to watch.
     order: "urgency" (overdue and earliest due first) or "start" (by start date, for the Gantt).
     """
-    rag_col = rag_case(today)
-    conds = _item_conditions(filters, today, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only,
+    src = source_for(filters, today)
+    t = src.t
+    rag_col = rag_case(src.cutoff, t)
+    conds = _item_conditions(src, filters, unit_id=unit_id, task_id=task_id, rag=rag, problems_only=problems_only,
                              at_risk=at_risk)
-    ordering = ([WorkItem.start_date, WorkItem.due_date, WorkItem.id] if order == "start" else
+    ordering = ([t.start_date, t.due_date, src.id] if order == "start" else
                 [case((rag_col == Rag.RED.value, 0), (rag_col == Rag.AMBER.value, 1), else_=2),
-                 WorkItem.due_date, WorkItem.id])
+                 t.due_date, src.id])
+    stmt = select(src.id, WorkItem.title, PriorityTask.number, PriorityTask.label, Unit.name, Form.name,
+                  t.start_date, t.due_date, t.status, t.progress, t.completed_on, t.submitted_on,
+                  WorkItem.confirmed_on, t.blocked, WorkItem.blocked_reason, t.target_qty, t.achieved_qty,
+                  t.budget_planned, t.budget_spent, rag_col.label("rag"),
+                  figures.standing_case(src.cutoff, t).label("standing"))
+    if src.historical:
+        stmt = stmt.join(WorkItem, WorkItem.id == src.id)
     rows = session.execute(
-        select(WorkItem.id, WorkItem.title, PriorityTask.number, PriorityTask.label, Unit.name, Form.name,
-               WorkItem.start_date, WorkItem.due_date, WorkItem.status, WorkItem.progress, WorkItem.completed_on,
-               WorkItem.blocked, WorkItem.blocked_reason, WorkItem.target_qty, WorkItem.achieved_qty,
-               WorkItem.budget_planned, WorkItem.budget_spent, rag_col.label("rag"))
-        .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
-        .join(Unit, Unit.id == WorkItem.lead_unit_id)
-        .join(Form, Form.id == WorkItem.form_id)
+        stmt.join(PriorityTask, PriorityTask.id == t.priority_task_id)
+        .join(Unit, Unit.id == t.lead_unit_id)
+        .join(Form, Form.id == t.form_id)
         .where(*conds).order_by(*ordering).limit(limit)
     ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=[
-        "id", "title", "number", "label", "unit", "form", "start_date", "due_date", "status", "progress",
-        "completed_on", "blocked", "blocked_reason", "target_qty", "achieved_qty", "budget_planned",
-        "budget_spent", "rag"])
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=ITEM_COLUMNS)
+    if src.historical:  # the confirmation date and the reason as they are now mean nothing at a past cut-off
+        frame["confirmed_on"] = [c if c is not None and c <= src.cutoff else None for c in frame["confirmed_on"]]
+        frame.loc[~frame["blocked"].astype(bool), "blocked_reason"] = None
     frame["status"] = [s.value if isinstance(s, Status) else s for s in frame["status"]]
     frame["status_label"] = [STATUS_LABELS[Status(s)] for s in frame["status"]]
     frame["rag_label"] = [RAG_LABELS[Rag(r)] for r in frame["rag"]]
+    frame["standing_label"] = [STANDING_LABELS[Standing(c)] for c in frame["standing"]]
     frame["task"] = "(" + frame["label"].astype(str) + ")"
     return frame
 
 
 def compare_plans(session: Session, *, plan_ids: list[int], today: dt.date) -> pd.DataFrame:
-    """Year over year: the headline counts of several plans side by side, one row per plan."""
+    """Year over year: the headline counts of several plans side by side, one row per plan, as of today."""
+    src = figures.source(today, today)
     rows = session.execute(
-        select(Plan.id, Plan.code, Plan.year, *_count_columns(today))
+        select(Plan.id, Plan.code, Plan.year, *figures.count_columns(src))
         .join(Plan, Plan.id == WorkItem.plan_id)
-        .where(WorkItem.plan_id.in_(plan_ids), WorkItem.deleted_at.is_(None))
+        .where(WorkItem.plan_id.in_(plan_ids), *src.live)
         .group_by(Plan.id, Plan.code, Plan.year)
     ).all()
-    frame = _counts_frame(rows, ["plan_id", "code", "year"])
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["plan_id", "code", "year", *COUNTS])
+    for col in COUNTS:
+        frame[col] = frame[col].astype("int64")
+    frame = _derive(frame).drop(columns="progress_sum")
     known = set(frame["plan_id"])
     missing = session.execute(select(Plan.id, Plan.code, Plan.year)
                               .where(Plan.id.in_([p for p in plan_ids if p not in known]))).all()
@@ -345,8 +372,8 @@ def compare_plans(session: Session, *, plan_ids: list[int], today: dt.date) -> p
 
 
 def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, freq: str = "M",
-          include_flow: bool = True) -> Dashboard:
-    """Every figure of the dashboard for the filters, as of `today` (the flow, the costliest, optional).
+          include_flow: bool = True, period_start: dt.date | None = None) -> Dashboard:
+    """Every figure of the dashboard for the filters, at their cut-off (the flow, the costliest, optional).
 
     Raises:
         PermissionDenied: not signed in. NotFound: no such plan.
@@ -359,13 +386,38 @@ def build(session: Session, *, actor: Actor, filters: Filters, today: dt.date, f
     return Dashboard(
         plan_id=plan.id, plan_code=plan.code, plan_title=plan.title, plan_year=plan.year,
         task_label=plan.task_label, today=today, filters=filters,
-        headline=headline(session, filters=filters, today=today, data=data),
+        headline=headline(session, filters=filters, today=today, data=data, period_start=period_start),
         by_task=by_task(session, filters=filters, today=today, data=data),
         by_unit=by_unit(session, filters=filters, today=today, data=data),
         heatmap=heatmap(session, filters=filters, today=today, data=data),
         forms=forms(session, filters=filters, today=today, data=data),
         budget=budget(session, filters=filters, today=today, data=data),
         gantt=items(session, filters=filters, today=today, limit=GANTT_LIMIT, order="start"),
-        flow=(flow(session, filters=filters, today=today, year=plan.year, freq=freq) if include_flow
+        flow=(flow(session, filters=filters, today=filters.cutoff(today), year=plan.year, freq=freq) if include_flow
               else pd.DataFrame()),
     )
+
+
+def _records(frame: pd.DataFrame, key: str, name: str) -> list[dict]:
+    keep = [key, name, "items", "done_on_time", "done_late", "in_progress_on_time", "overdue", "completion_rate",
+            "average_progress", "overdue_rate"]
+    out = []
+    for r in frame[frame["items"] > 0][keep].to_dict("records"):
+        out.append({k: (float(v) if k in figures.RATES else int(v) if k != name else v) for k, v in r.items()})
+    return out
+
+
+def figures_dict(board: Dashboard) -> dict:
+    """The board's figures as plain data (the CLI's --json; what another system would read)."""
+    h = board.headline
+    out = {"plan": board.plan_code, "cutoff": board.cutoff.isoformat(),
+           "period_start": h.period_start.isoformat() if h.period_start else None,
+           **Totals(items=h.items, done_on_time=h.done_on_time, done_late=h.done_late,
+                    in_progress_on_time=h.in_progress, overdue=h.overdue, due_passed=h.due_passed,
+                    blocked=h.blocked, progress_sum=0).as_dict(),
+           "average_progress": h.average_progress,
+           "by_task": _records(board.by_task.assign(task_label=board.by_task["task"]), "number", "task_label"),
+           "by_unit": _records(board.by_unit, "unit_id", "unit")}
+    if h.done_in_period is not None:
+        out["done_in_period"] = h.done_in_period
+    return out

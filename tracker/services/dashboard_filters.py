@@ -1,7 +1,8 @@
 """The dashboard's filters: what they select (the WHERE of every figure), as URL parameters (so a
 leader can send a link), and the choices offered.
 
-Parameters: plan (id), from / to (yyyy-mm-dd), kind (unit kind), unit (id), task (id), form (id).
+Parameters: plan (id), from / to (yyyy-mm-dd), kind (unit kind), unit (id), task (id), form (id),
+asof (yyyy-mm-dd, the cut-off of the figures; absent: today).
 Anything unreadable is dropped rather than refused: a hand-edited link still opens the dashboard.
 """
 
@@ -10,17 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker.figures import Source
 from tracker.models import Form, Plan, PriorityTask, Unit, UnitKind, WorkItem
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the leader looks at. Period: items whose [start, due] overlaps [date_from, date_to]."""
+    """What the leader looks at. Period: items whose [start, due] overlaps [date_from, date_to]. as_of: the
+    cut-off day of every figure (None: today), see tracker/figures.py."""
 
     plan_id: int
     date_from: dt.date | None = None
@@ -29,30 +33,39 @@ class Filters:
     unit_id: int | None = None
     task_id: int | None = None
     form_id: int | None = None
+    as_of: dt.date | None = None
+
+    def cutoff(self, today: dt.date) -> dt.date:
+        """The day the figures are taken at: `as_of` when set and before today, else today."""
+        return self.as_of if self.as_of and self.as_of < today else today
 
 
-
-def period_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def period_conditions(filters: Filters, t: Any = WorkItem) -> list[ColumnElement[bool]]:
     """Items whose [start, due] overlaps the chosen period (an open end never excludes); never NULL."""
     conds = []
     if filters.date_from:
-        conds.append(or_(WorkItem.due_date.is_(None), WorkItem.due_date >= filters.date_from))
+        conds.append(or_(t.due_date.is_(None), t.due_date >= filters.date_from))
     if filters.date_to:
-        conds.append(or_(WorkItem.start_date.is_(None), WorkItem.start_date <= filters.date_to))
+        conds.append(or_(t.start_date.is_(None), t.start_date <= filters.date_to))
     return conds
 
 
-def conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form."""
-    conds = [WorkItem.plan_id == filters.plan_id, WorkItem.deleted_at.is_(None), *period_conditions(filters)]
+def conditions(filters: Filters, src: Source | None = None) -> list[ColumnElement[bool]]:
+    """The WHERE clause of every figure: the plan, live items, and the chosen period, unit, task, form.
+
+    `src`: where the items' state is read (tracker.figures.source); None: the items as they are now.
+    """
+    t = src.t if src is not None else WorkItem
+    live = src.live if src is not None else (WorkItem.deleted_at.is_(None),)
+    conds = [t.plan_id == filters.plan_id, *live, *period_conditions(filters, t)]
     if filters.unit_kind:
-        conds.append(WorkItem.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
+        conds.append(t.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.unit_kind)))
     if filters.unit_id:
-        conds.append(WorkItem.lead_unit_id == filters.unit_id)
+        conds.append(t.lead_unit_id == filters.unit_id)
     if filters.task_id:
-        conds.append(WorkItem.priority_task_id == filters.task_id)
+        conds.append(t.priority_task_id == filters.task_id)
     if filters.form_id:
-        conds.append(WorkItem.form_id == filters.form_id)
+        conds.append(t.form_id == filters.form_id)
     return conds
 
 
@@ -100,6 +113,7 @@ def from_params(params: Mapping[str, str], *, plan_ids: set[int], default_plan: 
         date_from=date_from, date_to=date_to,
         unit_kind=UnitKind(kind) if kind in {k.value for k in UnitKind} else None,
         unit_id=_int(params.get("unit")), task_id=_int(params.get("task")), form_id=_int(params.get("form")),
+        as_of=_date(params.get("asof")),
     )
 
 
@@ -113,6 +127,7 @@ def to_params(filters: Filters) -> dict[str, str]:
         "unit": str(filters.unit_id) if filters.unit_id else None,
         "task": str(filters.task_id) if filters.task_id else None,
         "form": str(filters.form_id) if filters.form_id else None,
+        "asof": filters.as_of.isoformat() if filters.as_of else None,
     }
     return {k: v for k, v in values.items() if v}
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from tracker import flow_ledger
+from tracker import flow_ledger, item_states
 from tracker.errors import ValidationFailed
 from tracker.models import (
     EventKind,
@@ -141,6 +141,7 @@ def generate_demo(session: Session, *, plan: Plan, items: int, seed: int,
             progress(start + count, items)
     _fix_sequences(session)
     flow_ledger.rebuild(session, [plan.id])  # the rows above bypassed the ORM's listeners
+    item_states.rebuild(session, [plan.id])
     return DemoResult(plan_code=plan.code, items=items, events=total_events, removed=removed, as_of=as_of)
 
 
@@ -201,7 +202,9 @@ def _one_item(rng, n, item_id, plan, tasks, topics, units, weights, forms, seed,
         "target_unit": form.output_unit, "achieved_qty": achieved, "budget_planned": budget,
         "budget_spent": spent, "status": status, "progress": progress, "blocked": blocked,
         "blocked_reason": rng.choice(_BLOCK_REASONS) if blocked else None,
-        "completed_on": completed, "recurring": rng.random() < 0.1,
+        "completed_on": completed, "confirmed_on": completed,
+        "submitted_on": (completed or as_of) if status in (Status.AWAITING_CONFIRMATION, Status.DONE) else None,
+        "recurring": rng.random() < 0.1,
         "source_key": f"{DEMO_PREFIX}{seed}:{n}", "note": None, "version": 1,
         "created_at": _at(min(start - dt.timedelta(days=rng.randrange(1, 15)), as_of), rng),
         "updated_at": _at(min(as_of, completed or as_of), rng), "created_by_id": None, "deleted_at": None,

@@ -27,7 +27,8 @@ STATUS_COLUMNS = [s.value for s in STATUS_ORDER]
 
 
 def period_ends(year: int, today: dt.date, freq: str) -> list[dt.date]:
-    """The last day of each week (Sunday) or month of `year` up to `today` (today itself last if sooner)."""
+    """The last day of each week (Sunday) or month of `year` up to `today` (today itself last if sooner);
+    a `today` after the year adds the year's end and `today`, so the last point is always the cut-off."""
     first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
     ends: list[dt.date] = []
     if last < first:
@@ -45,6 +46,8 @@ def period_ends(year: int, today: dt.date, freq: str) -> list[dt.date]:
                 break
             ends.append(end)
     ends.append(last)
+    if today > last:
+        ends.append(today)
     return ends
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.errors import Conflict, ValidationFailed
+from tracker.figures import STANDING_LABELS, Standing
 from tracker.models import ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services.progress import (
@@ -30,7 +31,8 @@ from tracker.services.progress import (
     update_progress,
     validate_input,
 )
-from tracker.workflow import STATUS_LABELS, completion_date, is_done_late, transition_problem
+from tracker.text import format_date
+from tracker.workflow import STATUS_LABELS, coherent_progress, is_done_late, status_days, transition_problem
 
 _PLACEHOLDER_REASON = "lý do"
 
@@ -122,10 +124,12 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
             changes[name] = [_json(old), _json(value)]
             setattr(item, name, value)
 
+    days = status_days(frm, to_status, submitted_on=item.submitted_on, today=today)
     change("status", to_status)
-    change("completed_on", completion_date(to_status, today))
-    if to_status is Status.DONE:
-        change("progress", 100)
+    for name, value in days.items():
+        change(name, value)
+    if (progress := coherent_progress(to_status)) is not None:
+        change("progress", progress)  # sent or done is 100%, not started 0%: the history keeps the old value
     late = is_done_late(item.due_date, item.completed_on)
     if late is not None:
         changes["completion"] = [None, "late" if late else "on_time"]
@@ -146,7 +150,8 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
                         current.title if current else f"#{item_id}") from None
     message = f"Đã chuyển “{item.title}” sang “{STATUS_LABELS[to_status]}”."
     if late is not None:
-        message += " Hoàn thành muộn hạn." if late else " Hoàn thành đúng hạn."
+        message += (f" {STANDING_LABELS[Standing.DONE_LATE if late else Standing.DONE_ON_TIME]} "
+                    f"(đơn vị hoàn thành ngày {format_date(item.completed_on)}).")
     return MoveResult(item_id=item.id, from_status=frm, to_status=to_status, version=item.version,
                       done_late=late, message=message)
 

@@ -25,7 +25,13 @@ from tracker.services import evidence
 from tracker.services.evidence import Upload
 from tracker.limits import MAX_MONEY, MAX_QTY
 from tracker.text import format_date, format_money, format_number
-from tracker.workflow import STATUS_LABELS, completion_date, transition_problem
+from tracker.workflow import (
+    STATUS_LABELS,
+    coherent_progress,
+    progress_problem,
+    status_days,
+    transition_problem,
+)
 
 MAX_URLS = 10
 MAX_URL_LENGTH = 500
@@ -40,6 +46,8 @@ FIELD_LABELS = {
     "blocked": "Vướng mắc",
     "blocked_reason": "Lý do vướng mắc",
     "completed_on": "Ngày hoàn thành",
+    "submitted_on": "Ngày gửi xác nhận",
+    "confirmed_on": "Ngày xác nhận",
     "lead_unit": "Đơn vị chủ trì",
     "completion": "Kết quả so với hạn",
     # Planned facts (tracker/services/work_items.py, rollover.py, catalog_admin.py), stored as display text.
@@ -124,7 +132,7 @@ def _show(name: str, value) -> str:
         return format_money(int(value))
     if name == "blocked":
         return "Có" if value else "Không"
-    if name == "completed_on":
+    if name in ("completed_on", "submitted_on", "confirmed_on"):
         return format_date(dt.date.fromisoformat(value)) if isinstance(value, str) else format_date(value)
     if name == "progress":
         return f"{value}%"
@@ -208,6 +216,10 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
 
     old_status = item.status
     new_status = change.status or old_status
+    if change.status is None and old_status is Status.NOT_STARTED and (change.progress or 0) > 0:
+        new_status = Status.IN_PROGRESS  # progress on work not started starts it (recorded as a move)
+    if new_status is not Status.DONE and (problem := progress_problem(new_status, change.progress)):
+        raise ValidationFailed(problem)
     if new_status != old_status:
         if new_status is Status.DONE:
             require(actor, Action.CONFIRM_ITEM, item)
@@ -219,7 +231,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
 
     wanted = {
         "status": new_status,
-        "progress": 100 if new_status is Status.DONE else change.progress,
+        "progress": coherent_progress(new_status) if coherent_progress(new_status) is not None else change.progress,
         "achieved_qty": change.achieved_qty,
         "budget_spent": change.budget_spent,
     }
@@ -227,10 +239,10 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
         wanted["blocked"] = change.blocked
         wanted["blocked_reason"] = change.blocked_reason.strip() if change.blocked else None
     if new_status != old_status:
-        wanted["completed_on"] = completion_date(new_status, today)
+        wanted.update(status_days(old_status, new_status, submitted_on=item.submitted_on, today=today))
     changes = {}
     for name, value in wanted.items():
-        if value is None and name not in ("blocked_reason", "completed_on"):
+        if value is None and name not in ("blocked_reason", "completed_on", "submitted_on", "confirmed_on"):
             continue  # not reported: leave as it is
         old = getattr(item, name)
         if old != value:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from docx import Document
@@ -32,10 +32,10 @@ from tracker import charts
 from tracker.charts import Chart, format_percent
 from tracker.models import ExplanationRequest, ExplanationStatus, Form, PriorityTask, Unit, UnitKind
 from tracker.permissions import Actor
-from tracker.rag import Rag
 from tracker.services import dashboard
 from tracker.services.dashboard import UNIT_KIND_LABELS, Dashboard, Filters
-from tracker.text import format_date
+from tracker.figures import RATES, Standing
+from tracker.text import format_date, format_number
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER
 
 EXCEL_ITEM_LIMIT = 50_000
@@ -52,16 +52,21 @@ SECTIONS = [
     "IV. ĐỀ XUẤT, KIẾN NGHỊ",
 ]
 PROPOSALS_PLACEHOLDER = "[Văn phòng Bộ bổ sung các đề xuất, kiến nghị.]"
+RATE_COLUMNS = [("completion_rate", "Tỷ lệ hoàn thành (%)"), ("average_progress", "Tiến độ bình quân (%)"),
+                ("overdue_rate", "Tỷ lệ quá hạn (%)")]
 TASK_COLUMNS = [("task", "Nhiệm vụ"), ("text", "Nội dung"), ("items", "Tổng số việc"),
                 *[(s.value, STATUS_LABELS[s]) for s in STATUS_ORDER],
                 ("done_on_time", "Hoàn thành đúng hạn"), ("done_late", "Hoàn thành quá hạn"),
-                ("overdue", "Quá hạn"), ("blocked", "Vướng mắc"), ("percent", "Tỷ lệ hoàn thành (%)")]
+                ("in_progress_on_time", "Đang thực hiện trong hạn"), ("overdue", "Quá hạn"), ("blocked", "Vướng mắc"),
+                *RATE_COLUMNS]
 UNIT_COLUMNS = [("unit", "Đơn vị"), ("kind_label", "Loại đơn vị"), ("items", "Tổng số việc"), ("done", "Hoàn thành"),
-                ("done_late", "Hoàn thành quá hạn"), ("overdue", "Quá hạn"), ("blocked", "Vướng mắc"),
-                ("percent", "Tỷ lệ hoàn thành (%)")]
+                ("done_on_time", "Hoàn thành đúng hạn"), ("done_late", "Hoàn thành quá hạn"),
+                ("in_progress_on_time", "Đang thực hiện trong hạn"), ("overdue", "Quá hạn"), ("blocked", "Vướng mắc"),
+                *RATE_COLUMNS]
 ITEM_COLUMNS = [("id", "Số"), ("title", "Công việc"), ("task", "Nhiệm vụ"), ("unit", "Đơn vị chủ trì"),
                 ("form", "Hình thức"), ("start_date", "Bắt đầu"), ("due_date", "Hạn"), ("status_label", "Trạng thái"),
-                ("progress", "Tiến độ (%)"), ("completed_on", "Ngày hoàn thành"), ("rag_label", "Đánh giá"),
+                ("progress", "Tiến độ (%)"), ("completed_on", "Ngày hoàn thành"), ("confirmed_on", "Ngày xác nhận"),
+                ("standing_label", "Đánh giá"), ("rag_label", "Mức độ"),
                 ("target_qty", "Chỉ tiêu"), ("achieved_qty", "Đã đạt"), ("budget_planned", "Kinh phí kế hoạch (đồng)"),
                 ("budget_spent", "Kinh phí đã chi (đồng)"), ("blocked_reason", "Vướng mắc")]
 
@@ -72,8 +77,12 @@ def headline_rows(board: Dashboard) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [
         ("Tổng số công việc", h.items), ("Hoàn thành", h.done), ("Hoàn thành đúng hạn", h.done_on_time),
         ("Hoàn thành quá hạn", h.done_late), ("Đang thực hiện trong hạn", h.in_progress), ("Quá hạn", h.overdue),
-        ("Đang vướng mắc", h.blocked), ("Tỷ lệ hoàn thành (%)", h.percent),
+        ("Số việc đã đến hạn", h.due_passed), ("Đang vướng mắc", h.blocked),
+        ("Tỷ lệ hoàn thành (%)", h.completion_rate), ("Tiến độ bình quân (%)", h.average_progress),
+        ("Tỷ lệ quá hạn (%)", h.overdue_rate),
     ]
+    if h.done_in_period is not None:
+        rows.append((f"Hoàn thành trong kỳ (từ {format_date(h.period_start)})", h.done_in_period))
     if h.round_name:
         rows += [(f"Đơn vị đã báo cáo ({h.round_name})", h.units_reported), ("Đơn vị phải báo cáo", h.units_expected)]
     return rows
@@ -112,7 +121,7 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[tuple[st
     for idx, (key, _) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(idx)].width = 50 if key in ("title", "text", "unit", "blocked_reason") else 16
         fmt = ("dd/mm/yyyy" if key in ("start_date", "due_date", "completed_on") else
-               "#,##0" if key.startswith("budget") else "0.0" if key == "percent" else None)
+               "#,##0" if key.startswith("budget") else "0.0" if key in RATES else None)
         if fmt:
             formats[idx - 1] = fmt
     ws.freeze_panes = "A2"
@@ -141,7 +150,7 @@ def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
     title.font = Font(bold=True, size=13)
     ws.append([title])
     ws.append([describe_filters(session, board)])
-    ws.append([f"Số liệu tính đến ngày {format_date(board.today)}"])
+    ws.append([f"Số liệu tính đến hết ngày {format_date(board.cutoff)}"])
     ws.append([])
     bold = []
     for text in ("Chỉ tiêu", "Giá trị"):
@@ -181,6 +190,7 @@ class Problem:
 def problems(session: Session, *, board: Dashboard, limit: int = REPORT_PROBLEM_LIMIT) -> tuple[list[Problem], int]:
     """Overdue items, then blocked ones (at most `limit`), with the answered explanations; and the total count."""
     total = dashboard.count_items(session, filters=board.filters, today=board.today, problems_only=True)
+    cutoff = board.cutoff
     rows = dashboard.items(session, filters=board.filters, today=board.today, problems_only=True, limit=limit)
     answers: dict[int, str] = {}
     if not rows.empty:
@@ -193,7 +203,7 @@ def problems(session: Session, *, board: Dashboard, limit: int = REPORT_PROBLEM_
             answers[item_id] = answer  # the latest answer wins
     found = []
     for r in rows.itertuples():
-        late = (board.today - r.due_date).days if r.rag == Rag.RED.value else 0
+        late = (cutoff - r.due_date).days if r.standing == Standing.OVERDUE.value else 0
         found.append(Problem(id=int(r.id), title=r.title, unit=r.unit, due_date=r.due_date, days_overdue=late,
                              blocked_reason=r.blocked_reason if r.blocked else None, explanation=answers.get(int(r.id))))
     return found, total
@@ -250,15 +260,22 @@ def _table(doc, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _summary(h: dashboard.Headline) -> str:
-    return (f"tổng số {h.items} công việc; đã hoàn thành {h.done} việc (đúng hạn {h.done_on_time}, quá hạn "
-            f"{h.done_late}); đang thực hiện trong hạn {h.in_progress} việc; quá hạn {h.overdue} việc; "
-            f"tỷ lệ hoàn thành bình quân {format_percent(h.percent)}")
+    text = (f"tổng số {format_number(h.items)} công việc; đã hoàn thành {format_number(h.done)} việc (đúng hạn "
+            f"{format_number(h.done_on_time)}, quá hạn {format_number(h.done_late)}); đang thực hiện trong hạn "
+            f"{format_number(h.in_progress)} việc; quá hạn {format_number(h.overdue)} việc; tỷ lệ hoàn thành "
+            f"{format_percent(h.completion_rate)} ({format_number(h.done)}/{format_number(h.items)} việc); tiến độ "
+            f"bình quân {format_percent(h.average_progress)}; tỷ lệ quá hạn {format_percent(h.overdue_rate)} "
+            f"({format_number(h.overdue)}/{format_number(h.due_passed)} việc đã đến hạn)")
+    if h.done_in_period is not None:
+        text += f"; trong kỳ báo cáo đã hoàn thành {format_number(h.done_in_period)} việc"
+    return text
 
 
 def _task_summary(t) -> str:
     return (f"Tổng số {int(t['items'])} việc; hoàn thành {int(t['done'])} (đúng hạn {int(t['done_on_time'])}, "
-            f"quá hạn {int(t['done_late'])}); đang thực hiện trong hạn {int(t['in_progress_in_time'])}; "
-            f"quá hạn {int(t['overdue'])}; tỷ lệ hoàn thành {format_percent(t['percent'])}.")
+            f"quá hạn {int(t['done_late'])}); đang thực hiện trong hạn {int(t['in_progress_on_time'])}; "
+            f"quá hạn {int(t['overdue'])}; tỷ lệ hoàn thành {format_percent(t['completion_rate'])} "
+            f"({int(t['done'])}/{int(t['items'])} việc); tiến độ bình quân {format_percent(t['average_progress'])}.")
 
 
 def render_png(chart: Chart, *, width: int = 900) -> bytes | None:
@@ -304,7 +321,7 @@ def word_report(session: Session, *, board: Dashboard, period_label: str) -> byt
 
     h = board.headline
     _para(doc, SECTIONS[0], bold=True, indent=False)
-    _para(doc, f"Thực hiện {board.plan_title}, tính đến ngày {format_date(board.today)}, {_summary(h)}.")
+    _para(doc, f"Thực hiện {board.plan_title}, tính đến hết ngày {format_date(board.cutoff)}, {_summary(h)}.")
     if h.round_name:
         _para(doc, f"Kỳ báo cáo “{h.round_name}”: {h.units_reported}/{h.units_expected} đơn vị đã gửi báo cáo.")
 
@@ -318,8 +335,9 @@ def word_report(session: Session, *, board: Dashboard, period_label: str) -> byt
         _para(doc, _task_summary(t))
         rows = dashboard.items(session, filters=board.filters, today=board.today, task_id=int(t["task_id"]),
                                limit=REPORT_ITEMS_PER_TASK)
-        _table(doc, ["Công việc", "Đơn vị chủ trì", "Hạn", "Trạng thái", "Tiến độ"],
-               [[r.title, r.unit, format_date(r.due_date), r.status_label, f"{r.progress}%"] for r in rows.itertuples()])
+        _table(doc, ["Công việc", "Đơn vị chủ trì", "Hạn", "Trạng thái", "Đánh giá", "Tiến độ"],
+               [[r.title, r.unit, format_date(r.due_date), r.status_label, r.standing_label, f"{r.progress}%"]
+                for r in rows.itertuples()])
         if t["items"] > len(rows):
             _para(doc, f"(Bảng nêu {len(rows)}/{int(t['items'])} việc cần chú ý nhất; danh sách đầy đủ trong tệp Excel.)",
                   italic=True, size=12)
@@ -355,10 +373,11 @@ def word_report(session: Session, *, board: Dashboard, period_label: str) -> byt
 def _strengths(board: Dashboard) -> list[str]:
     h, tasks = board.headline, board.by_task[board.by_task["items"] > 0]
     lines = [f"Đã hoàn thành {h.done}/{h.items} công việc, trong đó {h.done_on_time} việc đúng hạn."]
-    good = tasks[(tasks["overdue"] == 0) & (tasks["percent"] >= h.percent)]
+    good = tasks[(tasks["overdue"] == 0) & (tasks["completion_rate"] >= h.completion_rate)]
     if not good.empty:
         lines.append("Các nhiệm vụ thực hiện tốt, không có việc quá hạn: " + "; ".join(
-            f"nhiệm vụ {t.task} hoàn thành {format_percent(t.percent)}" for t in good.itertuples()) + ".")
+            f"nhiệm vụ {t.task} hoàn thành {format_percent(t.completion_rate)} ({t.done}/{t.items} việc)"
+            for t in good.itertuples()) + ".")
     clean = board.by_unit[(board.by_unit["overdue"] == 0) & (board.by_unit["done_late"] == 0)]
     if not clean.empty:
         lines.append(f"{len(clean)}/{len(board.by_unit)} đơn vị chủ trì không có việc quá hạn.")
@@ -400,10 +419,17 @@ def period_label(date_from: dt.date | None, date_to: dt.date | None) -> str:
     return " ".join(parts)
 
 
+def report_filters(filters: Filters, today: dt.date) -> tuple[Filters, dt.date | None]:
+    """A period report's view of the same filters: every item of the plan at the period's end (the cut-off,
+    no later than today), the start only telling what was done in the period. Returns (filters, start)."""
+    end = min(filters.date_to or filters.cutoff(today), filters.cutoff(today))
+    return replace(filters, date_from=None, date_to=None, as_of=end), filters.date_from
+
+
 def build_report(session: Session, *, actor: Actor, plan_id: int, date_from: dt.date | None, date_to: dt.date | None,
                  today: dt.date) -> tuple[Dashboard, bytes, bytes]:
-    """(figures, .docx, .xlsx) for a plan and period: what the CLI and the download buttons write."""
-    board = dashboard.build(session, actor=actor, filters=Filters(plan_id=plan_id, date_from=date_from, date_to=date_to),
-                            today=today, include_flow=False)
-    return (board, word_report(session, board=board, period_label=period_label(date_from, date_to)),
+    """(figures, .docx, .xlsx) for a plan and period at its cut-off: what the CLI and the download buttons write."""
+    filters, start = report_filters(Filters(plan_id=plan_id, date_from=date_from, date_to=date_to), today)
+    board = dashboard.build(session, actor=actor, filters=filters, today=today, include_flow=False, period_start=start)
+    return (board, word_report(session, board=board, period_label=period_label(date_from, board.cutoff)),
             excel_workbook(session, board=board))

@@ -49,6 +49,12 @@ def _items(url: str, filters: Filters, today: dt.date, unit_id: int | None, task
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _count(url: str, filters: Filters, today: dt.date, at_risk: bool) -> int:
+    with session_scope(engine_for(url)) as session:
+        return dashboard_service.count_items(session, filters=filters, today=today, at_risk=at_risk)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
 def _compare(url: str, plan_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:
     with session_scope(engine_for(url)) as session:
         return dashboard_service.compare_plans(session, plan_ids=list(plan_ids), today=today)
@@ -78,6 +84,11 @@ def flow(filters: Filters, today: dt.date, year: int, freq: str) -> pd.DataFrame
 def items(filters: Filters, today: dt.date, *, unit_id: int | None = None, task_id: int | None = None,
           at_risk: bool = False, limit: int = dashboard_service.ITEM_LIMIT) -> pd.DataFrame:
     return _items(_url(), filters, today, unit_id, task_id, at_risk, limit)
+
+
+def count(filters: Filters, today: dt.date, *, at_risk: bool = False) -> int:
+    """How many items `items` would list without its limit."""
+    return _count(_url(), filters, today, at_risk)
 
 
 def compare(plan_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:

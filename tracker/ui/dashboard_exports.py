@@ -27,10 +27,13 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
 def _files(url: str, filters: Filters, today: dt.date, kind: str, _actor: Actor) -> bytes:
     with session_scope(engine_for(url)) as session:
-        board = dashboard_service.build(session, actor=_actor, filters=filters, today=today, include_flow=False)
         if kind == "xlsx":
+            board = dashboard_service.build(session, actor=_actor, filters=filters, today=today, include_flow=False)
             return report_service.excel_workbook(session, board=board)
-        label = report_service.period_label(filters.date_from, filters.date_to)
+        report, start = report_service.report_filters(filters, today)
+        board = dashboard_service.build(session, actor=_actor, filters=report, today=today, include_flow=False,
+                                        period_start=start)
+        label = report_service.period_label(start, board.cutoff)
         return report_service.word_report(session, board=board, period_label=label)
 
 
@@ -41,9 +44,11 @@ def _slug(text: str) -> str:
 def buttons(actor: Actor, board: Dashboard, today: dt.date) -> None:
     url = database_url(st.secrets)
     f = board.filters
-    period = report_service.period_label(f.date_from, f.date_to) or "cả năm"
-    st.markdown(f"Báo cáo Word kỳ **{period}** (chọn kỳ bằng ô *Từ ngày*, *Đến ngày* ở trên) và số liệu Excel "
-                "đúng như đang hiển thị. Biểu đồ được chèn vào báo cáo Word khi máy chủ có kaleido và Chromium; "
+    report, start = report_service.report_filters(f, today)
+    period = report_service.period_label(start, report.as_of)
+    st.markdown(f"Báo cáo Word kỳ **{period}**: mọi số liệu tính đến hết ngày cuối kỳ, trên toàn bộ công việc "
+                "của kế hoạch (chọn kỳ bằng ô *Từ ngày*, *Đến ngày* ở trên); số liệu Excel đúng như đang hiển thị. "
+                "Biểu đồ được chèn vào báo cáo Word khi máy chủ có kaleido và Chromium; "
                 "nếu không, số liệu nằm trong các bảng.")
     name = f"{_slug(board.plan_code)}-{today.isoformat()}"
     c = st.columns(2)

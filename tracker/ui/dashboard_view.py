@@ -8,16 +8,17 @@ import pandas as pd
 import streamlit as st
 
 from tracker.charts import Chart, format_percent
+from tracker.figures import GLOSSARY, RATES
 from tracker.models import UnitKind
 from tracker.services import dashboard_filters
 from tracker.services.dashboard import UNIT_KIND_LABELS, Filters, Headline
-from tracker.text import format_date
+from tracker.text import format_number, format_date
 from tracker.ui import dashboard_data
 
 PLOTLY_CONFIG = {"displaylogo": False, "locale": "vi"}
 _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to": "dashboard_filter_to",
          "kind": "dashboard_filter_kind", "unit": "dashboard_filter_unit", "task": "dashboard_filter_task",
-         "form": "dashboard_filter_form"}
+         "form": "dashboard_filter_form", "asof": "dashboard_filter_asof"}
 
 
 _LAST = "dashboard_last_filters"  # plain state: survives the widgets being dropped while on another page
@@ -41,7 +42,7 @@ def _seed(url: Filters, *, new_link: bool) -> None:
     """The widgets start from the link's parameters; a new link (e.g. opened while the page was
     already shown) replaces what they held, otherwise they keep the person's choices."""
     values = {"plan": url.plan_id, "from": url.date_from, "to": url.date_to, "kind": url.unit_kind,
-              "unit": url.unit_id, "task": url.task_id, "form": url.form_id}
+              "unit": url.unit_id, "task": url.task_id, "form": url.form_id, "asof": url.as_of}
     for name, key in _KEYS.items():
         if new_link:
             st.session_state[key] = values[name]
@@ -78,14 +79,18 @@ def filter_bar(today: dt.date) -> Filters | None:
     date_to = c[2].date_input("Đến ngày", key=_KEYS["to"], format="DD/MM/YYYY")
     kind = _choose(c[3], "Loại đơn vị", _KEYS["kind"], list(UnitKind), UNIT_KIND_LABELS)
     opts = dashboard_data.options(plan_id, kind)
-    c = st.columns(3)
+    c = st.columns([2, 2, 2, 1])
+    as_of = c[3].date_input("Số liệu tính đến ngày", key=_KEYS["asof"], format="DD/MM/YYYY", max_value=today,
+                            help="Mọi số liệu là tình trạng cuối ngày này (giờ Hà Nội), dựng lại từ lịch sử. "
+                                 "Để trống: hôm nay.")
     unit = _choose(c[0], "Đơn vị chủ trì", _KEYS["unit"], [o.id for o in opts.units], {o.id: o.label for o in opts.units})
     task = _choose(c[1], "Nhiệm vụ", _KEYS["task"], [o.id for o in opts.tasks], {o.id: o.label for o in opts.tasks})
     form = _choose(c[2], "Hình thức", _KEYS["form"], [o.id for o in opts.forms], {o.id: o.label for o in opts.forms})
     filters = dashboard_filters.from_params(
         {"plan": str(plan_id), "from": date_from.isoformat() if date_from else "",
          "to": date_to.isoformat() if date_to else "", "kind": kind.value if kind else "",
-         "unit": str(unit or ""), "task": str(task or ""), "form": str(form or "")},
+         "unit": str(unit or ""), "task": str(task or ""), "form": str(form or ""),
+         "asof": as_of.isoformat() if as_of and as_of < today else ""},
         plan_ids=set(plan_labels), default_plan=default)
     cell = st.query_params.get("cell")
     st.query_params.from_dict({**dashboard_filters.to_params(filters), **({"cell": cell} if cell else {})})
@@ -94,17 +99,23 @@ def filter_bar(today: dt.date) -> Filters | None:
 
 
 def metrics(h: Headline) -> None:
+    """The headline: the four official classes, the three rates, each labelled with its rule."""
+    help_of = dict(GLOSSARY)
     c = st.columns(4)
-    c[0].metric("Tổng số công việc", h.items)
-    c[1].metric("Tỷ lệ hoàn thành", format_percent(h.percent))
-    c[2].metric("Quá hạn", h.overdue)
-    reported = f"{h.units_reported}/{h.units_expected}" if h.round_name else "—"
-    c[3].metric("Đơn vị đã báo cáo", reported, help=f"Kỳ: {h.round_name}" if h.round_name else "Chưa có kỳ báo cáo")
+    c[0].metric("Tổng số công việc", format_number(h.items))
+    c[1].metric("Tỷ lệ hoàn thành", format_percent(h.completion_rate), help=help_of["Tỷ lệ hoàn thành"])
+    c[1].caption(f"{format_number(h.done)}/{format_number(h.items)} việc hoàn thành")
+    c[2].metric("Tỷ lệ quá hạn", format_percent(h.overdue_rate), help=help_of["Tỷ lệ quá hạn"])
+    c[2].caption(f"{format_number(h.overdue)}/{format_number(h.due_passed)} việc đã đến hạn")
+    c[3].metric("Tiến độ bình quân", format_percent(h.average_progress), help=help_of["Tiến độ bình quân"])
     c = st.columns(4)
-    c[0].metric("Hoàn thành đúng hạn", h.done_on_time)
-    c[1].metric("Hoàn thành quá hạn", h.done_late)
-    c[2].metric("Đang thực hiện trong hạn", h.in_progress)
-    c[3].metric("Đang vướng mắc", h.blocked)
+    c[0].metric("Hoàn thành đúng hạn", format_number(h.done_on_time), help=help_of["Hoàn thành đúng hạn"])
+    c[1].metric("Hoàn thành quá hạn", format_number(h.done_late), help=help_of["Hoàn thành quá hạn"])
+    c[2].metric("Đang thực hiện trong hạn", format_number(h.in_progress), help=help_of["Đang thực hiện trong hạn"])
+    c[3].metric("Quá hạn", format_number(h.overdue), help=help_of["Quá hạn"])
+    reported = f"{h.units_reported}/{h.units_expected}" if h.round_name else "chưa có kỳ báo cáo"
+    st.caption(f"Đang vướng mắc: {format_number(h.blocked)} việc · Đơn vị đã báo cáo"
+               f"{' (' + h.round_name + ')' if h.round_name else ''}: {reported}")
 
 
 def chart(item: Chart, key: str, **kw):
@@ -114,15 +125,18 @@ def chart(item: Chart, key: str, **kw):
     return event
 
 
-def item_list(rows: pd.DataFrame, key: str) -> None:
-    """Matching items; choosing a row opens the item page."""
+def item_list(rows: pd.DataFrame, key: str, total: int | None = None) -> None:
+    """Matching items; choosing a row opens the item page. `total`: how many match (the list may show fewer)."""
     if rows.empty:
         st.caption("Không có công việc nào.")
         return
+    if total is not None and total > len(rows):
+        st.caption(f"Hiện {format_number(len(rows))}/{format_number(total)} việc (sắp xếp theo mức độ cần chú ý); "
+                   "xem đủ trong tệp Excel ở thẻ “Xuất báo cáo” hoặc thu hẹp bộ lọc.")
     frame = pd.DataFrame({
         "Số": rows["id"], "Công việc": rows["title"], "Nhiệm vụ": rows["task"], "Đơn vị chủ trì": rows["unit"],
         "Hạn": [format_date(d) for d in rows["due_date"]], "Trạng thái": rows["status_label"],
-        "Tiến độ": rows["progress"], "Đánh giá": rows["rag_label"],
+        "Tiến độ": rows["progress"], "Đánh giá": rows["standing_label"], "Mức độ": rows["rag_label"],
     })
     event = st.dataframe(frame, key=key, hide_index=True, on_select="rerun", selection_mode="single-row",
                          width="stretch", column_config={"Tiến độ": st.column_config.ProgressColumn(
@@ -153,10 +167,12 @@ def selected_cell(event) -> tuple[int, int] | None:
 def compare_table(compare: pd.DataFrame) -> None:
     """The year-over-year figures as a table, one column per plan."""
     measures = [("items", "Tổng số công việc"), ("done_on_time", "Hoàn thành đúng hạn"),
-                ("done_late", "Hoàn thành quá hạn"), ("in_progress_in_time", "Đang thực hiện trong hạn"),
-                ("overdue", "Quá hạn"), ("percent", "Tỷ lệ hoàn thành")]
+                ("done_late", "Hoàn thành quá hạn"), ("in_progress_on_time", "Đang thực hiện trong hạn"),
+                ("overdue", "Quá hạn"), ("completion_rate", "Tỷ lệ hoàn thành"),
+                ("average_progress", "Tiến độ bình quân"), ("overdue_rate", "Tỷ lệ quá hạn")]
     table = pd.DataFrame({
-        f"{r['code']} ({int(r['year'])})": [format_percent(r[m]) if m == "percent" else str(int(r[m])) for m, _ in measures]
+        f"{r['code']} ({int(r['year'])})": [format_percent(r[m]) if m in RATES else format_number(int(r[m]))
+                                            for m, _ in measures]
         for r in compare.to_dict("records")
     }, index=[label for _, label in measures])
     st.dataframe(table, width="stretch")

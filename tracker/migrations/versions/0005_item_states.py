@@ -1,0 +1,71 @@
+"""completion by delivery day (submitted_on, confirmed_on) and each item's state by day (work_item_states)
+
+Revision ID: 0005_item_states
+Revises: 0004_status_flow_days
+Create Date: 2026-12-01 05:00:00
+
+The data step replays the history with tracker.item_states (redate_completions, then rebuild); it reads
+only the columns this revision knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import Session
+
+revision: str = '0005_item_states'
+down_revision: str | None = '0004_status_flow_days'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_STATUS = sa.Enum('not_started', 'in_progress', 'awaiting_confirmation', 'done', name='state_status',
+                  native_enum=False, create_constraint=True, length=32)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('submitted_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('confirmed_on', sa.Date(), nullable=True))
+    op.create_table('work_item_states',
+    sa.Column('work_item_id', sa.Integer(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('priority_task_id', sa.Integer(), nullable=False),
+    sa.Column('lead_unit_id', sa.Integer(), nullable=False),
+    sa.Column('form_id', sa.Integer(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('status', _STATUS, nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('blocked', sa.Boolean(), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('submitted_on', sa.Date(), nullable=True),
+    sa.Column('target_qty', sa.Integer(), nullable=True),
+    sa.Column('achieved_qty', sa.Integer(), nullable=True),
+    sa.Column('budget_planned', sa.BigInteger(), nullable=True),
+    sa.Column('budget_spent', sa.BigInteger(), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('valid_to IS NULL OR valid_to > valid_from', name=op.f('ck_work_item_states_valid_order')),
+    sa.ForeignKeyConstraint(['work_item_id'], ['work_items.id'], name=op.f('fk_work_item_states_work_item_id_work_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('work_item_id', 'valid_from', name=op.f('pk_work_item_states'))
+    )
+    op.create_index('ix_work_item_states_asof', 'work_item_states', ['plan_id', 'valid_from', 'valid_to'], unique=False)
+
+    from tracker import item_states
+
+    session = Session(bind=op.get_bind())
+    item_states.redate_completions(session)
+    item_states.rebuild(session)
+    session.flush()
+
+
+def downgrade() -> None:
+    op.drop_index('ix_work_item_states_asof', table_name='work_item_states')
+    op.drop_table('work_item_states')
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.drop_column('confirmed_on')
+        batch_op.drop_column('submitted_on')
