@@ -24,7 +24,8 @@ def test_readings_say_what_each_chart_shows(board):
     b, compare = board
     assert charts.task_status(b.by_task).reading == "Nhiệm vụ (5) chậm nhất: 1 việc quá hạn."
     assert charts.unit_ranking(b.by_unit).reading == (
-        "Tiến độ thấp nhất: Sở Nội vụ thành phố Hà Nội (46,7%); nhiều việc quá hạn nhất: Vụ Tổ chức - Biên chế (1 việc).")
+        "Tỷ lệ hoàn thành thấp nhất: Sở Nội vụ thành phố Hà Nội (0,0%, tiến độ bình quân 46,7%); "
+        "nhiều việc quá hạn nhất: Vụ Tổ chức - Biên chế (1 việc).")
     assert charts.rag_heatmap(b.heatmap).reading == "1 ô có việc quá hạn (đỏ); Vụ Tổ chức - Biên chế quá hạn ở 1 nhiệm vụ."
     assert charts.gantt(b.gantt, today=TODAY).reading == "6 công việc trên trục thời gian; 1 việc quá hạn (màu đỏ)."
     assert charts.cumulative_flow(b.flow).reading == (
@@ -32,7 +33,7 @@ def test_readings_say_what_each_chart_shows(board):
     assert charts.budget(b.budget).reading == "Đã chi 50.000.000 đ trên 80.000.000 đ kế hoạch (62,5%)."
     assert charts.targets(b.forms).reading.endswith("(17/36).")
     assert charts.year_over_year(compare).reading == (
-        "Tỷ lệ hoàn thành năm 2023: 100,0% (1/1 việc hoàn thành); năm 2024: 63,3% (2/6 việc hoàn thành).")
+        "Tỷ lệ hoàn thành năm 2023: 100,0% (1/1 việc hoàn thành); năm 2024: 33,3% (2/6 việc hoàn thành).")
 
 
 def test_figures_use_a_system_font_and_nothing_from_the_internet(board):
@@ -64,7 +65,7 @@ def test_heatmap_points_carry_unit_and_task_for_click_through(board):
 
 
 def test_empty_frames_give_an_empty_chart_with_a_reading():
-    chart = charts.unit_ranking(pd.DataFrame(columns=["unit", "percent", "overdue", "unit_id"]))
+    chart = charts.unit_ranking(pd.DataFrame(columns=["unit", "completion_rate", "overdue", "unit_id"]))
     assert chart.reading == "Không có công việc nào theo bộ lọc đang chọn."
 
 

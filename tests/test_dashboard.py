@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests import dashboard_fixture
 from tests.dashboard_fixture import TODAY
+from tracker import figures
 from tracker.errors import NotFound, PermissionDenied
 from tracker.models import Role, UnitKind, WorkItem
 from tracker.permissions import Actor
@@ -27,30 +28,39 @@ def test_headline_classes_every_item_once(session, fx):
     h = dashboard.headline(session, filters=Filters(plan_id=fx["plan"]), today=TODAY)
     assert (h.items, h.done, h.done_on_time, h.done_late, h.in_progress, h.overdue, h.blocked) == (6, 2, 1, 1, 3, 1, 1)
     assert h.done_on_time + h.done_late + h.in_progress + h.overdue == h.items
-    assert h.percent == 63.3  # (100 + 100 + 40 + 50 + 0 + 90) / 6
+    assert h.average_progress == 63.3  # (100 + 100 + 40 + 50 + 0 + 90) / 6
+    assert h.completion_rate == 33.3  # 2 done / 6 items, not the average progress
+    assert (h.due_passed, h.overdue_rate) == (3, 33.3)  # A, B, C due before 01/08; C overdue
     assert (h.round_name, h.units_reported, h.units_expected) == ("Báo cáo 6 tháng 2024", 1, 2)
 
 
-def test_done_late_in_sql_agrees_with_workflow_rule(session, fx):
-    rows = session.execute(select(WorkItem.id, WorkItem.due_date, WorkItem.completed_on,
-                                  dashboard.done_late_sql()).where(WorkItem.plan_id == fx["plan"])).all()
-    assert {i for i, _, _, late in rows if late} == {fx["B"]}
-    assert all(bool(late) == bool(is_done_late(due, done)) for _, due, done, late in rows)
+def test_the_classes_in_sql_agree_with_the_python_rule(session, fx):
+    for cutoff in (dt.date(2024, 5, 31), dt.date(2024, 6, 10), TODAY, dt.date(2024, 12, 31)):
+        rows = session.execute(select(WorkItem, figures.standing_case(cutoff))
+                               .where(WorkItem.plan_id == fx["plan"])).all()
+        for item, sql in rows:
+            python = figures.standing(status=item.status, due=item.due_date, completed_on=item.completed_on,
+                                      submitted_on=item.submitted_on, cutoff=cutoff)
+            assert python.value == sql, (item.title, cutoff)
+    late = {item.id for item, c in rows if c == "done_late"}
+    assert late == {fx["B"]} and all(is_done_late(i.due_date, i.completed_on) for i, c in rows if c == "done_late")
 
 
 def test_by_task_lists_every_task_with_counts(session, fx):
     frame = dashboard.by_task(session, filters=Filters(plan_id=fx["plan"]), today=TODAY).set_index("number")
-    assert len(frame) == 16 and frame.loc[11, "items"] == 0 and frame.loc[11, "percent"] == 0.0
+    assert len(frame) == 16 and frame.loc[11, "items"] == 0 and frame.loc[11, "completion_rate"] == 0.0
     t2, t5 = frame.loc[2], frame.loc[5]
-    assert (t2["items"], t2["done"], t2["in_progress"], t2["done_late"], t2["overdue"], t2["percent"]) == (3, 2, 1, 1, 0, 83.3)
+    assert (t2["items"], t2["done"], t2["in_progress"], t2["done_late"], t2["overdue"]) == (3, 2, 1, 1, 0)
+    assert (t2["completion_rate"], t2["average_progress"]) == (66.7, 83.3)
     assert (t5["not_started"], t5["in_progress"], t5["awaiting_confirmation"], t5["overdue"], t5["blocked"]) == (1, 1, 1, 1, 1)
-    assert t5["percent"] == 43.3 and t5["task"] == "(5)"
+    assert (t5["completion_rate"], t5["average_progress"], t5["task"]) == (0.0, 43.3, "(5)")
 
 
-def test_by_unit_ranks_lowest_percent_first(session, fx):
+def test_by_unit_ranks_lowest_completion_rate_first(session, fx):
     frame = dashboard.by_unit(session, filters=Filters(plan_id=fx["plan"]), today=TODAY)
     assert list(frame["unit"]) == ["Sở Nội vụ thành phố Hà Nội", "Vụ Tổ chức - Biên chế"]
-    assert list(frame["percent"]) == [46.7, 80.0] and list(frame["overdue"]) == [0, 1]
+    assert list(frame["completion_rate"]) == [0.0, 66.7] and list(frame["overdue"]) == [0, 1]
+    assert list(frame["average_progress"]) == [46.7, 80.0]
     assert list(frame["kind"]) == ["provincial", "ministry_admin"]
 
 
@@ -139,7 +149,8 @@ def test_weekly_flow_and_filters(session, fx):
 def test_compare_plans_side_by_side(session, fx):
     frame = dashboard.compare_plans(session, plan_ids=[fx["plan_2023"], fx["plan"]], today=TODAY)
     assert list(frame["year"]) == [2023, 2024]
-    assert list(frame["items"]) == [1, 6] and list(frame["done"]) == [1, 2] and list(frame["percent"]) == [100.0, 63.3]
+    assert list(frame["items"]) == [1, 6] and list(frame["done"]) == [1, 2] and list(frame["completion_rate"]) == [100.0, 33.3]
+    assert list(frame["average_progress"]) == [100.0, 63.3]
 
 
 def test_build_requires_sign_in_and_a_plan(session, fx):
@@ -154,7 +165,8 @@ def test_build_requires_sign_in_and_a_plan(session, fx):
 
 def test_a_view_without_items_gives_zeros_and_empty_tables(session, fx):
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], form_id=999_999), today=TODAY)
-    assert board.headline.items == 0 and board.headline.percent == 0.0
+    assert board.headline.items == 0 and board.headline.completion_rate == 0.0
+    assert board.headline.average_progress == 0.0 and board.headline.overdue_rate == 0.0
     assert len(board.by_task) == 16 and board.by_task["items"].sum() == 0
     assert board.by_unit.empty and board.heatmap.empty and board.forms.empty and board.budget.empty
     assert board.flow["total"].sum() == 0 and board.gantt.empty

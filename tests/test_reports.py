@@ -60,15 +60,20 @@ def test_excel_sheets_hold_the_dashboard_figures(session, fx):
     assert wb.sheetnames == ["Tổng hợp", "Theo nhiệm vụ", "Theo đơn vị", "Danh sách công việc"]
     summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
     assert summary["Tổng số công việc"] == 6 and summary["Hoàn thành đúng hạn"] == 1
-    assert summary["Hoàn thành quá hạn"] == 1 and summary["Quá hạn"] == 1 and summary["Tỷ lệ hoàn thành (%)"] == 63.3
+    assert summary["Hoàn thành quá hạn"] == 1 and summary["Quá hạn"] == 1
+    assert (summary["Tỷ lệ hoàn thành (%)"], summary["Tiến độ bình quân (%)"], summary["Tỷ lệ quá hạn (%)"]) == (
+        33.3, 63.3, 33.3)
     assert summary["Đơn vị đã báo cáo (Báo cáo 6 tháng 2024)"] == 1 and summary["Đơn vị phải báo cáo"] == 2
     tasks = {r[0]: r for r in wb["Theo nhiệm vụ"].iter_rows(min_row=2, values_only=True)}
     header = [c.value for c in wb["Theo nhiệm vụ"][1]]
     t5 = dict(zip(header, tasks["(5)"]))
-    assert (t5["Tổng số việc"], t5["Quá hạn"], t5["Vướng mắc"], t5["Tỷ lệ hoàn thành (%)"]) == (3, 1, 1, 43.3)
+    assert (t5["Tổng số việc"], t5["Quá hạn"], t5["Vướng mắc"], t5["Tỷ lệ hoàn thành (%)"]) == (3, 1, 1, 0.0)
+    assert t5["Tiến độ bình quân (%)"] == 43.3
     assert len(tasks) == 16
-    units = [r for r in wb["Theo đơn vị"].iter_rows(min_row=2, values_only=True)]
-    assert [(u[0], u[-1]) for u in units] == [("Sở Nội vụ thành phố Hà Nội", 46.7), ("Vụ Tổ chức - Biên chế", 80.0)]
+    header = [c.value for c in wb["Theo đơn vị"][1]]
+    units = [dict(zip(header, r)) for r in wb["Theo đơn vị"].iter_rows(min_row=2, values_only=True)]
+    assert [(u["Đơn vị"], u["Tỷ lệ hoàn thành (%)"], u["Tiến độ bình quân (%)"], u["Tỷ lệ quá hạn (%)"])
+            for u in units] == [("Sở Nội vụ thành phố Hà Nội", 0.0, 46.7, 0.0), ("Vụ Tổ chức - Biên chế", 66.7, 80.0, 33.3)]
     items = wb["Danh sách công việc"]
     assert {r[0] for r in items.iter_rows(min_row=2, values_only=True)} == {fx[n] for n in "ABCDEF"}
     assert items["G2"].number_format == "dd/mm/yyyy" and isinstance(items["G2"].value, dt.datetime)
@@ -118,16 +123,18 @@ def test_word_report_numbers_match_the_dashboard(session, fx):
     text = _paragraphs(document)
     section_one = text[text.index(reports.SECTIONS[0]) + 1]
     assert ("tổng số 5 công việc; đã hoàn thành 2 việc (đúng hạn 1, quá hạn 1); đang thực hiện trong hạn 2 việc; "
-            "quá hạn 1 việc; tỷ lệ hoàn thành bình quân 66,0%") in section_one  # (100+100+40+0+90)/5
+            "quá hạn 1 việc; tỷ lệ hoàn thành 40,0% (2/5 việc); tiến độ bình quân 66,0%") in section_one
     assert "Kỳ báo cáo “Báo cáo 6 tháng 2024”: 1/2 đơn vị đã gửi báo cáo." in text
     t5 = board.by_task.set_index("number").loc[5]
-    assert reports._task_summary(t5) in text and "quá hạn 1; tỷ lệ hoàn thành 43,3%." in reports._task_summary(t5)
+    assert reports._task_summary(t5) in text and (
+        "quá hạn 1; tỷ lệ hoàn thành 0,0% (0/3 việc); tiến độ bình quân 43,3%.") in reports._task_summary(t5)
     tables = document.tables[1:-1]
     assert [len(t.rows) - 1 for t in tables] == [2, 3]  # task (2): A, B; task (5): C, E, F
     assert tables[1].rows[1].cells[0].text == "Công việc C" and tables[1].rows[1].cells[3].text == "Đang thực hiện"
+    assert tables[1].rows[1].cells[4].text == "Quá hạn"  # the class, not only the column it sits in
     strengths = text[text.index("2. Ưu điểm") + 1:text.index("3. Hạn chế và nguyên nhân")]
     assert strengths == ["- Đã hoàn thành 2/5 công việc, trong đó 1 việc đúng hạn.",
-                         "- Các nhiệm vụ thực hiện tốt, không có việc quá hạn: nhiệm vụ (2) hoàn thành 100,0%.",
+                         "- Các nhiệm vụ thực hiện tốt, không có việc quá hạn: nhiệm vụ (2) hoàn thành 100,0% (2/2 việc).",
                          "- 1/2 đơn vị chủ trì không có việc quá hạn."]
     limits = text[text.index("3. Hạn chế và nguyên nhân") + 1:text.index(reports.SECTIONS[2])]
     assert limits == [
@@ -145,10 +152,11 @@ def test_cli_writes_both_files(db_env, engine, tmp_path, capsys):
     code = main(["report", "--plan", PLAN, "--from", "01/01/2024", "--to", "30/06/2024", "--out", str(out),
                  "--xlsx", str(xlsx), "--today", "2024-08-01"])
     printed = capsys.readouterr().out
-    assert code == 0 and "5 công việc, 2 hoàn thành, 1 quá hạn" in printed
+    # At 30/06 (not on 01/08, the day it is run): all six items, C not yet overdue (due 15/07).
+    assert code == 0 and "6 công việc, 2 hoàn thành, 0 quá hạn" in printed
     assert "BÁO CÁO" in _paragraphs(docx.Document(str(out)))
     summary = {r[0]: r[1] for r in openpyxl.load_workbook(xlsx)["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
-    assert summary["Tổng số công việc"] == 5
+    assert summary["Tổng số công việc"] == 6 and summary["Hoàn thành trong kỳ (từ 01/01/2024)"] == 2
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -176,7 +184,8 @@ def test_charts_are_embedded_only_when_they_can_be_drawn(session, fx, monkeypatc
     assert len(document.inline_shapes) == pictures
     captions = [t for t in _paragraphs(document) if t.startswith("Biểu đồ: ")]
     assert captions == ([] if png is None else ["Biểu đồ: Nhiệm vụ (5) chậm nhất: 1 việc quá hạn.",
-                                                "Biểu đồ: Tiến độ thấp nhất: Sở Nội vụ thành phố Hà Nội (46,7%); "
+                                                "Biểu đồ: Tỷ lệ hoàn thành thấp nhất: Sở Nội vụ thành phố Hà Nội "
+                                                "(0,0%, tiến độ bình quân 46,7%); "
                                                 "nhiều việc quá hạn nhất: Vụ Tổ chức - Biên chế (1 việc)."])
 
 
