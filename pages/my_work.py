@@ -9,7 +9,7 @@ from tracker.models import Role
 from tracker.services import explanations as explanation_service
 from tracker.services import items as item_service
 from tracker.services import rounds as round_service
-from tracker.text import format_date, format_datetime
+from tracker.text import format_date, format_datetime, format_number
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
@@ -26,16 +26,22 @@ with session_scope(get_engine()) as session:
     rounds = round_service.open_rounds_for_unit(session, unit_id=unit_id, today=today) if unit_id else []
 
 
-def item_table(title: str, rows: list[item_service.ItemRow], key: str, empty: str) -> None:
-    """A table of items; choosing a row opens the item."""
-    st.subheader(f"{title} ({len(rows)})", anchor=False)
+def item_table(title: str, listing: item_service.Listing, key: str, empty: str) -> None:
+    """A table of items (the first LIST_LIMIT, the full count in the heading); choosing a row opens the item."""
+    rows = listing.rows
+    st.subheader(f"{title} ({format_number(listing.total)})", anchor=False)
     if not rows:
         st.caption(empty)
         return
+    if listing.cut:
+        st.caption(f"Hiện {format_number(len(rows))}/{format_number(listing.total)} việc (hạn sớm nhất trước). "
+                   "Xem đủ và lọc ở trang “Công việc” hoặc tải Excel ở “Tổng quan”.")
+        st.page_link("pages/work_items.py", label="Mở trang Công việc")
     frame = pd.DataFrame([{
         "Số": r.id, "Công việc": r.title, "Nhiệm vụ": f"({r.task_label})", "Đơn vị chủ trì": r.lead_unit,
         "Hạn": format_date(r.due_date), "Quá hạn (ngày)": str(r.days_overdue) if r.days_overdue else "",
-        "Trạng thái": r.status_label, "Tiến độ": r.progress, "Vướng mắc": "Có" if r.blocked else "",
+        "Trạng thái": r.status_label, "Đánh giá": r.standing_label, "Tiến độ": r.progress,
+        "Vướng mắc": "Có" if r.blocked else "",
     } for r in rows])
     if not any(r.days_overdue for r in rows):
         frame = frame.drop(columns="Quá hạn (ngày)")  # an empty column would read "None"
@@ -49,8 +55,8 @@ def item_table(title: str, rows: list[item_service.ItemRow], key: str, empty: st
 
 
 cols = st.columns(4)
-cols[0].metric("Quá hạn", len(work.overdue))
-cols[1].metric("Đến hạn trong 7 ngày", len(work.due_soon))
+cols[0].metric("Quá hạn", format_number(work.overdue.total))
+cols[1].metric("Đến hạn trong 7 ngày", format_number(work.due_soon.total))
 cols[2].metric("Yêu cầu giải trình đang chờ", len(requests))
 cols[3].metric("Kỳ báo cáo chưa nộp", sum(1 for r in rounds if not r.submitted))
 

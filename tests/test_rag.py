@@ -58,17 +58,28 @@ def test_no_due_date_is_green():
     assert classify(status=Status.NOT_STARTED, progress=0, start=None, due=None, today=DUE) is Rag.GREEN
 
 
+def test_work_sent_by_its_deadline_waits_on_the_office_not_red():
+    late_day = DUE + dt.timedelta(days=10)
+    sent = dict(status=Status.AWAITING_CONFIRMATION, progress=100, start=START, due=DUE, today=late_day)
+    assert classify(**sent, submitted_on=DUE) is Rag.GREEN
+    assert classify(**sent, submitted_on=DUE + dt.timedelta(days=1)) is Rag.RED
+
+
 def test_sql_case_agrees_with_python(engine):
     todays = [dt.date(2024, 2, 1), START, dt.date(2024, 5, 1), dt.date(2024, 6, 23), DUE, dt.date(2024, 7, 1)]
     combos = list(itertools.product(list(Status), [0, 49, 51, 79, 80, 100],
                                     [(START, DUE), (None, DUE), (DUE, DUE), (None, None)]))
     with session_scope(engine) as s:
         for n, (status, progress, (start, due)) in enumerate(combos):
-            make_item(s, title=f"Việc {n}", status=status, progress=progress, start=start, due=due)
+            item = make_item(s, title=f"Việc {n}", status=status, progress=progress, start=start, due=due)
+            if due is not None:  # sent for confirmation before, on or after the deadline, or never
+                item.submitted_on = [None, due - dt.timedelta(days=1), due, due + dt.timedelta(days=1)][n % 4]
+        s.flush()
         for today in todays:
             rows = s.execute(select(WorkItem.status, WorkItem.progress, WorkItem.start_date, WorkItem.due_date,
-                                    rag_case(today))).all()
+                                    WorkItem.submitted_on, rag_case(today))).all()
             assert len(rows) == len(combos)
-            for status, progress, start, due, sql_rag in rows:
-                expected = classify(status=status, progress=progress, start=start, due=due, today=today)
+            for status, progress, start, due, sent, sql_rag in rows:
+                expected = classify(status=status, progress=progress, start=start, due=due, today=today,
+                                    submitted_on=sent)
                 assert sql_rag == expected.value, (status, progress, start, due, today)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, Integer, and_, case, literal, or_
+from sqlalchemy import Date, Integer, and_, case, literal, not_, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,9 +37,12 @@ RAG_COLORS = {Rag.RED: "#c62828", Rag.AMBER: "#ef8f00", Rag.GREEN: "#2e7d32"}
 
 
 def classify(*, status: Status, progress: int, start: dt.date | None, due: dt.date | None,
-             today: dt.date) -> Rag:
-    """The RAG mark of one item on `today`."""
+             today: dt.date, submitted_on: dt.date | None = None) -> Rag:
+    """The RAG mark of one item on `today`. Work sent for confirmation by its deadline is never red: it waits
+    on the office (the figures' rule, tracker/figures.py)."""
     if status is Status.DONE or due is None:
+        return Rag.GREEN
+    if status is Status.AWAITING_CONFIRMATION and submitted_on is not None and submitted_on <= due:
         return Rag.GREEN
     if due < today:
         return Rag.RED
@@ -79,7 +82,9 @@ def rag_case(today: dt.date, item=WorkItem) -> ColumnElement[str]:
     """`classify` as a SQL CASE over `item` (the WorkItem entity or an alias), giving 'red'/'amber'/'green'."""
     day = literal(today, Date())
     not_done = item.status != Status.DONE
-    overdue = and_(not_done, item.due_date.is_not(None), item.due_date < day)
+    sent_in_time = and_(item.status == Status.AWAITING_CONFIRMATION, item.submitted_on.is_not(None),
+                        item.submitted_on <= item.due_date)
+    overdue = and_(not_done, item.due_date.is_not(None), item.due_date < day, not_(sent_in_time))
     active = and_(not_done, item.status != Status.AWAITING_CONFIRMATION, item.due_date.is_not(None))
     due_soon = and_(days_between(day, item.due_date) <= DUE_SOON_DAYS, item.progress < NEAR_DONE)
     behind = and_(

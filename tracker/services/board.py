@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind, WorkItem
 from tracker.permissions import Action, Actor, can
+from tracker.figures import STANDING_LABELS, Standing
 from tracker.rag import RAG_LABELS, Rag, rag_case
 from tracker.services.units import KIND_LABELS
 from tracker.text import fold, format_date
@@ -113,7 +114,7 @@ class Card:
             "id": self.id, "version": self.version, "title": self.title, "status": self.status.value,
             "task": f"({self.task_label})", "plan": self.plan_code, "unit": self.lead_unit,
             "due": format_date(self.due_date), "progress": self.progress, "rag": self.rag.value,
-            "rag_label": RAG_LABELS[self.rag], "blocked": self.blocked, "blocked_reason": self.blocked_reason or "",
+            "rag_label": self.badge, "blocked": self.blocked, "blocked_reason": self.blocked_reason or "",
             "targets": [t.value for t in self.targets], "done": self.done_label, "recent": self.recent,
             "order": self.order_key,
         }
@@ -125,6 +126,14 @@ class Card:
         rank = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}[self.rag]
         due = self.due_date.isoformat() if self.due_date else "9999-99-99"
         return f"{rank}{due}{self.id:012d}"
+
+    @property
+    def badge(self) -> str:
+        """The card's mark: confirmed work says done on time or late (tracker/figures.py), other work its RAG."""
+        late = is_done_late(self.due_date, self.completed_on) if self.status is Status.DONE else None
+        if late is not None:
+            return STANDING_LABELS[Standing.DONE_LATE if late else Standing.DONE_ON_TIME]
+        return RAG_LABELS[self.rag]
 
     @property
     def done_label(self) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound
+from tracker.figures import STANDING_LABELS, Standing, standing, standing_case
 from tracker.models import (
     EvidenceFile,
     Plan,
@@ -38,6 +39,7 @@ class ItemRow:
     progress: int
     blocked: bool
     days_overdue: int
+    standing_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class ItemDetail:
 def _rows_query() -> Select:
     return (
         select(WorkItem.id, WorkItem.title, Plan.code, PriorityTask.label, Unit.name, WorkItem.due_date,
-               WorkItem.status, WorkItem.progress, WorkItem.blocked)
+               WorkItem.status, WorkItem.progress, WorkItem.blocked, WorkItem.completed_on, WorkItem.submitted_on)
         .join(Plan, Plan.id == WorkItem.plan_id)
         .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
         .join(Unit, Unit.id == WorkItem.lead_unit_id)
@@ -88,11 +90,31 @@ def _rows_query() -> Select:
 def _to_rows(session: Session, stmt: Select, today: dt.date, limit: int | None = LIST_LIMIT) -> list[ItemRow]:
     rows = []
     for r in session.execute(stmt if limit is None else stmt.limit(limit)):
-        overdue = (today - r.due_date).days if r.due_date and r.due_date < today and r.status is not Status.DONE else 0
+        cls = standing(status=r.status, due=r.due_date, completed_on=r.completed_on, submitted_on=r.submitted_on,
+                       cutoff=today)
+        overdue = (today - r.due_date).days if cls is Standing.OVERDUE else 0
         rows.append(ItemRow(id=r.id, title=r.title, plan_code=r.code, task_label=r.label, lead_unit=r.name,
                             due_date=r.due_date, status=r.status.value, status_label=STATUS_LABELS[r.status],
-                            progress=r.progress, blocked=r.blocked, days_overdue=overdue))
+                            progress=r.progress, blocked=r.blocked, days_overdue=overdue,
+                            standing_label=STANDING_LABELS[cls]))
     return rows
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Some rows of a list and how many there are in all: a list that shows fewer says so."""
+
+    rows: list[ItemRow]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def _listing(session: Session, stmt: Select, today: dt.date) -> Listing:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return Listing(rows=_to_rows(session, stmt, today), total=int(total))
 
 
 def _scope(stmt: Select, actor: Actor) -> Select:
@@ -104,27 +126,29 @@ def _scope(stmt: Select, actor: Actor) -> Select:
 
 @dataclass(frozen=True)
 class MyWork:
-    overdue: list[ItemRow]
-    due_soon: list[ItemRow]
-    blocked: list[ItemRow]
-    awaiting_confirmation: list[ItemRow]
+    overdue: Listing
+    due_soon: Listing
+    blocked: Listing
+    awaiting_confirmation: Listing
 
 
 def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int = 7) -> MyWork:
-    """Overdue work, work due within `within_days`, blocked work and (for the office) work to confirm."""
+    """Overdue work (the figures' rule), work due within `within_days`, blocked work and (for the office) work to
+    confirm: at most LIST_LIMIT rows each, with the full count."""
     open_work = WorkItem.status != Status.DONE
-    overdue = _scope(_rows_query(), actor).where(open_work, WorkItem.due_date < today).order_by(WorkItem.due_date)
+    overdue = (_scope(_rows_query(), actor).where(standing_case(today) == Standing.OVERDUE.value)
+               .order_by(WorkItem.due_date, WorkItem.id))
     soon = _scope(_rows_query(), actor).where(
         open_work, WorkItem.status != Status.AWAITING_CONFIRMATION,
         WorkItem.due_date >= today, WorkItem.due_date <= today + dt.timedelta(days=within_days),
     ).order_by(WorkItem.due_date)
     blocked = _scope(_rows_query(), actor).where(open_work, WorkItem.blocked.is_(True)).order_by(WorkItem.due_date)
-    awaiting = []
+    awaiting = Listing(rows=[], total=0)
     if actor.role is Role.ADMIN:
-        awaiting = _to_rows(session, _rows_query().where(WorkItem.status == Status.AWAITING_CONFIRMATION)
+        awaiting = _listing(session, _rows_query().where(WorkItem.status == Status.AWAITING_CONFIRMATION)
                             .order_by(WorkItem.due_date), today)
-    return MyWork(overdue=_to_rows(session, overdue, today), due_soon=_to_rows(session, soon, today),
-                  blocked=_to_rows(session, blocked, today), awaiting_confirmation=awaiting)
+    return MyWork(overdue=_listing(session, overdue, today), due_soon=_listing(session, soon, today),
+                  blocked=_listing(session, blocked, today), awaiting_confirmation=awaiting)
 
 
 def search_items(session: Session, *, actor: Actor, text: str = "", today: dt.date,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import VN_TZ
 from tracker.errors import ValidationFailed
+from tracker.figures import Standing, standing
 from tracker.models import (
     ExplanationRequest,
     ExplanationStatus,
@@ -120,15 +121,16 @@ def compose_digests(session: Session, *, today: dt.date, due_within_days: int = 
 def _add_work(session: Session, digest: DigestFor, today: dt.date, horizon: dt.date) -> None:
     items = session.execute(
         select(WorkItem.id, WorkItem.title, WorkItem.due_date, WorkItem.status, WorkItem.progress,
-               WorkItem.lead_unit_id)
+               WorkItem.lead_unit_id, WorkItem.completed_on, WorkItem.submitted_on)
         .where(WorkItem.deleted_at.is_(None), WorkItem.status != Status.DONE,
                WorkItem.due_date.is_not(None), WorkItem.due_date <= horizon)
         .order_by(WorkItem.lead_unit_id, WorkItem.due_date, WorkItem.id)
     )
     for r in items:
-        overdue = r.due_date < today
+        overdue = standing(status=r.status, due=r.due_date, completed_on=r.completed_on, submitted_on=r.submitted_on,
+                           cutoff=today) is Standing.OVERDUE
         if not overdue and r.status is Status.AWAITING_CONFIRMATION:
-            continue
+            continue  # in the office's hands: sent by the deadline
         entry = DigestItem(item_id=r.id, title=_one_line(r.title), due_date=r.due_date,
                            status_label=STATUS_LABELS[r.status], progress=r.progress,
                            days_overdue=max((today - r.due_date).days, 0),
