@@ -3,11 +3,13 @@ a Sở Nội vụ's own plan on the ministry plan's tasks."""
 
 import streamlit as st
 
-from tracker import clock
+from tracker import clock, periods
 from tracker.db import session_scope
 from tracker.models import Role, UnitKind
 from tracker.services import catalog_admin as admin_svc
+from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
+from tracker.text import format_date
 from tracker.services.units import KIND_LABELS
 from tracker.ui import data
 from tracker.ui import work_items_view as view
@@ -30,8 +32,8 @@ names = {u.id: f"{u.name} ({u.code})" for u in units}
 today = clock.today()
 active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)]
 
-tab_task, tab_unit, tab_merge, tab_plan = st.tabs(["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị",
-                                                    "Kế hoạch của Sở Nội vụ"])
+tab_task, tab_unit, tab_merge, tab_plan, tab_periods = st.tabs(
+    ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kỳ báo cáo"])
 with tab_task:
     plan_id = st.selectbox("Kế hoạch", list(by_plan), format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}",
                            key="catalog_task_plan")
@@ -108,3 +110,18 @@ with tab_plan:
                 view.write(lambda s: admin_svc.create_provincial_plan(s, actor=actor, parent_plan_id=parent_id,
                                                                       unit_id=unit, code=code),
                            lambda p: f"Đã tạo kế hoạch {p.code}.")
+
+with tab_periods:
+    with session_scope(get_engine()) as session:
+        current = settings_service.reporting(session)
+    st.caption("Áp dụng cho mọi kỳ chọn sẵn (tháng, quý, 6 tháng, 9 tháng, năm) ở Tổng quan, báo cáo và kỳ báo cáo.")
+    with st.form("catalog_periods"):
+        rule = st.radio("Thời gian chốt số liệu", list(periods.Rule), index=list(periods.Rule).index(current.rule),
+                        format_func=periods.RULE_LABELS.get, key="catalog_periods_rule")
+        days = st.number_input("Đơn vị gửi báo cáo trong (ngày) sau ngày chốt số liệu", min_value=0, max_value=60,
+                               value=current.send_within_days, step=1, key="catalog_periods_days")
+        example = periods.period(periods.Kind.HALF_YEAR, today.year, rule=rule)
+        st.caption(f"Ví dụ: {example.label}, hạn gửi {format_date(example.deadline(int(days)))}.")
+        if st.form_submit_button("Lưu cách tính kỳ", type="primary"):
+            view.write(lambda s: settings_service.set_reporting(s, actor=actor, rule=rule, send_within_days=int(days)),
+                       lambda r: "Đã lưu cách tính kỳ báo cáo.")

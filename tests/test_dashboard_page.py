@@ -44,9 +44,11 @@ def test_every_role_sees_the_headline_figures(setup, role):
     at = _open(users[role], {"plan": str(ids["plan"])})
     assert at.title[0].value == "Tổng quan"
     assert _metrics(at) == {"Tổng số công việc": "6", "Hoàn thành đúng hạn": "1", "Hoàn thành quá hạn": "1",
-                            "Đang thực hiện trong hạn": "3", "Quá hạn": "1", "Tỷ lệ hoàn thành": "63,3%",
-                            "Đơn vị đã báo cáo": "1/2", "Đang vướng mắc": "1"}
+                            "Đang thực hiện trong hạn": "3", "Quá hạn": "1", "Tỷ lệ hoàn thành": "33,3%",
+                            "Tiến độ bình quân": "63,3%", "Tỷ lệ quá hạn": "33,3%"}
     captions = " ".join(c.value for c in at.caption)
+    assert "2/6 việc hoàn thành" in captions and "1/3 việc đã đến hạn" in captions
+    assert "Đang vướng mắc: 1 việc · Đơn vị đã báo cáo (Báo cáo 6 tháng 2024): 1/2" in captions
     assert "Nhiệm vụ (5) chậm nhất: 1 việc quá hạn." in captions
 
 
@@ -65,7 +67,8 @@ def test_changing_a_filter_updates_the_url_and_figures(setup):
     at.selectbox(key="dashboard_filter_unit").set_value(ids["tcbc"]).run()
     assert not at.exception
     assert at.query_params["unit"] == str(ids["tcbc"]) and at.query_params["plan"] == str(ids["plan"])
-    assert _metrics(at)["Tổng số công việc"] == "3" and _metrics(at)["Tỷ lệ hoàn thành"] == "80,0%"
+    assert _metrics(at)["Tổng số công việc"] == "3" and _metrics(at)["Tỷ lệ hoàn thành"] == "66,7%"
+    assert _metrics(at)["Tiến độ bình quân"] == "80,0%"
     at.selectbox(key="dashboard_filter_unit").set_value(0).run()
     assert "unit" not in at.query_params and _metrics(at)["Tổng số công việc"] == "6"
 
@@ -90,7 +93,8 @@ def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
     assert any(s.value == "Công việc: Sở Nội vụ thành phố Hà Nội · nhiệm vụ (5)" for s in at.subheader)
     cell = at.dataframe(key="dashboard_cell_items").value
     assert list(cell["Công việc"]) == ["Công việc E", "Công việc F"]
-    assert list(cell["Đánh giá"]) == ["Có nguy cơ chậm", "Đúng tiến độ"]
+    assert list(cell["Đánh giá"]) == ["Đang thực hiện trong hạn", "Đang thực hiện trong hạn"]
+    assert list(cell["Mức độ"]) == ["Có nguy cơ chậm", "Đúng tiến độ"]
     attention = at.dataframe(key="dashboard_attention_items").value
     assert list(attention["Công việc"]) == ["Công việc C", "Công việc E"]  # red, then amber
 

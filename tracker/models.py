@@ -479,6 +479,17 @@ class EvidenceFile(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
 
 
+class AppSetting(Base):
+    """One of the office's choices that holds for the whole app (e.g. the reporting periods' cut-off rule)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class AuditEvent(Base):
     """Who did what to accounts, rounds and the catalog (work items have their own history)."""
 

@@ -17,6 +17,7 @@ from tracker.permissions import Actor
 from tracker.services import dashboard as dashboard_service
 from tracker.services import dashboard_filters
 from tracker.services import flow as flow_service
+from tracker.services import settings as settings_service
 from tracker.services.dashboard import Dashboard, Filters
 from tracker.ui.engine import engine_for
 
@@ -67,6 +68,12 @@ def _options(url: str, plan_id: int, unit_kind) -> dashboard_filters.FilterOptio
 
 
 @st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
+def _reporting(url: str) -> settings_service.Reporting:
+    with session_scope(engine_for(url)) as session:
+        return settings_service.reporting(session)
+
+
+@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
 def _plan_choices(url: str) -> list[tuple[int, int, str]]:
     with session_scope(engine_for(url)) as session:
         return dashboard_filters.plan_choices(session)
@@ -97,6 +104,11 @@ def compare(plan_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:
 
 def options(plan_id: int, unit_kind) -> dashboard_filters.FilterOptions:
     return _options(_url(), plan_id, unit_kind)
+
+
+def reporting() -> settings_service.Reporting:
+    """The office's reporting-period rule (cleared with every other cached figure after a write)."""
+    return _reporting(_url())
 
 
 def plan_choices() -> list[tuple[int, int, str]]:

@@ -62,6 +62,34 @@ def _choose(column, label: str, key: str, options: list, labels: dict) -> object
     return None if value == ALL else value
 
 
+_PERIOD = "dashboard_filter_period"
+
+
+def _set_period(year: int, today: dt.date) -> None:
+    """A preset chosen: its start, its end and its cut-off go into the date boxes (the person can still edit)."""
+    code = st.session_state.get(_PERIOD)
+    if not code:
+        return
+    p = dashboard_data.reporting().presets(year)
+    chosen = next((x for x in p if x.code == code), None)
+    if chosen is None:
+        return
+    st.session_state[_KEYS["from"]] = chosen.start
+    st.session_state[_KEYS["to"]] = chosen.end
+    st.session_state[_KEYS["asof"]] = chosen.end if chosen.end < today else None
+
+
+def _period_picker(column, year: int, today: dt.date) -> None:
+    """Month, quarter, 6 or 9 months, year of the plan's year, cut off by the office's rule (Nghị định 09/2019)."""
+    presets = {p.code: p for p in dashboard_data.reporting().presets(year)}
+    if st.session_state.get(_PERIOD) not in (None, *presets):
+        st.session_state[_PERIOD] = None
+    column.selectbox("Kỳ báo cáo", [None, *presets], key=_PERIOD, on_change=_set_period, args=(year, today),
+                     format_func=lambda c: "Tự chọn ngày" if c is None else presets[c].label,
+                     help="Chọn kỳ để điền sẵn ngày đầu kỳ, cuối kỳ và ngày chốt số liệu theo cách tính "
+                          "Văn phòng đã chọn ở “Quản trị danh mục”.")
+
+
 def filter_bar(today: dt.date) -> Filters | None:
     """Plan, period, unit kind, unit, task and form; the chosen values are written back to the URL."""
     plans = dashboard_data.plan_choices()
@@ -73,11 +101,13 @@ def filter_bar(today: dt.date) -> Filters | None:
     _seed(dashboard_filters.from_params(start, plan_ids=set(plan_labels), default_plan=default), new_link=new_link)
     if st.session_state[_KEYS["plan"]] not in plan_labels:
         st.session_state[_KEYS["plan"]] = default
-    c = st.columns([2, 1, 1, 2])
+    c = st.columns([2, 2, 1, 1, 2])
     plan_id = c[0].selectbox("Kế hoạch", list(plan_labels), key=_KEYS["plan"], format_func=plan_labels.get)
-    date_from = c[1].date_input("Từ ngày", key=_KEYS["from"], format="DD/MM/YYYY")
-    date_to = c[2].date_input("Đến ngày", key=_KEYS["to"], format="DD/MM/YYYY")
-    kind = _choose(c[3], "Loại đơn vị", _KEYS["kind"], list(UnitKind), UNIT_KIND_LABELS)
+    year = next(y for i, y, _ in plans if i == plan_id)
+    _period_picker(c[1], year, today)
+    date_from = c[2].date_input("Từ ngày", key=_KEYS["from"], format="DD/MM/YYYY")
+    date_to = c[3].date_input("Đến ngày", key=_KEYS["to"], format="DD/MM/YYYY")
+    kind = _choose(c[4], "Loại đơn vị", _KEYS["kind"], list(UnitKind), UNIT_KIND_LABELS)
     opts = dashboard_data.options(plan_id, kind)
     c = st.columns([2, 2, 2, 1])
     as_of = c[3].date_input("Số liệu tính đến ngày", key=_KEYS["asof"], format="DD/MM/YYYY", max_value=today,

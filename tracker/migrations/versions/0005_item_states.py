@@ -1,4 +1,4 @@
-"""completion by delivery day (submitted_on, confirmed_on) and each item's state by day (work_item_states)
+"""completion by delivery day (submitted_on, confirmed_on), each item's state by day (work_item_states), app settings
 
 Revision ID: 0005_item_states
 Revises: 0004_status_flow_days
@@ -54,6 +54,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('work_item_id', 'valid_from', name=op.f('pk_work_item_states'))
     )
     op.create_index('ix_work_item_states_asof', 'work_item_states', ['plan_id', 'valid_from', 'valid_to'], unique=False)
+    op.create_table('app_settings',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_app_settings_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_app_settings'))
+    )
 
     from tracker import item_states
 
@@ -64,6 +72,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('app_settings')
     op.drop_index('ix_work_item_states_asof', table_name='work_item_states')
     op.drop_table('work_item_states')
     with op.batch_alter_table('work_items', schema=None) as batch_op:
