@@ -5,10 +5,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from tracker import clock
+from tracker import clock, periods
 from tracker.db import session_scope
 from tracker.models import Role, UnitKind
 from tracker.services import rounds as round_service
+from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
 from tracker.services.rounds import MAX_SUMMARY, REPORT_STATUS_LABELS
 from tracker.text import format_date, format_datetime
@@ -73,27 +74,48 @@ def unit_head_view() -> None:
                           f"Đã nộp báo cáo kỳ “{md(r.name)}”.")
 
 
+def _apply_preset(presets: dict[str, periods.Period], send_within: int) -> None:
+    """A preset chosen: its name, start, cut-off and sending deadline fill the form (still editable)."""
+    chosen = presets.get(st.session_state.get("rounds_preset") or "")
+    if chosen is not None:
+        st.session_state.update(rounds_name=chosen.name, rounds_period_start=chosen.start,
+                                rounds_period_end=chosen.end, rounds_deadline=chosen.deadline(send_within))
+
+
 def open_round_form(units: list[unit_service.UnitInfo]) -> None:
-    with st.expander("Mở kỳ báo cáo mới", icon=":material/add:"), st.form("rounds_open_form"):
-        name = st.text_input("Tên kỳ báo cáo", placeholder="Báo cáo 6 tháng 2024", max_chars=200,
-                             key="rounds_name")
-        c1, c2, c3 = st.columns(3)
-        start = c1.date_input("Từ ngày", value=dt.date(today.year, 1, 1), format=DATE,
-                              key="rounds_period_start")
-        end = c2.date_input("Đến ngày", value=today, format=DATE, key="rounds_period_end")
-        deadline = c3.date_input("Hạn nộp", value=today + dt.timedelta(days=14), format=DATE,
-                                 key="rounds_deadline")
-        scope = st.radio("Đơn vị phải nộp", list(SCOPES), horizontal=True, key="rounds_scope")
-        names = {u.id: u.name for u in units}
-        chosen = st.multiselect("Chọn đơn vị (khi chọn “Chọn đơn vị”)", list(names), format_func=names.get,
-                                key="rounds_units")
-        note = st.text_area("Ghi chú", key="rounds_note")
-        if st.form_submit_button("Mở kỳ báo cáo", type="primary", key="rounds_open"):
-            kind = SCOPES[scope]
-            write(lambda s: round_service.open_round(
-                s, actor=actor, name=name, period_start=start, period_end=end, deadline=deadline,
-                unit_ids=None if kind else chosen, unit_kind=kind, note=note),
-                f"Đã mở kỳ báo cáo “{md(name.strip())}”.")
+    with session_scope(get_engine()) as session:
+        rule = settings_service.reporting(session)
+    presets = {f"{p.year}:{p.code}": p for year in (today.year, today.year - 1) for p in rule.presets(year)
+               if p.end >= today - dt.timedelta(days=400)}
+    for key, value in (("rounds_period_start", dt.date(today.year, 1, 1)), ("rounds_period_end", today),
+                       ("rounds_deadline", today + dt.timedelta(days=14))):
+        st.session_state.setdefault(key, value)
+    with st.expander("Mở kỳ báo cáo mới", icon=":material/add:"):
+        st.selectbox("Kỳ chọn sẵn (theo cách tính ở Quản trị danh mục)", [None, *presets], key="rounds_preset",
+                     format_func=lambda c: "Tự nhập" if c is None else presets[c].label,
+                     on_change=_apply_preset, args=(presets, rule.send_within_days))
+        with st.form("rounds_open_form"):
+            open_round_fields(units)
+
+
+def open_round_fields(units: list[unit_service.UnitInfo]) -> None:
+    name = st.text_input("Tên kỳ báo cáo", placeholder="Báo cáo 6 tháng 2024", max_chars=200,
+                         key="rounds_name")
+    c1, c2, c3 = st.columns(3)
+    start = c1.date_input("Từ ngày", format=DATE, key="rounds_period_start")
+    end = c2.date_input("Đến ngày (ngày chốt số liệu)", format=DATE, key="rounds_period_end")
+    deadline = c3.date_input("Hạn nộp", format=DATE, key="rounds_deadline")
+    scope = st.radio("Đơn vị phải nộp", list(SCOPES), horizontal=True, key="rounds_scope")
+    names = {u.id: u.name for u in units}
+    chosen = st.multiselect("Chọn đơn vị (khi chọn “Chọn đơn vị”)", list(names), format_func=names.get,
+                            key="rounds_units")
+    note = st.text_area("Ghi chú", key="rounds_note")
+    if st.form_submit_button("Mở kỳ báo cáo", type="primary", key="rounds_open"):
+        kind = SCOPES[scope]
+        write(lambda s: round_service.open_round(
+            s, actor=actor, name=name, period_start=start, period_end=end, deadline=deadline,
+            unit_ids=None if kind else chosen, unit_kind=kind, note=note),
+            f"Đã mở kỳ báo cáo “{md(name.strip())}”.")
 
 
 def close_controls(info: round_service.RoundInfo, waiting: int) -> None:

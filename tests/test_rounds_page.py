@@ -58,6 +58,22 @@ def texts(elements):
     return [e.value for e in elements]
 
 
+def test_a_preset_fills_the_decree_period_its_cut_off_and_deadline(accounts, engine, monkeypatch):
+    at = page_as(accounts["admin"], monkeypatch, today="2025-06-20")
+    at.selectbox(key="rounds_preset").set_value("2025:6m").run()
+    assert not at.exception
+    assert at.text_input(key="rounds_name").value == "Báo cáo 6 tháng năm 2025"
+    assert (at.date_input(key="rounds_period_start").value, at.date_input(key="rounds_period_end").value,
+            at.date_input(key="rounds_deadline").value) == (dt.date(2024, 12, 15), dt.date(2025, 6, 14),
+                                                            dt.date(2025, 6, 19))
+    at.radio(key="rounds_scope").set_value("Tất cả Sở Nội vụ")
+    at.button(key="rounds_open").click().run()
+    with session_scope(engine) as s:
+        r = s.scalars(select(ReportingRound)).one()
+        assert (r.period_start, r.period_end, r.deadline) == (dt.date(2024, 12, 15), dt.date(2025, 6, 14),
+                                                              dt.date(2025, 6, 19))
+
+
 def test_admin_opens_a_round_for_all_provincial_departments(accounts, engine, monkeypatch):
     at = page_as(accounts["admin"], monkeypatch, today="2025-06-01")
     at.text_input(key="rounds_name").input("Báo cáo 6 tháng 2025")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from tracker import clock, mail
+from tracker import clock, mail, periods
 from tracker.catalog import CatalogError, load_catalog
 from tracker.config import database_url
 from tracker.db import make_engine, session_scope
@@ -32,6 +32,7 @@ from tracker.services import work_items as work_item_service
 from tracker.services import plans as plan_service
 from tracker.services import reminders as reminder_service
 from tracker.services import rollover as rollover_service
+from tracker.services import settings as settings_service
 from tracker.services import reports as report_service
 from tracker.services import units as unit_service
 from tracker.services import users as user_service
@@ -180,6 +181,17 @@ def cmd_remind(engine, args) -> int:
     return 0
 
 
+def _period(session, args, plan) -> None:
+    """--period CODE (a preset of Nghị định 09/2019 under the office's rule) fills --from and --to."""
+    if not getattr(args, "period", None):
+        return
+    try:
+        chosen = periods.from_code(args.period, plan.year, rule=settings_service.reporting(session).rule)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+    args.date_from, args.date_to = chosen.start, chosen.end
+
+
 def cmd_report(engine, args) -> int:
     if args.date_from and args.date_to and args.date_to < args.date_from:
         raise ValidationFailed("Ngày bắt đầu (--from) phải trước ngày kết thúc (--to).")
@@ -187,6 +199,7 @@ def cmd_report(engine, args) -> int:
     actor = Actor(user_id=0, username="cli", role=Role.VIEWER, full_name="Dòng lệnh")
     with session_scope(engine) as session:
         plan = plan_service.find_plan(session, args.plan)
+        _period(session, args, plan)
         board, docx, xlsx = report_service.build_report(
             session, actor=actor, plan_id=plan.id, date_from=args.date_from, date_to=args.date_to,
             today=args.today or clock.today())
@@ -210,9 +223,10 @@ def cmd_figures(engine, args) -> int:
     today = args.today or clock.today()
     with session_scope(engine) as session:
         plan = plan_service.find_plan(session, args.plan)
+        _period(session, args, plan)
         unit_id = unit_service.find_unit(session, args.unit).id if args.unit else None
         filters, start = report_service.report_filters(
-            dashboard.Filters(plan_id=plan.id, date_to=args.date_to, unit_id=unit_id), today)
+            dashboard.Filters(plan_id=plan.id, date_from=args.date_from, date_to=args.date_to, unit_id=unit_id), today)
         board = dashboard.build(session, actor=actor, filters=filters, today=today, include_flow=False,
                                 period_start=start or dt.date(plan.year, 1, 1))
         data = dashboard.figures_dict(board)
@@ -424,6 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.add_argument("--from", dest="date_from", type=_parse_date, help="từ ngày (dd/mm/yyyy)")
     p.add_argument("--to", dest="date_to", type=_parse_date, help="đến ngày (dd/mm/yyyy)")
+    p.add_argument("--period", help="kỳ chọn sẵn theo Nghị định 09/2019 (thay --from/--to): month-1…month-12, "
+                                    "quarter-1…quarter-4, 6m, 9m, year — năm của kế hoạch")
     p.add_argument("--out", required=True, type=Path, help="tệp .docx")
     p.add_argument("--xlsx", type=Path, help="tệp .xlsx số liệu kèm theo")
     p.add_argument("--today", type=_parse_date, help="ngày tính số liệu (mặc định hôm nay)")
@@ -433,6 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.add_argument("--from", dest="date_from", type=_parse_date, help="đầu kỳ (dd/mm/yyyy; mặc định đầu năm kế hoạch)")
     p.add_argument("--to", dest="date_to", type=_parse_date, help="cuối kỳ = ngày chốt số liệu (mặc định hôm nay)")
+    p.add_argument("--period", help="kỳ chọn sẵn theo Nghị định 09/2019 (thay --from/--to): month-1…month-12, "
+                                    "quarter-1…quarter-4, 6m, 9m, year — năm của kế hoạch")
     p.add_argument("--unit", help="mã hoặc tên đơn vị chủ trì")
     p.add_argument("--json", action="store_true", help="in JSON (cho hệ thống khác đọc)")
     p.add_argument("--today", type=_parse_date, help="ngày hôm nay (mặc định theo đồng hồ)")
