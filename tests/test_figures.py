@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from tests.factories import make_user
-from tracker import clock, flow_ledger, item_states
+from tracker import clock, figures, flow_ledger, item_states
 from tracker.db import session_scope
 from tracker.errors import TrackerError
 from tracker.models import EventKind, Form, Plan, PriorityTask, Role, Status, Unit, User, WorkItem, WorkItemState
@@ -349,3 +350,10 @@ def test_a_cutoff_after_today_is_today_and_filters_keep_it_in_links():
     assert params["asof"] == "2024-06-30"
     assert dashboard_filters.from_params(params, plan_ids={1}, default_plan=1) == f
     assert replace(f, as_of=None).cutoff(dt.date(2024, 8, 1)) == dt.date(2024, 8, 1)
+
+
+def test_the_readme_glossary_is_the_one_in_the_code():
+    """The README's "Cách tính số liệu" states each rule exactly as tracker/figures.py defines it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for term, rule in figures.GLOSSARY:
+        assert f"- **{term}**: {rule}" in readme, term
