@@ -357,3 +357,20 @@ def test_the_readme_glossary_is_the_one_in_the_code():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for term, rule in figures.GLOSSARY:
         assert f"- **{term}**: {rule}" in readme, term
+
+
+def test_my_work_counts_every_overdue_item_and_says_when_the_list_is_cut(session):
+    from tests.item_factories import make_item
+    from tracker.services.items import LIST_LIMIT, my_work
+
+    for n in range(LIST_LIMIT + 5):
+        make_item(session, title=f"Việc quá hạn {n}", status=IP, due=dt.date(2024, 6, 30))
+    sent = make_item(session, title="Đã gửi xác nhận đúng hạn", status=AW, progress=100, due=dt.date(2024, 6, 30))
+    sent.submitted_on = dt.date(2024, 6, 28)
+    session.flush()
+    office = Actor.of(make_user(session, "van.phong", Role.ADMIN))
+    work = my_work(session, actor=office, today=dt.date(2024, 8, 1))
+    assert (work.overdue.total, len(work.overdue.rows), work.overdue.cut) == (LIST_LIMIT + 5, LIST_LIMIT, True)
+    assert sent.id not in {r.id for r in work.overdue.rows}  # waits on the office, not on the unit
+    assert work.awaiting_confirmation.total == 1 and not work.awaiting_confirmation.cut
+    assert {r.standing_label for r in work.overdue.rows} == {"Quá hạn"}

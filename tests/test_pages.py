@@ -134,3 +134,16 @@ def test_unmigrated_database_shows_how_to_initialise(db_env, engine):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "python -m tracker init" in at.error[0].value
+
+
+def test_my_work_says_how_many_of_a_long_list_it_shows(people, engine):
+    users, _ = people
+    with session_scope(engine) as s:
+        for n in range(203):
+            make_item(s, unit_code="SNV-HA-NOI", title=f"Việc quá hạn số {n}", due=dt.date(2024, 6, 30))
+    at = _run(users["admin"])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Quá hạn"] == "205"  # the full count, not the 200 rows shown
+    assert any(s.value == "Quá hạn (205)" for s in at.subheader)
+    assert any("Hiện 200/205 việc" in c.value for c in at.caption)
+    assert len(at.dataframe(key="my_work_overdue").value) == 200
