@@ -107,7 +107,7 @@ def _details_dialog(pending: dict) -> None:
 def _card_dialog(item_id: int) -> None:
     try:
         with session_scope(get_engine()) as session:
-            item = item_service.get_item(session, actor=actor, item_id=item_id)
+            item = item_service.get_item(session, actor=actor, item_id=item_id, today=today)
             entries = progress_service.item_history(session, actor=actor, item_id=item_id)
     except TrackerError as exc:
         st.error(str(exc))

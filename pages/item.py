@@ -36,7 +36,7 @@ item_id = int(raw_id)
 st.query_params["id"] = raw_id
 try:
     with session_scope(get_engine()) as session:
-        item = item_service.get_item(session, actor=actor, item_id=item_id)
+        item = item_service.get_item(session, actor=actor, item_id=item_id, today=today)
         entries = progress_service.item_history(session, actor=actor, item_id=item_id)
 except TrackerError as exc:
     st.error(str(exc))

@@ -191,6 +191,23 @@ def _dashboard(bench: Bench, backend: str, size: int, engine: Engine, info: dict
 
     bench.measure(backend, size, "Số liệu tổng quan", data, floor=raw, floor_name="SQL GROUP BY trạng thái")
 
+    # A cut-off in the past: every item as it was at the end of 30/06 (work_item_states), not as it is now.
+    past = dashboard.Filters(plan_id=info["plan_id"], as_of=dt.date(info["as_of"].year, 6, 30))
+
+    def data_past():
+        with session_scope(engine) as s:
+            dashboard.build(s, actor=info["leader"], filters=past, today=info["as_of"])
+
+    def raw_past():
+        with engine.connect() as conn:
+            conn.execute(text("SELECT status, COUNT(*), SUM(progress) FROM work_item_states "
+                              "WHERE plan_id = :p AND valid_from <= :d AND (valid_to IS NULL OR valid_to > :d) "
+                              "AND NOT deleted GROUP BY status"),
+                         {"p": info["plan_id"], "d": past.as_of}).all()
+
+    bench.measure(backend, size, "Số liệu tổng quan, chốt 30/06", data_past, floor=raw_past,
+                  floor_name="SQL GROUP BY trạng thái tại 30/06")
+
 
 def _apptest(url: str, info: dict, user_key: str, page: str | None, params: dict | None = None):
     from streamlit.testing.v1 import AppTest

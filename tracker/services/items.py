@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import clock
 from tracker.errors import NotFound
 from tracker.figures import STANDING_LABELS, Standing, standing, standing_case
 from tracker.models import (
@@ -74,6 +75,9 @@ class ItemDetail:
     files: list[tuple[int, str, int]]
     can_update: bool
     can_request_explanation: bool
+    submitted_on: dt.date | None = None
+    confirmed_on: dt.date | None = None
+    standing_label: str = ""
 
 
 def _rows_query() -> Select:
@@ -167,7 +171,7 @@ def search_items(session: Session, *, actor: Actor, text: str = "", today: dt.da
     return rows[:limit]
 
 
-def get_item(session: Session, *, actor: Actor, item_id: int) -> ItemDetail:
+def get_item(session: Session, *, actor: Actor, item_id: int, today: dt.date | None = None) -> ItemDetail:
     """Everything about one item, with what the actor may do to it.
 
     Raises:
@@ -196,7 +200,10 @@ def get_item(session: Session, *, actor: Actor, item_id: int) -> ItemDetail:
         target_unit=item.target_unit, achieved_qty=item.achieved_qty, budget_planned=item.budget_planned,
         budget_spent=item.budget_spent, status=item.status, status_label=STATUS_LABELS[item.status],
         progress=item.progress, blocked=item.blocked, blocked_reason=item.blocked_reason,
-        completed_on=item.completed_on, note=item.note, files=[tuple(f) for f in files],
+        completed_on=item.completed_on, submitted_on=item.submitted_on, confirmed_on=item.confirmed_on,
+        standing_label=STANDING_LABELS[standing(status=item.status, due=item.due_date, completed_on=item.completed_on,
+                                                submitted_on=item.submitted_on, cutoff=today or clock.today())],
+        note=item.note, files=[tuple(f) for f in files],
         can_update=can(actor, Action.UPDATE_PROGRESS, item),
         can_request_explanation=can(actor, Action.REQUEST_EXPLANATION, item),
     )

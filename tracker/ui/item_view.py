@@ -41,9 +41,13 @@ def facts(item: ItemDetail, today: dt.date) -> None:
         ("Thời gian", f"{format_date(item.start_date) or '…'} – {format_date(item.due_date) or '…'}"),
         ("Kinh phí", f"{format_money(item.budget_spent) or '0 đ'} / {format_money(item.budget_planned) or '—'}"),
     ]
+    if item.submitted_on and not item.completed_on:
+        rows.append(("Gửi xác nhận", format_date(item.submitted_on)))
     if item.completed_on:
-        late = item.due_date and item.completed_on > item.due_date
-        rows.append(("Hoàn thành", f"{format_date(item.completed_on)} ({'muộn hạn' if late else 'đúng hạn'})"))
+        confirmed = (f"; Văn phòng xác nhận ngày {format_date(item.confirmed_on)}"
+                     if item.confirmed_on and item.confirmed_on != item.completed_on else "")
+        rows.append(("Hoàn thành", f"{format_date(item.completed_on)}{confirmed}"))
+    rows.append(("Đánh giá", item.standing_label))
     st.markdown("\n".join(f"- **{k}:** {md(v)}" for k, v in rows))
     if item.blocked:
         st.warning(f"Vướng mắc: {md(item.blocked_reason)}", icon=":material/block:")
