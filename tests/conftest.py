@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from tests import pg
 from tracker import flow_ledger, item_states
+from tracker.services import dashboard
 from tracker.catalog import load_catalog
 from tracker.db import make_engine, session_scope
 from tracker.migrate import upgrade
@@ -100,9 +101,12 @@ def _check_flow_summary(engine: Engine) -> None:
         return
     with session_scope(engine) as s:
         wrong = flow_ledger.drift(s)
-        states = item_states.drift(s) if "work_item_states" in inspect(engine).get_table_names() else []
+        tables = inspect(engine).get_table_names()
+        states = item_states.drift(s) if "work_item_states" in tables else []
+        stale = dashboard.stale_cutoffs(s) if "cutoff_figures" in tables else []
     assert not wrong, f"status_flow_days differs from the history (stored, recomputed): {wrong}"
     assert not states, f"work_item_states: the open row differs from the item for items {states[:20]}"
+    assert not stale, f"cutoff_figures kept for a past cut-off differ from the states: {stale}"
 
 
 @pytest.fixture

@@ -162,6 +162,7 @@ def test_figures_at_any_cutoff_equal_a_plain_recomputation_from_the_history(engi
     with session_scope(engine) as s:  # a clean plan for each example
         s.execute(delete(WorkItem))
         flow_ledger.rebuild(s)
+        item_states.rebuild(s)  # also drops the figures kept for past cut-offs
     with session_scope(engine) as s:
         account = s.scalars(select(User).where(User.username == "van.phong.prop")).one_or_none()
         if account is None:
@@ -374,3 +375,24 @@ def test_my_work_counts_every_overdue_item_and_says_when_the_list_is_cut(session
     assert sent.id not in {r.id for r in work.overdue.rows}  # waits on the office, not on the unit
     assert work.awaiting_confirmation.total == 1 and not work.awaiting_confirmation.cut
     assert {r.standing_label for r in work.overdue.rows} == {"Quá hạn"}
+
+
+def test_a_past_cutoff_is_computed_once_then_read_back_narrowed_by_the_filters(engine):
+    from tests import dashboard_fixture
+    from tracker.models import CutoffFigures
+
+    with session_scope(engine) as s:
+        fx = dashboard_fixture.build(s)
+    cutoff, today = dt.date(2024, 6, 30), dashboard_fixture.TODAY
+    with session_scope(engine) as s:
+        first = dashboard.totals(s, filters=Filters(plan_id=fx["plan"], as_of=cutoff), today=today)
+        assert s.scalar(select(CutoffFigures.cutoff).where(CutoffFigures.plan_id == fx["plan"])) == cutoff
+    with session_scope(engine) as s:
+        s.execute(delete(WorkItemState).where(WorkItemState.work_item_id == fx["A"]))  # read back, not recomputed
+        again = dashboard.totals(s, filters=Filters(plan_id=fx["plan"], as_of=cutoff), today=today)
+        hanoi = dashboard.totals(s, filters=Filters(plan_id=fx["plan"], as_of=cutoff, unit_id=fx["hanoi"]), today=today)
+        s.rollback()
+    assert again == first and (first.items, first.done, first.overdue) == (6, 2, 0) and hanoi.items == 3
+    with session_scope(engine) as s:
+        item_states.rebuild(s)
+        assert s.scalar(select(CutoffFigures.cutoff)) is None  # a replay drops what was kept

@@ -24,7 +24,7 @@ from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select, upd
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.models import EventKind, ProgressEvent, Status, Unit, WorkItem, WorkItemState
+from tracker.models import CutoffFigures, EventKind, ProgressEvent, Status, Unit, WorkItem, WorkItemState
 
 FACTS = ("plan_id", "priority_task_id", "lead_unit_id", "form_id", "start_date", "due_date", "status",
          "progress", "blocked", "completed_on", "submitted_on", "target_qty", "achieved_qty", "budget_planned",
@@ -182,6 +182,8 @@ def rebuild(session: Session, plan_ids: Iterable[int] | None = None) -> int:
     session.flush()
     conn = session.connection()
     item_conds = [] if plan_ids is None else [WorkItem.plan_id.in_(sorted(set(plan_ids)))]
+    kept = delete(CutoffFigures)  # figures kept for past cut-offs came from the rows replaced here
+    conn.execute(kept if plan_ids is None else kept.where(CutoffFigures.plan_id.in_(sorted(set(plan_ids)))))
     written = 0
     for chunk, items, history, unit_ids in _chunks(session, item_conds):
         conn.execute(delete(_T).where(_T.c.work_item_id.in_(chunk)))

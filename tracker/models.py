@@ -383,6 +383,21 @@ class WorkItemState(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class CutoffFigures(Base):
+    """The dashboard's counts of a whole plan at a past cut-off, per (lead unit, task, form), as JSON rows.
+
+    A day that has ended never changes, so these are computed once (tracker/services/cutoff_cache.py);
+    replaying the history (item_states.rebuild) drops them.
+    """
+
+    __tablename__ = "cutoff_figures"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    cutoff: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rows: Mapped[list[Any]] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
 class ExplanationStatus(str, enum.Enum):
     OPEN = "open"
     ANSWERED = "answered"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker import figures
+from tracker.services import cutoff_cache
 from tracker.errors import NotFound
 from tracker.figures import STANDING_LABELS, Source, Standing, Totals
 from tracker.models import (
@@ -112,13 +113,10 @@ def source_for(filters: Filters, today: dt.date) -> Source:
     return figures.source(filters.cutoff(today), today)
 
 
-def base(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
-    """Every count the dashboard needs, per (lead unit, task, form): one GROUP BY over the items.
+BASE_COLUMNS = ["unit_id", "task_id", "form_id", *BASE_SUMS]
 
-    Units × tasks × forms stays small (thousands of rows at most) whatever the number of items;
-    the headline, per-task, per-unit, heat-map, form and budget figures are sums of it.
-    """
-    src = source_for(filters, today)
+
+def _base_query(session: Session, filters: Filters, src: Source) -> pd.DataFrame:
     t = src.t
     amber = rag_case(src.cutoff, t) == Rag.AMBER.value
     rows = session.execute(
@@ -129,10 +127,56 @@ def base(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
         .where(*conditions(filters, src))
         .group_by(t.lead_unit_id, t.priority_task_id, t.form_id)
     ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["unit_id", "task_id", "form_id", *BASE_SUMS])
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=BASE_COLUMNS)
     for col in BASE_SUMS:
         frame[col] = frame[col].astype("int64")
     return frame
+
+
+def _narrow(session: Session, frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of a whole plan's counts that the unit, kind, task and form filters keep."""
+    keep = pd.Series(True, index=frame.index)
+    if filters.unit_id:
+        keep &= frame["unit_id"] == filters.unit_id
+    if filters.task_id:
+        keep &= frame["task_id"] == filters.task_id
+    if filters.form_id:
+        keep &= frame["form_id"] == filters.form_id
+    if filters.unit_kind:
+        of_kind = set(session.scalars(select(Unit.id).where(Unit.kind == filters.unit_kind)))
+        keep &= frame["unit_id"].isin(of_kind)
+    return frame[keep].reset_index(drop=True)
+
+
+def base(session: Session, *, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Every count the dashboard needs, per (lead unit, task, form): one GROUP BY over the items.
+
+    Units × tasks × forms stays small (thousands of rows at most) whatever the number of items;
+    the headline, per-task, per-unit, heat-map, form and budget figures are sums of it. At a past cut-off
+    (without a period filter) the whole plan's counts are computed once and kept (cutoff_cache).
+    """
+    src = source_for(filters, today)
+    if not src.historical or filters.date_from or filters.date_to:
+        return _base_query(session, filters, src)
+    whole = cutoff_cache.get(session, plan_id=filters.plan_id, cutoff=src.cutoff, columns=BASE_COLUMNS)
+    if whole is None:
+        whole = _base_query(session, Filters(plan_id=filters.plan_id, as_of=src.cutoff), src)
+        cutoff_cache.put(session, plan_id=filters.plan_id, cutoff=src.cutoff, frame=whole)
+    return _narrow(session, whole, filters)
+
+
+def stale_cutoffs(session: Session) -> list[tuple[int, dt.date]]:
+    """(plan, cut-off) pairs whose kept counts differ from the states (empty when right; the tests check it)."""
+    from tracker.models import CutoffFigures
+
+    wrong = []
+    for plan_id, cutoff in session.execute(select(CutoffFigures.plan_id, CutoffFigures.cutoff)).all():
+        kept = cutoff_cache.get(session, plan_id=plan_id, cutoff=cutoff, columns=BASE_COLUMNS)
+        fresh = _base_query(session, Filters(plan_id=plan_id, as_of=cutoff), figures.source(cutoff, cutoff + dt.timedelta(days=1)))
+        key = ["unit_id", "task_id", "form_id"]
+        if not kept.sort_values(key).reset_index(drop=True).equals(fresh.sort_values(key).reset_index(drop=True)):
+            wrong.append((plan_id, cutoff))
+    return wrong
 
 
 def _sum_by(data: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -54,6 +54,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('work_item_id', 'valid_from', name=op.f('pk_work_item_states'))
     )
     op.create_index('ix_work_item_states_asof', 'work_item_states', ['plan_id', 'valid_from', 'valid_to'], unique=False)
+    op.create_table('cutoff_figures',
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('cutoff', sa.Date(), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_cutoff_figures_plan_id_plans'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('plan_id', 'cutoff', name=op.f('pk_cutoff_figures'))
+    )
     op.create_table('app_settings',
     sa.Column('key', sa.String(length=80), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
@@ -73,6 +81,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('app_settings')
+    op.drop_table('cutoff_figures')
     op.drop_index('ix_work_item_states_asof', table_name='work_item_states')
     op.drop_table('work_item_states')
     with op.batch_alter_table('work_items', schema=None) as batch_op:
