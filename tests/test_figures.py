@@ -396,3 +396,24 @@ def test_a_past_cutoff_is_computed_once_then_read_back_narrowed_by_the_filters(e
     with session_scope(engine) as s:
         item_states.rebuild(s)
         assert s.scalar(select(CutoffFigures.cutoff)) is None  # a replay drops what was kept
+
+
+def test_migration_0005_dates_existing_completions_by_delivery_and_replays_the_states(engine):
+    from tests import dashboard_fixture
+    from tracker.migrate import downgrade, upgrade
+
+    with session_scope(engine) as s:
+        fx = dashboard_fixture.build(s)
+    downgrade(engine, "0004_status_flow_days")
+    upgrade(engine)
+    with session_scope(engine) as s:
+        a, b, f = (s.get(WorkItem, fx[n]) for n in "ABF")
+        # A was sent on 18/06 and confirmed on 20/06: done on the 18th, confirmed on the 20th.
+        assert (a.submitted_on, a.completed_on, a.confirmed_on) == (dt.date(2024, 6, 18), dt.date(2024, 6, 18),
+                                                                    dt.date(2024, 6, 20))
+        assert (b.submitted_on, b.completed_on, b.confirmed_on) == (None, dt.date(2024, 6, 10), dt.date(2024, 6, 10))
+        assert f.submitted_on == dt.date(2024, 8, 1)  # 31/07 17:30 UTC is 01/08 in Hà Nội
+        got = dashboard.totals(s, filters=Filters(plan_id=fx["plan"], as_of=dt.date(2024, 6, 19)),
+                               today=dashboard_fixture.TODAY)
+        assert (got.items, got.done_on_time, got.done_late) == (6, 0, 1)  # A not yet confirmed on the 19th
+        assert not item_states.drift(s)
