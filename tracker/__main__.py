@@ -262,6 +262,7 @@ def cmd_restore(engine, args) -> int:
         return EXIT_BAD_REQUEST
     try:
         summary = backup.restore(engine, args.file, replace=args.replace, files_dir=upload_dir(),
+                                 trust_unsigned=args.trust_unsigned,
                                  progress=lambda table, n: print(f"  {table}: {n} dòng", flush=True))
     except backup.BackupError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
@@ -410,7 +411,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore", help="khôi phục từ tệp sao lưu (cơ sở dữ liệu đích phải trống, trừ khi --replace)")
     p.add_argument("file", type=Path, help="tệp .zip tạo bởi lệnh backup")
-    p.add_argument("--replace", action="store_true", help="xóa toàn bộ dữ liệu hiện có rồi khôi phục")
+    p.add_argument("--replace", action="store_true",
+                   help="thay toàn bộ dữ liệu hiện có (chỉ khi mọi dòng của bản sao lưu nạp được)")
+    p.add_argument("--trust-unsigned", action="store_true",
+                   help="khôi phục cả bản sao lưu không có chữ ký hợp lệ với khóa sao lưu của máy này")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("bench", help="đo tốc độ với 1.000, 10.000 và 100.000 công việc (in bảng trung vị)")

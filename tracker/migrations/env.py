@@ -32,18 +32,26 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # the caller's transaction (a restore on PostgreSQL): it commits or rolls back
+        _run(connection)
+        return
     engine = config.attributes.get("engine") or make_engine(database_url())
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=True,
-            compare_type=True,
-            render_item=render_item,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         connection.commit()
 
 
