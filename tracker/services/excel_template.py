@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.cells import xlsx_put, xlsx_row
 from tracker.models import Form, Plan, PriorityTask
 from tracker.services.plans import MISSING_TEXT_LABEL
 from tracker.services.work_item_lists import ItemListRow, plan_units
@@ -66,7 +67,7 @@ def _lists_sheet(wb: Workbook, session: Session, plan: Plan) -> dict[str, str]:
     for col, (key, values) in enumerate(columns.items(), start=1):
         ws.cell(row=1, column=col, value=titles[key]).font = Font(bold=True)
         for row, value in enumerate(values, start=2):
-            ws.cell(row=row, column=col, value=value)
+            xlsx_put(ws.cell(row=row, column=col), value)
         letter = get_column_letter(col)
         ranges[key] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${max(len(values), 1) + 1}"
     return ranges
@@ -102,11 +103,11 @@ def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] 
     ws.freeze_panes = "A2"
     tasks = {t.id: t for t in plan.tasks}
     for n, r in enumerate(rows, start=1):
-        ws.append([
+        ws.append(xlsx_row(ws, [
             n, task_cell(tasks[r.priority_task_id]), r.title, r.lead_unit, "; ".join(r.coordinating_units),
             r.form, r.channel, r.start_date, r.due_date, target_cell(r.target_qty, r.target_unit),
             r.budget_planned, r.note,
-        ])
+        ]))
         ws.cell(row=n + 1, column=8).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=9).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=11).number_format = MONEY_FORMAT
