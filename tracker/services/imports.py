@@ -29,6 +29,7 @@ from tracker.services import work_item_lists as lists
 from tracker.services.work_item_lists import ItemFilter
 from tracker.services.work_items import ItemInput
 from tracker.text import fold, format_date, format_number, from_roman, nfc
+from tracker.xlsx_guard import archive_problem
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000  # a year of work for every unit fits; the bench imports 5,000 rows
@@ -294,6 +295,8 @@ def _open(data: bytes):
     if len(data) > MAX_BYTES:
         raise ImportFailed([RowError(None, "Tệp", f"{len(data) / 1024 / 1024:.1f} MB",
                                      f"Tệp quá lớn: tối đa {MAX_BYTES // 1024 // 1024} MB.")])
+    if problem := archive_problem(data):
+        raise ImportFailed([RowError(None, "Tệp", "", problem)])
     try:
         return load_workbook(BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -404,8 +407,22 @@ def _same(a: ItemInput, b: ItemInput) -> bool:
         b, coordinating_unit_ids=tuple(sorted(b.coordinating_unit_ids)))
 
 
-def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, dry_run: bool = False) -> ImportResult:
-    """Check the whole file, then create new items and update ones imported before.
+def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes) -> list[ParsedRow]:
+    """Parse and check an uploaded file once; the page keeps the rows (by the file's hash) for its reruns.
+
+    Raises:
+        PermissionDenied: not the office. NotFound: no such plan. ImportFailed: any problem in the file.
+    """
+    require(actor, Action.MANAGE_ITEMS)
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
+    return parse_workbook(session, plan=plan, data=data)
+
+
+def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | None = None,
+                 rows: list[ParsedRow] | None = None, dry_run: bool = False) -> ImportResult:
+    """Check the whole file (or take the rows read_file returned), then create new items and update ones imported before.
 
     Fields the template has no column for (description, recurring) are kept on update.
 
@@ -422,7 +439,8 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, d
     # for 5,000 rows).
     catalog = [*session.scalars(select(Unit)), *session.scalars(select(Form)), *session.scalars(select(Channel)),
                *plan.tasks]
-    rows = parse_workbook(session, plan=plan, data=data)
+    if rows is None:
+        rows = parse_workbook(session, plan=plan, data=data or b"")
     existing = {i.source_key: i for i in session.scalars(
         select(WorkItem).where(WorkItem.plan_id == plan.id, WorkItem.source_key.in_([r.key for r in rows])))}
     result = ImportResult(plan_code=plan.code, rows=rows, dry_run=dry_run)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import MutableMapping
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +31,7 @@ DATE = "DD/MM/YYYY"
 FLASH = "work_items_flash"
 LIST_LIMIT = 1000
 GENERATION = "work_items_generation"
+PARSED_KEY = "work_items_import_parsed"
 ANY = None
 
 
@@ -259,6 +262,26 @@ def error_table(errors: list[import_service.RowError]) -> None:
                                 "Lỗi": st.column_config.TextColumn(width="large")})
 
 
+def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: bytes) -> list:
+    """The uploaded file's rows, parsed once: kept with the file's hash, so a rerun (any click) does not re-parse.
+
+    Raises:
+        ImportFailed: the file's problems (kept too, and raised again on each rerun).
+    """
+    tag = (plan_id, hashlib.sha256(content).hexdigest())
+    kept = store.get(PARSED_KEY)
+    if kept is None or kept[0] != tag:
+        try:
+            with session_scope(get_engine()) as session:
+                kept = (tag, import_service.read_file(session, actor=actor, plan_id=plan_id, data=content), None)
+        except import_service.ImportFailed as exc:
+            kept = (tag, None, exc.errors)
+        store[PARSED_KEY] = kept
+    if kept[2] is not None:
+        raise import_service.ImportFailed(kept[2])
+    return kept[1]
+
+
 def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     """Upload, check the whole file (a dry run), show errors or a preview, then import on confirmation."""
     upload_key = f"work_items_upload_{st.session_state.get('work_items_upload_n', 0)}"
@@ -266,10 +289,10 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
                               max_upload_size=import_service.MAX_BYTES // (1024 * 1024))
     if upload is None:
         return
-    content = upload.getvalue()
     try:
+        rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=upload.getvalue())
         with session_scope(get_engine()) as session:
-            preview = import_service.import_items(session, actor=actor, plan_id=plan_id, data=content, dry_run=True)
+            preview = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows, dry_run=True)
     except import_service.ImportFailed as exc:
         error_table(exc.errors)
         return
@@ -284,8 +307,9 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     } for r in preview.rows]), hide_index=True, width="stretch", key="work_items_import_preview")
     if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go"):
         def run(session):
-            result = import_service.import_items(session, actor=actor, plan_id=plan_id, data=content)
+            result = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows)
             st.session_state["work_items_upload_n"] = st.session_state.get("work_items_upload_n", 0) + 1
+            st.session_state.pop(PARSED_KEY, None)
             return result
 
         write(run, lambda result: result.summary())
