@@ -32,6 +32,7 @@ FLASH = "work_items_flash"
 LIST_LIMIT = 1000
 GENERATION = "work_items_generation"
 PARSED_KEY = "work_items_import_parsed"
+SEEN_KEY = "work_items_import_seen_versions"
 ANY = None
 
 
@@ -290,7 +291,8 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     if upload is None:
         return
     try:
-        rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=upload.getvalue())
+        content = upload.getvalue()
+        rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=content)
         with session_scope(get_engine()) as session:
             preview = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows, dry_run=True)
     except import_service.ImportFailed as exc:
@@ -299,20 +301,43 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     except TrackerError as exc:
         st.error(md(str(exc)))
         return
+    # The versions the user saw on the previous run are those the confirm holds the import to.
+    tag = (plan_id, hashlib.sha256(content).hexdigest())
+    shown = st.session_state.get(SEEN_KEY)
+    seen = shown[1] if shown and shown[0] == tag else preview.versions
+    st.session_state[SEEN_KEY] = (tag, preview.versions)
     st.success(preview.summary())
     st.dataframe(pd.DataFrame([{
         "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title, "Đơn vị chủ trì": r.lead_unit,
         "Hạn": format_date(r.data.due_date), "Kinh phí": format_money(r.data.budget_planned),
         "Sẽ": preview.would.get(r.row, ""),
     } for r in preview.rows]), hide_index=True, width="stretch", key="work_items_import_preview")
-    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go"):
+    choice = conflict_choice(preview.conflicts)
+    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
+                 disabled=bool(preview.conflicts) and choice is None):
         def run(session):
-            result = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows)
+            result = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows,
+                                                 seen_versions=seen, on_conflict=choice)
             st.session_state["work_items_upload_n"] = st.session_state.get("work_items_upload_n", 0) + 1
             st.session_state.pop(PARSED_KEY, None)
             return result
 
         write(run, lambda result: result.summary())
+
+
+def conflict_choice(conflicts: list[import_service.ImportConflictRow]) -> str | None:
+    """List the rows whose items changed after the export; the user must say what to do with them."""
+    if not conflicts:
+        return None
+    st.warning(f"{len(conflicts)} dòng trong tệp thuộc công việc đã được sửa trên hệ thống sau khi tệp được xuất. "
+               "Chọn cách xử lý trước khi nhập.", icon=":material/warning:")
+    st.dataframe(pd.DataFrame([{
+        "Dòng": c.row, "Công việc": f"#{c.item_id} {c.title}", "Đã sửa sau khi xuất": c.describe(), "Người sửa": c.who(),
+    } for c in conflicts]), hide_index=True, width="stretch", key="work_items_import_conflicts")
+    return st.radio("Với các dòng xung đột", [import_service.KEEP, import_service.OVERWRITE], index=None,
+                    format_func={import_service.KEEP: "Giữ nội dung trên hệ thống (bỏ qua các dòng này trong tệp)",
+                                 import_service.OVERWRITE: "Ghi đè bằng nội dung trong tệp"}.get,
+                    key="work_items_import_conflict_choice")
 
 
 def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
