@@ -83,3 +83,49 @@ def test_an_edit_between_preview_and_confirm_stops_the_import(ctx):  # noqa: F81
             _import(engine, admin, plan_id, hand_made, seen_versions=preview.versions, on_conflict=choice)
     item = _item(engine, "Việc A")
     assert (item.channel_text, item.budget_planned) == ("Báo Nhân Dân", 10_000_000)
+
+
+def test_cli_lists_conflicts_and_needs_a_choice(exported, tmp_path, monkeypatch, capsys):
+    from tracker.__main__ import main
+
+    engine, _, _, data = exported
+    monkeypatch.setenv("TRACKER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    path = tmp_path / "xuat.xlsx"
+    path.write_bytes(data)
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--dry-run"]) == 0
+    assert "Dòng 2: công việc" in capsys.readouterr().out
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV"]) == 1
+    err = capsys.readouterr().err
+    assert "--on-conflict" in err and "30/09/2024 → 30/11/2024" in err
+    assert _item(engine, "Việc A").due_date == dt.date(2024, 11, 30)
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--on-conflict", "keep"]) == 0
+    assert _item(engine, "Việc A").due_date == dt.date(2024, 11, 30)
+
+
+def test_the_page_lists_conflicts_and_asks_for_a_choice():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import datetime as dt
+
+        import streamlit as st
+
+        from tracker.services.imports import ImportConflictRow
+        from tracker.services.progress import HistoryEntry
+        from tracker.ui.work_items_view import conflict_choice
+
+        entry = HistoryEntry(id=1, at=dt.datetime(2024, 8, 1, tzinfo=dt.timezone.utc), actor="Trần Thị Bình",
+                             kind="updated", kind_label="Sửa", changes=[("Hạn", "30/09/2024", "30/11/2024")],
+                             note=None, evidence_urls=[])
+        st.session_state["choice"] = conflict_choice([ImportConflictRow(row=2, item_id=7, title="Việc A",
+                                                                        since=[entry])])
+
+    at = AppTest.from_function(page, default_timeout=30).run()
+    assert not at.exception
+    assert "1 dòng trong tệp" in at.warning[0].value
+    shown = at.dataframe[0].value
+    assert shown.iloc[0].to_dict() == {"Dòng": 2, "Công việc": "#7 Việc A", "Đã sửa sau khi xuất": "Hạn: 30/09/2024 → "
+                                       "30/11/2024", "Người sửa": "Trần Thị Bình"}
+    assert at.session_state["choice"] is None  # nothing chosen for the user
+    at.radio(key="work_items_import_conflict_choice").set_value("keep").run()
+    assert at.session_state["choice"] == "keep"

@@ -219,13 +219,23 @@ def cmd_import(engine, args) -> int:
         plan = plan_service.find_plan(session, args.plan)
         try:
             result = import_service.import_items(session, actor=work_item_service.cli_actor(), plan_id=plan.id,
-                                                 data=data, dry_run=args.dry_run)
+                                                 data=data, dry_run=args.dry_run, on_conflict=args.on_conflict)
         except import_service.ImportFailed as exc:
             print(f"{exc} Danh sách lỗi:", file=sys.stderr)
             print(_error_table(exc.errors), file=sys.stderr)
             return EXIT_FAILED
+        except import_service.ImportConflict as exc:
+            print(f"Lỗi: {exc} (tùy chọn --on-conflict keep hoặc overwrite)", file=sys.stderr)
+            _print_conflicts(exc.conflicts, sys.stderr)
+            return EXIT_FAILED
     print(result.summary())
+    _print_conflicts(result.conflicts, sys.stdout)
     return 0
+
+
+def _print_conflicts(conflicts, out) -> None:
+    for c in conflicts:
+        print(f"  Dòng {c.row}: công việc #{c.item_id} “{c.title}” đã được {c.who()} sửa: {c.describe()}", file=out)
 
 
 def cmd_export(engine, args) -> int:
@@ -377,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="tệp .xlsx")
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
+    p.add_argument("--on-conflict", choices=[import_service.KEEP, import_service.OVERWRITE],
+                   help="dòng thuộc công việc đã được sửa sau khi xuất tệp: giữ nội dung trên hệ thống (keep) "
+                        "hoặc ghi đè bằng tệp (overwrite); mặc định không nhập gì khi có xung đột")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="xuất công việc của một kế hoạch ra tệp Excel theo mẫu")
