@@ -362,3 +362,30 @@ def test_cli_restore_names_the_bad_row_and_never_prints_a_password_hash(engine, 
     assert "--trust-unsigned" in capsys.readouterr().err
     assert main(["restore", "--replace", "--trust-unsigned", str(unsigned)]) == 0
     assert dump_tables(live) == dump_tables(engine)
+
+
+def test_a_busy_sqlite_database_is_left_as_it_was(tmp_path, sqlite_templates, monkeypatch):
+    import shutil
+
+    from tracker import backup as backup_module
+
+    monkeypatch.setattr(backup_module, "SQLITE_SWITCH_WAIT_S", 0.5)
+    path = tmp_path / "dang-dung.sqlite3"
+    shutil.copyfile(sqlite_templates["catalog"], path)
+    live = make_engine(f"sqlite:///{path}", sqlite_busy_timeout_ms=200)
+    shutil.copyfile(sqlite_templates["catalog"], tmp_path / "nguon.sqlite3")
+    source = make_engine(f"sqlite:///{tmp_path / 'nguon.sqlite3'}")
+    _populate(source)
+    dump = tmp_path / "sao-luu.zip"
+    backup(source, dump)
+    before = _fingerprint(live)
+    other = make_engine(f"sqlite:///{path}")
+    with other.connect() as writer:  # another process is in the middle of a write
+        writer.exec_driver_sql("BEGIN IMMEDIATE")
+        writer.exec_driver_sql("DELETE FROM forms WHERE 1 = 0")
+        with pytest.raises(BackupError, match="đang được dùng"):
+            restore(live, dump, replace=True)
+        writer.exec_driver_sql("ROLLBACK")
+    assert _fingerprint(live) == before
+    for e in (live, source, other):
+        e.dispose()

@@ -27,7 +27,9 @@ import hmac
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +47,7 @@ from tracker.migrate import alembic_config, current_revision, upgrade_in
 
 FORMAT = "tracker-backup/1"
 SIGNATURE = "manifest.sig"
+SQLITE_SWITCH_WAIT_S = 10  # how long a SQLite restore waits for other writers before it gives up
 _SKIP = {"alembic_version"}
 
 Progress = Callable[[str, int], None]
@@ -249,8 +252,19 @@ def _restore_sqlite(engine: Engine, zf: zipfile.ZipFile, manifest: dict, progres
         with stage.connect() as conn:
             with conn.begin():
                 counts = _load(conn, zf, manifest, progress)
-        with stage.connect() as src_conn, engine.connect() as dst_conn:
-            src_conn.connection.driver_connection.backup(dst_conn.connection.driver_connection)
+        deadline = time.monotonic() + SQLITE_SWITCH_WAIT_S
+
+        def give_up_when_busy(status: int, _remaining: int, _total: int) -> None:
+            if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked")  # Python would otherwise retry forever
+
+        try:  # one step: SQLite writes every page in one transaction on the live file, or none
+            with stage.connect() as src_conn, engine.connect() as dst_conn:
+                src_conn.connection.driver_connection.backup(dst_conn.connection.driver_connection,
+                                                             progress=give_up_when_busy)
+        except sqlite3.Error:
+            raise BackupError("Cơ sở dữ liệu đang được dùng (có phiên đang ghi hoặc đọc dài) nên chưa thay được; "
+                              "không có gì thay đổi. Hãy dừng ứng dụng rồi chạy lại lệnh khôi phục.") from None
         return counts
     finally:
         stage.dispose()
