@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker import clock, periods
+from tracker.cells import csv_bytes
 from tracker.db import session_scope
 from tracker.models import Role, UnitKind
 from tracker.services import rounds as round_service
@@ -156,7 +157,7 @@ def status_view(info: round_service.RoundInfo) -> None:
     } for r in rows if r.status in shown], columns=["Mã", "Đơn vị", "Trạng thái", "Nộp lúc", "Người nộp",
                                                      "Lần nộp", "Nội dung"])
     st.dataframe(frame, hide_index=True, width="stretch", key="rounds_status_table")
-    st.download_button("Tải danh sách (CSV)", frame.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("Tải danh sách (CSV)", csv_bytes(list(frame.columns), frame.itertuples(index=False)),
                        file_name=f"ky-bao-cao-{info.id}.csv", mime="text/csv", key="rounds_status_csv")
     if actor.role is Role.ADMIN and not info.closed:
         waiting = counts[round_service.ReportStatus.MISSING] + counts[round_service.ReportStatus.PENDING]

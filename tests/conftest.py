@@ -44,6 +44,16 @@ def _prepare(engine: Engine, *, catalog: bool) -> None:
             load_catalog(session)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def backup_key_file(tmp_path_factory):
+    """Backups signed with a key made on first use in a temporary folder, never data/backup.key."""
+    key_file = tmp_path_factory.mktemp("backup-key") / "backup.key"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("TRACKER_BACKUP_KEY", raising=False)
+        mp.setenv("TRACKER_BACKUP_KEY_FILE", str(key_file))
+        yield key_file
+
+
 @pytest.fixture(scope="session")
 def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("templates")

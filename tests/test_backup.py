@@ -1,18 +1,20 @@
 """Backup and restore round trips, damaged dumps, restores into a newer schema, upgrades that keep data."""
 
 import datetime as dt
+import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import MetaData, func, insert, select
 
 from tests.factories import make_user
 from tests.item_factories import make_item
-from tracker.backup import BackupError, backup, dump_tables, restore
+from tracker.backup import BackupError, backup, dump_tables, restore, sign
 from tracker.db import make_engine, session_scope
 from tracker.migrate import current_revision, head_revision, upgrade
-from tracker.models import ProgressEvent, Role, Unit, WorkItem
+from tracker.models import ProgressEvent, Role, Unit, User, WorkItem
 from tracker.permissions import Actor
 from tracker.services.demo import generate_demo
 from tracker.services.explanations import answer_explanation, request_explanation
@@ -182,15 +184,8 @@ def test_a_dump_of_an_older_schema_restores_and_is_migrated(empty_engine, db_fac
 def test_a_dump_from_a_newer_app_is_refused(engine, db_factory, tmp_path):
     dump = tmp_path / "moi.zip"
     backup(engine, dump)
-    newer = tmp_path / "moi-hon.zip"
-    with zipfile.ZipFile(dump) as src, zipfile.ZipFile(newer, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "manifest.json":
-                manifest = json.loads(data)
-                manifest["schema_revision"] = "9999_from_the_future"
-                data = json.dumps(manifest)
-            dst.writestr(name, data)
+    newer = _rewrite(dump, tmp_path / "moi-hon.zip",
+                     manifest=lambda m: m.update(schema_revision="9999_from_the_future"))
     with pytest.raises(BackupError, match="cập nhật ứng dụng"):
         restore(db_factory(None), newer)
 
@@ -217,3 +212,180 @@ def test_cli_backup_and_restore(engine, db_factory, tmp_path, monkeypatch, capsy
     assert main(["restore", str(dump)]) == 2  # now not empty
     assert "--replace" in capsys.readouterr().err
     assert main(["restore", str(tmp_path / "khong-co.zip")]) == 2
+
+
+def _rewrite(dump, out, *, tables: dict[str, Callable[[list[dict]], None]] | None = None,
+             manifest: Callable[[dict], None] | None = None, resign: bool = True):
+    """A copy of `dump` with table rows and manifest edited and checksums recomputed.
+
+    resign=True signs it with this server's key (a dump made here with bad data in it); False keeps
+    the old signature (what someone who edited the file without the key can do).
+    """
+    with zipfile.ZipFile(dump) as src, zipfile.ZipFile(out, "w") as dst:
+        meta = json.loads(src.read("manifest.json"))
+        for name in src.namelist():
+            if name in ("manifest.json", "manifest.sig"):
+                continue
+            data = src.read(name)
+            table = name.removeprefix("tables/").removesuffix(".jsonl")
+            if tables and table in tables:
+                rows = [json.loads(line) for line in data.decode().splitlines()]
+                tables[table](rows)
+                data = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode()
+                meta["tables"][table] = {"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()}
+            dst.writestr(name, data)
+        if manifest:
+            manifest(meta)
+        manifest_bytes = json.dumps(meta, ensure_ascii=False).encode()
+        dst.writestr("manifest.json", manifest_bytes)
+        dst.writestr("manifest.sig", sign(manifest_bytes) if resign else src.read("manifest.sig"))
+    return out
+
+
+def _fingerprint(engine) -> tuple[dict[str, int], str]:
+    """Row counts per table and one checksum over every row of every table."""
+    tables = dump_tables(engine)
+    counts = {name: len(rows) for name, rows in tables.items()}
+    return counts, hashlib.sha256(json.dumps(tables, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _bad_fk(rows):
+    rows[0]["lead_unit_id"] = 999_999
+
+
+def _duplicate_username(rows):
+    rows[-1]["username"] = rows[0]["username"]
+
+
+def _bad_date(rows):
+    rows[3]["due_date"] = "2024-13-45"
+
+
+BAD_DUMPS = {
+    "foreign key to nothing": ({"work_items": _bad_fk}, None, r"“work_items”, dòng 1 \(id=\d+\): tham chiếu"),
+    "duplicate username": ({"users": _duplicate_username}, None, r"“users”, dòng \d+ \(id=\d+\): trùng"),
+    "bad date": ({"work_items": _bad_date}, None, r"“work_items”, dòng 4: cột “due_date” không phải ngày"),
+    "schema_revision null": (None, lambda m: m.update(schema_revision=None), "schema_revision"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_DUMPS)
+def test_replace_with_one_bad_row_leaves_the_live_database_and_files_as_they_were(
+        case, engine, db_factory, tmp_path):
+    _populate(engine)
+    dump = tmp_path / "sao-luu.zip"
+    uploads = tmp_path / "uploads"
+    (uploads / "ab").mkdir(parents=True)
+    (uploads / "ab" / "abc123").write_bytes(b"%PDF minh chung")
+    backup(engine, dump, files_dir=uploads)
+    tables, manifest, message = BAD_DUMPS[case]
+    bad = _rewrite(dump, tmp_path / "xau.zip", tables=tables, manifest=manifest)
+
+    live = db_factory("catalog")
+    with session_scope(live) as s:
+        make_user(s, "dangdung", Role.ADMIN)
+        make_item(s, title="Việc đang theo dõi trên máy chủ thật")
+    live_files = tmp_path / "live-uploads"
+    live_files.mkdir()
+    before = _fingerprint(live)
+    with pytest.raises(BackupError, match=message) as raised:
+        restore(live, bad, replace=True, files_dir=live_files)
+    assert "$argon2" not in str(raised.value)
+    assert _fingerprint(live) == before
+    assert current_revision(live) == head_revision(live)
+    assert list(live_files.iterdir()) == [] and [p.name for p in tmp_path.iterdir() if "restore" in p.name] == []
+
+    restore(live, dump, replace=True, files_dir=live_files)  # the good dump still replaces everything
+    assert dump_tables(live) == dump_tables(engine)
+    assert (live_files / "ab" / "abc123").read_bytes() == b"%PDF minh chung"
+
+
+def test_an_edited_dump_is_refused_unless_trusted(engine, db_factory, tmp_path):
+    with session_scope(engine) as s:
+        make_user(s, "xem", Role.VIEWER)
+    dump = tmp_path / "sao-luu.zip"
+    backup(engine, dump)
+
+    def make_admin(rows):
+        next(r for r in rows if r["username"] == "xem")["role"] = "admin"
+
+    edited = _rewrite(dump, tmp_path / "sua.zip", tables={"users": make_admin}, resign=False)
+    target = db_factory(None)
+    with pytest.raises(BackupError, match="chữ ký.*--trust-unsigned"):
+        restore(target, edited)
+    assert current_revision(target) is None
+    restore(target, edited, trust_unsigned=True)
+    with session_scope(target) as s:
+        assert s.scalars(select(User.role).where(User.username == "xem")).one() is Role.ADMIN
+
+
+def test_an_evidence_file_name_clash_is_refused_before_anything_is_written(engine, db_factory, tmp_path):
+    _populate(engine)
+    uploads = tmp_path / "uploads"
+    (uploads / "ab").mkdir(parents=True)
+    (uploads / "ab" / "abc123").write_bytes(b"%PDF trong ban sao luu")
+    (uploads / "ab" / "abd456").write_bytes(b"%PDF giong nhau")
+    dump = tmp_path / "sao-luu.zip"
+    backup(engine, dump, files_dir=uploads)
+    live = db_factory("catalog")
+    live_files = tmp_path / "live"
+    (live_files / "ab").mkdir(parents=True)
+    (live_files / "ab" / "abc123").write_bytes(b"%PDF khac")
+    before = _fingerprint(live)
+    with pytest.raises(BackupError, match="ab/abc123.*nội dung khác"):
+        restore(live, dump, replace=True, files_dir=live_files)
+    assert _fingerprint(live) == before
+    assert sorted(p.name for p in (live_files / "ab").iterdir()) == ["abc123"]
+    (live_files / "ab" / "abc123").write_bytes(b"%PDF trong ban sao luu")  # the same bytes are no clash
+    assert restore(live, dump, replace=True, files_dir=live_files).files == 2
+    assert (live_files / "ab" / "abd456").read_bytes() == b"%PDF giong nhau"
+
+
+def test_cli_restore_names_the_bad_row_and_never_prints_a_password_hash(engine, db_factory, tmp_path,
+                                                                         monkeypatch, capsys):
+    from tracker.__main__ import main
+
+    _populate(engine)
+    dump = tmp_path / "sao-luu.zip"
+    backup(engine, dump)
+    bad = _rewrite(dump, tmp_path / "xau.zip", tables={"users": _duplicate_username})
+    live = db_factory("catalog")
+    before = _fingerprint(live)
+    monkeypatch.setenv("TRACKER_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("TRACKER_DATABASE_URL", live.url.render_as_string(hide_password=False))
+    assert main(["restore", "--replace", str(bad)]) == 2
+    out = capsys.readouterr()
+    assert "“users”, dòng" in out.err and "argon2" not in out.err + out.out
+    assert _fingerprint(live) == before
+    unsigned = _rewrite(dump, tmp_path / "khong-ky.zip", tables={"users": lambda rows: None}, resign=False)
+    assert main(["restore", "--replace", str(unsigned)]) == 2
+    assert "--trust-unsigned" in capsys.readouterr().err
+    assert main(["restore", "--replace", "--trust-unsigned", str(unsigned)]) == 0
+    assert dump_tables(live) == dump_tables(engine)
+
+
+def test_a_busy_sqlite_database_is_left_as_it_was(tmp_path, sqlite_templates, monkeypatch):
+    import shutil
+
+    from tracker import backup as backup_module
+
+    monkeypatch.setattr(backup_module, "SQLITE_SWITCH_WAIT_S", 0.5)
+    path = tmp_path / "dang-dung.sqlite3"
+    shutil.copyfile(sqlite_templates["catalog"], path)
+    live = make_engine(f"sqlite:///{path}", sqlite_busy_timeout_ms=200)
+    shutil.copyfile(sqlite_templates["catalog"], tmp_path / "nguon.sqlite3")
+    source = make_engine(f"sqlite:///{tmp_path / 'nguon.sqlite3'}")
+    _populate(source)
+    dump = tmp_path / "sao-luu.zip"
+    backup(source, dump)
+    before = _fingerprint(live)
+    other = make_engine(f"sqlite:///{path}")
+    with other.connect() as writer:  # another process is in the middle of a write
+        writer.exec_driver_sql("BEGIN IMMEDIATE")
+        writer.exec_driver_sql("DELETE FROM forms WHERE 1 = 0")
+        with pytest.raises(BackupError, match="đang được dùng"):
+            restore(live, dump, replace=True)
+        writer.exec_driver_sql("ROLLBACK")
+    assert _fingerprint(live) == before
+    for e in (live, source, other):
+        e.dispose()

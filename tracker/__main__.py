@@ -259,13 +259,23 @@ def cmd_import(engine, args) -> int:
         plan = plan_service.find_plan(session, args.plan)
         try:
             result = import_service.import_items(session, actor=work_item_service.cli_actor(), plan_id=plan.id,
-                                                 data=data, dry_run=args.dry_run)
+                                                 data=data, dry_run=args.dry_run, on_conflict=args.on_conflict)
         except import_service.ImportFailed as exc:
             print(f"{exc} Danh sách lỗi:", file=sys.stderr)
             print(_error_table(exc.errors), file=sys.stderr)
             return EXIT_FAILED
+        except import_service.ImportConflict as exc:
+            print(f"Lỗi: {exc} (tùy chọn --on-conflict keep hoặc overwrite)", file=sys.stderr)
+            _print_conflicts(exc.conflicts, sys.stderr)
+            return EXIT_FAILED
     print(result.summary())
+    _print_conflicts(result.conflicts, sys.stdout)
     return 0
+
+
+def _print_conflicts(conflicts, out) -> None:
+    for c in conflicts:
+        print(f"  Dòng {c.row}: công việc #{c.item_id} “{c.title}” đã được {c.who()} sửa: {c.describe()}", file=out)
 
 
 def cmd_export(engine, args) -> int:
@@ -302,6 +312,7 @@ def cmd_restore(engine, args) -> int:
         return EXIT_BAD_REQUEST
     try:
         summary = backup.restore(engine, args.file, replace=args.replace, files_dir=upload_dir(),
+                                 trust_unsigned=args.trust_unsigned,
                                  progress=lambda table, n: print(f"  {table}: {n} dòng", flush=True))
     except backup.BackupError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
@@ -416,6 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="tệp .xlsx")
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
+    p.add_argument("--on-conflict", choices=[import_service.KEEP, import_service.OVERWRITE],
+                   help="dòng thuộc công việc đã được sửa sau khi xuất tệp: giữ nội dung trên hệ thống (keep) "
+                        "hoặc ghi đè bằng tệp (overwrite); mặc định không nhập gì khi có xung đột")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="xuất công việc của một kế hoạch ra tệp Excel theo mẫu")
@@ -463,7 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore", help="khôi phục từ tệp sao lưu (cơ sở dữ liệu đích phải trống, trừ khi --replace)")
     p.add_argument("file", type=Path, help="tệp .zip tạo bởi lệnh backup")
-    p.add_argument("--replace", action="store_true", help="xóa toàn bộ dữ liệu hiện có rồi khôi phục")
+    p.add_argument("--replace", action="store_true",
+                   help="thay toàn bộ dữ liệu hiện có (chỉ khi mọi dòng của bản sao lưu nạp được)")
+    p.add_argument("--trust-unsigned", action="store_true",
+                   help="khôi phục cả bản sao lưu không có chữ ký hợp lệ với khóa sao lưu của máy này")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("bench", help="đo tốc độ với 1.000, 10.000 và 100.000 công việc (in bảng trung vị)")

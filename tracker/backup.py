@@ -6,38 +6,51 @@ dates and times as ISO 8601 text (times in UTC), so it can be read with a text e
 or `jq`, without the app. Evidence files (stored outside the database) go under `files/` when
 their folder is given.
 
-Restore checks every checksum first, migrates the target to the dump's schema revision, inserts
-every row in one transaction (self-references filled in afterwards), moves PostgreSQL sequences
-past the restored ids, then migrates to the newest schema. The target must be empty unless
-`replace=True`, which first drops every table.
+`manifest.sig` holds an HMAC-SHA256 of `manifest.json` with the server's backup key
+(`tracker.config.backup_key`); the manifest holds the SHA-256 of every table and file, so an
+edited dump (a viewer made admin) fails the signature unless the restore trusts unsigned dumps.
+
+Restore is all or nothing. It checks the checksums and the signature, then builds the new
+database where the live one cannot see it: on PostgreSQL in one transaction (tables dropped,
+migrated to the dump's revision, every row inserted, migrated to the newest schema: DDL is
+transactional there), on SQLite in a fresh file next to the live one, copied over the live file
+with SQLite's backup API only when everything loaded. Any bad row stops it with the table, line
+and key named (never the row's values: they may hold password hashes). Evidence files are
+unpacked to a staging folder first and moved into place only after the database is switched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Date, DateTime, Integer, MetaData, Table, func, inspect, select, text
+from sqlalchemy import MetaData, Table, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.errors import TrackerError
-from tracker.migrate import alembic_config, current_revision, upgrade
+from tracker.config import backup_key
+from tracker.db import make_engine
+from tracker.backup_rows import BackupError, fix_sequences, load_table
+from tracker.migrate import alembic_config, current_revision, upgrade_in
 
 FORMAT = "tracker-backup/1"
+SIGNATURE = "manifest.sig"
+SQLITE_SWITCH_WAIT_S = 10  # how long a SQLite restore waits for other writers before it gives up
 _SKIP = {"alembic_version"}
-_BATCH = 2_000
 
 Progress = Callable[[str, int], None]
-
-
-class BackupError(TrackerError):
-    """A dump that cannot be read or restored here (Vietnamese message)."""
 
 
 @dataclass(frozen=True)
@@ -99,9 +112,12 @@ def backup(engine: Engine, path: Path, *, files_dir: Path | None = None,
             checksums[table.name] = digest.hexdigest()
             if progress:
                 progress(table.name, n)
+        file_sums = {}
         if files_dir is not None and Path(files_dir).is_dir():
             for f in sorted(p for p in Path(files_dir).rglob("*") if p.is_file()):
-                zf.write(f, f"files/{f.relative_to(files_dir).as_posix()}")
+                rel = f.relative_to(files_dir).as_posix()
+                zf.write(f, f"files/{rel}")
+                file_sums[rel] = _file_sha256(f)
                 file_count += 1
         manifest = {
             "format": FORMAT,
@@ -110,10 +126,38 @@ def backup(engine: Engine, path: Path, *, files_dir: Path | None = None,
             "dialect": engine.dialect.name,
             "tables": {name: {"rows": counts[name], "sha256": checksums[name]} for name in counts},
             "files": file_count,
+            "file_sha256": file_sums,
         }
-        zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+        zf.writestr("manifest.json", manifest_bytes)
+        zf.writestr(SIGNATURE, sign(manifest_bytes))
     tmp.replace(path)
     return BackupSummary(revision=revision, tables=counts, files=file_count)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sign(manifest_bytes: bytes) -> str:
+    """The HMAC-SHA256 (hex) of the manifest with this server's backup key."""
+    return hmac.new(backup_key(), manifest_bytes, hashlib.sha256).hexdigest()
+
+
+def check_signature(zf: zipfile.ZipFile) -> None:
+    """Raises BackupError unless manifest.sig is the HMAC of manifest.json under this server's key."""
+    try:
+        given = zf.read(SIGNATURE).decode("ascii", "replace").strip()
+    except KeyError:
+        given = ""
+    if not hmac.compare_digest(given, sign(zf.read("manifest.json"))):
+        raise BackupError("Bản sao lưu không có chữ ký hoặc chữ ký không khớp khóa sao lưu của máy chủ này "
+                          "(TRACKER_BACKUP_KEY): tệp có thể đã bị sửa. Chỉ khôi phục khi chắc chắn về nguồn gốc "
+                          "của tệp, với tùy chọn --trust-unsigned.")
 
 
 def read_manifest(zf: zipfile.ZipFile) -> dict:
@@ -147,93 +191,142 @@ def _is_empty(engine: Engine) -> bool:
     return True
 
 
-def _drop_all(engine: Engine) -> None:
-    with engine.begin() as conn:
-        meta = MetaData()
-        meta.reflect(bind=conn)
-        meta.drop_all(bind=conn)
-        if conn.dialect.name == "postgresql":
-            # Enum types outlive their tables on PostgreSQL.
-            for (name,) in conn.execute(text(
-                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-                    "WHERE t.typtype = 'e' AND n.nspname = current_schema()")):
-                conn.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
+def _drop_all(conn: Connection) -> None:
+    meta = MetaData()
+    meta.reflect(bind=conn)
+    meta.drop_all(bind=conn)
+    if conn.dialect.name == "postgresql":
+        # Enum types outlive their tables on PostgreSQL.
+        for (name,) in conn.execute(text(
+                "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE t.typtype = 'e' AND n.nspname = current_schema()")).all():
+            conn.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
 
 
-def _from_json(table: Table) -> Callable[[dict], dict]:
-    converters = {}
-    for col in table.columns:
-        if isinstance(col.type, DateTime):
-            converters[col.name] = lambda v: dt.datetime.fromisoformat(v)
-        elif isinstance(col.type, Date):
-            converters[col.name] = lambda v: dt.date.fromisoformat(v)
-
-    def convert(row: dict) -> dict:
-        return {k: (converters[k](v) if v is not None and k in converters else v)
-                for k, v in row.items() if k in table.columns}
-
-    return convert
+def _migrate(conn: Connection, revision: str) -> None:
+    try:
+        upgrade_in(conn, revision)
+    except SQLAlchemyError as exc:
+        raise BackupError(f"Không nâng cấp được lược đồ lên phiên bản “{revision}” ({type(exc).__name__}). "
+                          "Cơ sở dữ liệu đang dùng không bị thay đổi.") from None
 
 
-def _naive_utc(row: dict, table: Table) -> dict:
-    for col in table.columns:
-        value = row.get(col.name)
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            row[col.name] = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return row
-
-
-def _self_refs(table: Table) -> list[str]:
-    return [fk.parent.name for fk in table.foreign_keys if fk.column.table.name == table.name]
-
-
-def _load_table(conn: Connection, table: Table, lines: Iterator[bytes]) -> int:
-    convert = _from_json(table)
-    self_refs = _self_refs(table)
-    pk = [c.name for c in table.primary_key.columns]
-    deferred: list[dict] = []
-    batch: list[dict] = []
-    n = 0
-    for line in lines:
-        row = convert(json.loads(line))
-        if conn.dialect.name == "sqlite":
-            row = _naive_utc(row, table)
-        if self_refs and any(row.get(c) is not None for c in self_refs):
-            deferred.append({**{k: row[k] for k in pk}, **{c: row[c] for c in self_refs}})
-            row = {**row, **{c: None for c in self_refs}}
-        batch.append(row)
-        n += 1
-        if len(batch) >= _BATCH:
-            conn.execute(table.insert(), batch)
-            batch = []
-    if batch:
-        conn.execute(table.insert(), batch)
-    for ref in deferred:
-        where = [table.c[k] == ref[k] for k in pk]
-        conn.execute(table.update().where(*where).values({c: ref[c] for c in self_refs}))
-    return n
-
-
-def _fix_sequences(conn: Connection, tables: list[Table]) -> None:
-    if conn.dialect.name != "postgresql":
-        return
+def _load(conn: Connection, zf: zipfile.ZipFile, manifest: dict, progress: Progress | None) -> dict[str, int]:
+    """In the caller's transaction, on an empty database: the dump's schema, its rows, then the newest schema."""
+    revision = manifest["schema_revision"]
+    _migrate(conn, revision)
+    tables = _reflect(conn)
+    missing = set(manifest["tables"]) - {t.name for t in tables}
+    if missing:
+        raise BackupError("Bản sao lưu có bảng không có trong lược đồ phiên bản "
+                          f"{revision}: {', '.join(sorted(missing))}.")
+    counts = {}
     for table in tables:
-        pk = list(table.primary_key.columns)
-        if len(pk) != 1 or not isinstance(pk[0].type, Integer):
+        if table.name not in manifest["tables"]:
             continue
-        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                           {"t": table.name, "c": pk[0].name}).scalar()
-        if seq:
-            conn.execute(text(f'SELECT setval(:s, COALESCE((SELECT MAX("{pk[0].name}") FROM "{table.name}"), 0) + 1, '
-                              "false)"), {"s": seq})
+        with zf.open(f"tables/{table.name}.jsonl") as fh:
+            counts[table.name] = load_table(conn, table, iter(fh))
+        if progress:
+            progress(table.name, counts[table.name])
+    fix_sequences(conn, tables)
+    _migrate(conn, "head")
+    return counts
+
+
+def _restore_postgresql(engine: Engine, zf: zipfile.ZipFile, manifest: dict, progress) -> dict[str, int]:
+    """One transaction: PostgreSQL rolls back the dropped tables too if any row or migration fails."""
+    with engine.connect() as conn:
+        with conn.begin():
+            _drop_all(conn)
+            return _load(conn, zf, manifest, progress)
+
+
+def _restore_sqlite(engine: Engine, zf: zipfile.ZipFile, manifest: dict, progress) -> dict[str, int]:
+    """Build the database in a fresh file beside the live one; copy it over the live one only when complete."""
+    live = engine.url.database
+    folder = Path(live).parent if live and live != ":memory:" else None
+    fd, staging = tempfile.mkstemp(prefix=".restore-", suffix=".sqlite3", dir=folder)
+    os.close(fd)
+    stage = make_engine(f"sqlite:///{staging}")
+    try:
+        with stage.connect() as conn:
+            with conn.begin():
+                counts = _load(conn, zf, manifest, progress)
+        deadline = time.monotonic() + SQLITE_SWITCH_WAIT_S
+
+        def give_up_when_busy(status: int, _remaining: int, _total: int) -> None:
+            if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked")  # Python would otherwise retry forever
+
+        try:  # one step: SQLite writes every page in one transaction on the live file, or none
+            with stage.connect() as src_conn, engine.connect() as dst_conn:
+                src_conn.connection.driver_connection.backup(dst_conn.connection.driver_connection,
+                                                             progress=give_up_when_busy)
+        except sqlite3.Error:
+            raise BackupError("Cơ sở dữ liệu đang được dùng (có phiên đang ghi hoặc đọc dài) nên chưa thay được; "
+                              "không có gì thay đổi. Hãy dừng ứng dụng rồi chạy lại lệnh khôi phục.") from None
+        return counts
+    finally:
+        stage.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(staging + suffix).unlink(missing_ok=True)
+
+
+def _dump_files(zf: zipfile.ZipFile) -> list[tuple[str, Path]]:
+    files = []
+    for name in zf.namelist():
+        if name.startswith("files/") and not name.endswith("/"):
+            rel = Path(name[len("files/"):])
+            if rel.is_absolute() or ".." in rel.parts:
+                continue
+            files.append((name, rel))
+    return files
+
+
+def _stage_files(zf: zipfile.ZipFile, manifest: dict, files_dir: Path) -> tuple[Path, list[Path]]:
+    """Unpack the evidence files to a staging folder beside files_dir, after checking for clashes.
+
+    A file already in files_dir with the same name and other bytes is a clash: refused before
+    anything is written. The same name with the same bytes is left as it is.
+    """
+    sums = manifest.get("file_sha256") or {}
+    todo = []
+    for name, rel in _dump_files(zf):
+        data_sum = hashlib.sha256(zf.read(name)).hexdigest()
+        if rel.as_posix() in sums and sums[rel.as_posix()] != data_sum:
+            raise BackupError(f"Tệp minh chứng “{rel.as_posix()}” trong bản sao lưu bị hỏng (sai mã kiểm tra).")
+        existing = files_dir / rel
+        if existing.exists():
+            if not existing.is_file() or _file_sha256(existing) != data_sum:
+                raise BackupError(f"Tệp minh chứng “{rel.as_posix()}” đã có trong {files_dir} với nội dung khác; "
+                                  "không khôi phục gì. Hãy chuyển tệp đó đi rồi chạy lại.")
+            continue
+        todo.append((name, rel))
+    files_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{files_dir.name}.restore-", dir=files_dir.parent))
+    for name, rel in todo:
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(name) as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return staging, [rel for _, rel in todo]
+
+
+def _move_staged(staging: Path, files: list[Path], files_dir: Path) -> None:
+    for rel in files:
+        target = files_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, target)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def restore(engine: Engine, path: Path, *, replace: bool = False, files_dir: Path | None = None,
-            progress: Progress | None = None) -> BackupSummary:
-    """Load the dump at `path` into `engine`'s database and migrate it to the newest schema.
+            progress: Progress | None = None, trust_unsigned: bool = False) -> BackupSummary:
+    """Load the dump at `path` into `engine`'s database and migrate it to the newest schema: all or nothing.
 
     Raises:
-        BackupError: unreadable or damaged file, or a non-empty target without `replace`.
+        BackupError: unreadable, damaged or unsigned file, a bad row (table and line named), a file
+            clash, or a non-empty target without `replace`. The live database and files are untouched.
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -241,43 +334,27 @@ def restore(engine: Engine, path: Path, *, replace: bool = False, files_dir: Pat
         raise BackupError(f"Không đọc được tệp sao lưu “{path}”: không phải tệp ZIP hợp lệ.") from exc
     with zf:
         manifest = read_manifest(zf)
+        if not trust_unsigned:
+            check_signature(zf)
         revision = manifest.get("schema_revision")
-        if revision and revision not in known_revisions(engine):
+        if not revision:
+            raise BackupError("Bản sao lưu không ghi phiên bản lược đồ (schema_revision): không biết nạp vào "
+                              "lược đồ nào, nên không khôi phục gì.")
+        if revision not in known_revisions(engine):
             raise BackupError(f"Bản sao lưu thuộc phiên bản lược đồ “{revision}”, mới hơn hoặc khác phiên bản "
                               "ứng dụng này: hãy cập nhật ứng dụng trước khi khôi phục.")
-        if inspect(engine).get_table_names():
-            if not _is_empty(engine) and not replace:
-                raise BackupError("Cơ sở dữ liệu đích đã có dữ liệu. Dùng --replace để xóa toàn bộ và thay bằng "
-                                  "bản sao lưu.")
-            _drop_all(engine)
-        if revision:
-            upgrade(engine, revision)
-        counts = {}
-        with engine.begin() as conn:
-            tables = _reflect(conn)
-            known = {t.name for t in tables}
-            missing = set(manifest["tables"]) - known
-            if missing:
-                raise BackupError("Bản sao lưu có bảng không có trong lược đồ phiên bản "
-                                  f"{revision}: {', '.join(sorted(missing))}.")
-            for table in tables:
-                if table.name not in manifest["tables"]:
-                    continue
-                with zf.open(f"tables/{table.name}.jsonl") as fh:
-                    counts[table.name] = _load_table(conn, table, iter(fh))
-                if progress:
-                    progress(table.name, counts[table.name])
-            _fix_sequences(conn, tables)
-        upgrade(engine)
-        file_count = 0
-        if files_dir is not None:
-            for name in zf.namelist():
-                if name.startswith("files/") and not name.endswith("/"):
-                    rel = Path(name[len("files/"):])
-                    if rel.is_absolute() or ".." in rel.parts:
-                        continue
-                    target = Path(files_dir) / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(zf.read(name))
-                    file_count += 1
+        if inspect(engine).get_table_names() and not replace and not _is_empty(engine):
+            raise BackupError("Cơ sở dữ liệu đích đã có dữ liệu. Dùng --replace để xóa toàn bộ và thay bằng "
+                              "bản sao lưu.")
+        staged = _stage_files(zf, manifest, Path(files_dir)) if files_dir is not None else None
+        file_count = len(_dump_files(zf)) if staged else 0
+        try:
+            load = _restore_postgresql if engine.dialect.name == "postgresql" else _restore_sqlite
+            counts = load(engine, zf, manifest, progress)
+        except BaseException:
+            if staged:
+                shutil.rmtree(staged[0], ignore_errors=True)
+            raise
+    if staged:
+        _move_staged(staged[0], staged[1], Path(files_dir))
     return BackupSummary(revision=revision, tables=counts, files=file_count)

@@ -41,3 +41,33 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+ENV_BACKUP_KEY = "TRACKER_BACKUP_KEY"
+ENV_BACKUP_KEY_FILE = "TRACKER_BACKUP_KEY_FILE"
+
+
+def backup_key() -> bytes:
+    """The secret that signs backups: TRACKER_BACKUP_KEY, else the key file (data/backup.key), made on first use.
+
+    A dump restores without --trust-unsigned only where the same key is set, so a server that
+    restores another's dumps needs that server's key.
+    """
+    value = os.environ.get(ENV_BACKUP_KEY, "").strip()
+    if value:
+        return value.encode()
+    path = Path(os.environ.get(ENV_BACKUP_KEY_FILE) or DATA_DIR / "backup.key")
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made meanwhile by another process
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    return path.read_bytes().strip()

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -24,6 +24,13 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database up to `revision` (head by default)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def upgrade_in(connection: Connection, revision: str = "head") -> None:
+    """Migrate inside the caller's open transaction (nothing is committed here)."""
+    cfg = alembic_config(connection.engine)
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

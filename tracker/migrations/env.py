@@ -32,7 +32,27 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection, *, check_keys: bool = False) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+        if check_keys:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"Di chuyển lược đồ để lại khóa ngoại hỏng: {broken[:5]}")
+
+
 def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # the caller's transaction (a restore on PostgreSQL): it commits or rolls back
+        _run(connection)
+        return
     engine = config.attributes.get("engine") or make_engine(database_url())
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -41,19 +61,7 @@ def run_migrations_online() -> None:
             # cascade-delete every child row (the items' whole history). Off outside the transaction, checked
             # before commit, on again after.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=True,
-            compare_type=True,
-            render_item=render_item,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-            if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"Di chuyển lược đồ để lại khóa ngoại hỏng: {broken[:5]}")
+        _run(connection, check_keys=sqlite)
         connection.commit()
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

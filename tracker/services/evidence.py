@@ -1,7 +1,13 @@
-"""Evidence files: checked for size and type, stored outside the database by SHA-256."""
+"""Evidence files: checked for size, type and quota, stored outside the database by SHA-256.
+
+A store that fails (disk full) leaves nothing behind: no partial temporary file, no file written
+earlier in the same report, and the caller's transaction rolls back. Files the database never
+recorded (the transaction rolled back after they were written) are removed too.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -9,9 +15,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from tracker.errors import NotFound
+from tracker.errors import NotFound, TrackerError
 from tracker.models import EvidenceFile, WorkItem
 from tracker.permissions import Action, require
 
@@ -19,6 +26,17 @@ from tracker.config import DATA_DIR
 
 MAX_BYTES = int(os.environ.get("TRACKER_MAX_UPLOAD_MB", "10")) * 1024 * 1024
 MAX_FILES = 5
+# Quotas on the evidence recorded for one item and for all items a unit leads.
+ITEM_QUOTA_BYTES = int(os.environ.get("TRACKER_EVIDENCE_ITEM_QUOTA_MB", "100")) * 1024 * 1024
+UNIT_QUOTA_BYTES = int(os.environ.get("TRACKER_EVIDENCE_UNIT_QUOTA_MB", "2000")) * 1024 * 1024
+DISK_FULL = ("Máy chủ hết dung lượng lưu trữ nên chưa lưu được tệp minh chứng; báo cáo này chưa được ghi. "
+             "Vui lòng báo quản trị hệ thống, rồi gửi lại.")
+WRITE_FAILED = ("Không ghi được tệp minh chứng lên máy chủ; báo cáo này chưa được ghi. "
+                "Vui lòng thử lại hoặc báo quản trị hệ thống.")
+
+
+class StorageFailed(TrackerError):
+    """The evidence could not be written to disk (full, read-only); nothing of the report was kept."""
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # extension -> (content type, the bytes such a file starts with)
@@ -72,25 +90,88 @@ def file_problems(files: list[Upload]) -> list[str]:
     return problems
 
 
+def quota_problems(session: Session, *, item: WorkItem, files: list[Upload]) -> list[str]:
+    """Why these uploads would pass the item's or the unit's evidence quota (Vietnamese), or an empty list."""
+    adding = sum(len(f.data) for f in files)
+    if not adding:
+        return []
+    on_item = session.scalar(select(func.coalesce(func.sum(EvidenceFile.size_bytes), 0))
+                             .where(EvidenceFile.work_item_id == item.id))
+    problems = []
+    if on_item + adding > ITEM_QUOTA_BYTES:
+        problems.append(f"Công việc này đã có {on_item / 1048576:.1f} MB tệp minh chứng; thêm {adding / 1048576:.1f} MB "
+                        f"sẽ vượt hạn mức {ITEM_QUOTA_BYTES // 1048576} MB mỗi công việc. Hãy dùng đường dẫn "
+                        "minh chứng thay cho tệp.")
+    on_unit = session.scalar(select(func.coalesce(func.sum(EvidenceFile.size_bytes), 0))
+                             .join(WorkItem, WorkItem.id == EvidenceFile.work_item_id)
+                             .where(WorkItem.lead_unit_id == item.lead_unit_id))
+    if on_unit + adding > UNIT_QUOTA_BYTES:
+        problems.append(f"Đơn vị chủ trì đã dùng {on_unit / 1048576:.0f} MB tệp minh chứng; thêm tệp này sẽ vượt hạn "
+                        f"mức {UNIT_QUOTA_BYTES // 1048576} MB mỗi đơn vị. Hãy dùng đường dẫn minh chứng hoặc báo "
+                        "quản trị hệ thống.")
+    return problems
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write through a temporary file beside the target; on any error the temporary file is removed."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except BaseException:
+        _remove([tmp])
+        raise
+
+
+def _remove_on_rollback(session: Session, paths: list[Path]) -> None:
+    def rolled_back(_session) -> None:
+        event.remove(session, "after_commit", committed)
+        _remove(paths)
+
+    def committed(_session) -> None:
+        event.remove(session, "after_rollback", rolled_back)
+
+    event.listen(session, "after_rollback", rolled_back, once=True)
+    event.listen(session, "after_commit", committed, once=True)
+
+
 def store(session: Session, *, work_item_id: int, event_id: int, uploaded_by_id: int,
           files: list[Upload], root: Path | None = None) -> list[EvidenceFile]:
-    """Write each file once under root/ab/abcdef... (by checksum) and record it. Files must be checked first."""
+    """Write each file once under root/ab/abcdef... (by checksum) and record it. Files must be checked first.
+
+    Raises:
+        StorageFailed: a file could not be written; the files this call wrote are removed.
+    """
     root = root or upload_dir()
+    written: list[Path] = []
     records = []
-    for f in files:
-        digest = hashlib.sha256(f.data).hexdigest()
-        target = root / digest[:2] / digest
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(f.data)
-            os.replace(tmp, target)
-        name = safe_name(f.filename)
-        record = EvidenceFile(work_item_id=work_item_id, event_id=event_id, filename=name,
-                              content_type=ALLOWED[Path(name).suffix.lower()][0], size_bytes=len(f.data),
-                              sha256=digest, uploaded_by_id=uploaded_by_id)
-        session.add(record)
-        records.append(record)
+    try:
+        for f in files:
+            digest = hashlib.sha256(f.data).hexdigest()
+            target = root / digest[:2] / digest
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _write(target, f.data)
+                written.append(target)
+            name = safe_name(f.filename)
+            record = EvidenceFile(work_item_id=work_item_id, event_id=event_id, filename=name,
+                                  content_type=ALLOWED[Path(name).suffix.lower()][0], size_bytes=len(f.data),
+                                  sha256=digest, uploaded_by_id=uploaded_by_id)
+            session.add(record)
+            records.append(record)
+    except OSError as exc:
+        _remove(written)
+        raise StorageFailed(DISK_FULL if exc.errno in (errno.ENOSPC, errno.EDQUOT) else WRITE_FAILED) from None
+    if written:  # the transaction may still roll back (a later error, a failed commit): then no orphan files
+        _remove_on_rollback(session, written)
     session.flush()
     return records
 
@@ -103,17 +184,38 @@ def read(record: EvidenceFile, root: Path | None = None) -> bytes:
     return data
 
 
-def load_file(session: Session, *, actor, file_id: int) -> tuple[str, str, bytes]:
-    """(filename, content type, bytes) of an evidence file the actor may see.
-
-    Raises:
-        NotFound: no such file, or its bytes are missing. PermissionDenied: may not view the item.
-    """
+def _viewable(session: Session, actor, file_id: int) -> EvidenceFile:
     record = session.get(EvidenceFile, file_id)
     if record is None:
         raise NotFound("Không tìm thấy tệp minh chứng.")
     require(actor, Action.VIEW_ITEM, session.get(WorkItem, record.work_item_id))
+    return record
+
+
+def _missing(record: EvidenceFile) -> NotFound:
+    return NotFound(f"Tệp “{record.filename}” không còn trên máy chủ; vui lòng báo quản trị hệ thống.")
+
+
+def check_file(session: Session, *, actor, file_id: int) -> EvidenceFile:
+    """The record of an evidence file the actor may see and whose bytes are on disk, without reading them.
+
+    Raises:
+        NotFound: no such file, or its bytes are missing. PermissionDenied: may not view the item.
+    """
+    record = _viewable(session, actor, file_id)
+    if not (upload_dir() / record.sha256[:2] / record.sha256).is_file():
+        raise _missing(record)
+    return record
+
+
+def load_file(session: Session, *, actor, file_id: int) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of an evidence file the actor may see: read when downloaded, not on view.
+
+    Raises:
+        NotFound: no such file, or its bytes are missing. PermissionDenied: may not view the item.
+    """
+    record = _viewable(session, actor, file_id)
     try:
         return record.filename, record.content_type, read(record)
     except FileNotFoundError:
-        raise NotFound(f"Tệp “{record.filename}” không còn trên máy chủ; vui lòng báo quản trị hệ thống.") from None
+        raise _missing(record) from None

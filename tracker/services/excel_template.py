@@ -1,6 +1,7 @@
 """The Excel layout of a plan's work items: the blank template and exports, one layout for both.
 
-Sheet "Công việc" holds the items under the agreed headers; a hidden sheet "Danh mục" lists the
+Sheet "Công việc" holds the items under the agreed headers, an export also each item's id and
+version (so an import can tell an item changed since the export); a hidden sheet "Danh mục" lists the
 plan's tasks, the units of the plan's year and the forms, which the drop-downs point to. An
 export writes exactly what the import reads back, so export -> import changes nothing.
 """
@@ -17,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.cells import xlsx_put, xlsx_row
 from tracker.models import Form, Plan, PriorityTask
 from tracker.services.plans import MISSING_TEXT_LABEL
 from tracker.services.work_item_lists import ItemListRow, plan_units
@@ -27,8 +29,10 @@ LISTS_SHEET = "Danh mục"
 HEADERS = [
     "STT", "Nhiệm vụ trọng tâm", "Nội dung công việc", "Đơn vị chủ trì", "Đơn vị phối hợp", "Hình thức",
     "Kênh/Sản phẩm", "Ngày bắt đầu", "Hạn hoàn thành", "Chỉ tiêu", "Kinh phí (đồng)", "Ghi chú",
+    # An export fills these two: the import then refuses to overwrite an item changed since (a conflict).
+    "Mã công việc (không sửa)", "Phiên bản (không sửa)",
 ]
-WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30]
+WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 14, 14]
 DATE_FORMAT = "DD/MM/YYYY"
 MONEY_FORMAT = "#,##0"
 TEMPLATE_ROWS = 500
@@ -66,7 +70,7 @@ def _lists_sheet(wb: Workbook, session: Session, plan: Plan) -> dict[str, str]:
     for col, (key, values) in enumerate(columns.items(), start=1):
         ws.cell(row=1, column=col, value=titles[key]).font = Font(bold=True)
         for row, value in enumerate(values, start=2):
-            ws.cell(row=row, column=col, value=value)
+            xlsx_put(ws.cell(row=row, column=col), value)
         letter = get_column_letter(col)
         ranges[key] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${max(len(values), 1) + 1}"
     return ranges
@@ -102,11 +106,11 @@ def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] 
     ws.freeze_panes = "A2"
     tasks = {t.id: t for t in plan.tasks}
     for n, r in enumerate(rows, start=1):
-        ws.append([
+        ws.append(xlsx_row(ws, [
             n, task_cell(tasks[r.priority_task_id]), r.title, r.lead_unit, "; ".join(r.coordinating_units),
             r.form, r.channel, r.start_date, r.due_date, target_cell(r.target_qty, r.target_unit),
-            r.budget_planned, r.note,
-        ])
+            r.budget_planned, r.note, r.id, r.version,
+        ]))
         ws.cell(row=n + 1, column=8).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=9).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=11).number_format = MONEY_FORMAT

@@ -20,15 +20,17 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import NotFound, ValidationFailed
+from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
+from tracker.services.progress import HistoryEntry, history_since
 from tracker.services.excel_template import HEADERS, build_workbook
 from tracker.services import work_item_lists as lists
 from tracker.services.work_item_lists import ItemFilter
 from tracker.services.work_items import ItemInput
 from tracker.text import fold, format_date, format_number, from_roman, nfc
+from tracker.xlsx_guard import archive_problem
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000  # a year of work for every unit fits; the bench imports 5,000 rows
@@ -40,6 +42,7 @@ COLUMNS = {
     "stt": "STT", "task": "Nhiệm vụ trọng tâm", "title": "Nội dung công việc", "lead": "Đơn vị chủ trì",
     "coord": "Đơn vị phối hợp", "form": "Hình thức", "channel": "Kênh/Sản phẩm", "start": "Ngày bắt đầu",
     "due": "Hạn hoàn thành", "target": "Chỉ tiêu", "budget": "Kinh phí (đồng)", "note": "Ghi chú",
+    "item_id": "Mã công việc (không sửa)", "version": "Phiên bản (không sửa)",
 }
 assert list(COLUMNS.values()) == HEADERS
 EXTRA_HEADERS = {
@@ -99,6 +102,43 @@ class ParsedRow:
     key: str
     lead_unit: str
     task_label: str
+    version: int | None = None  # the item's version when it was exported (None: not from an export)
+    item_id: int | None = None  # the item the export was made from (another installation's ids differ)
+
+
+@dataclass(frozen=True)
+class ImportConflictRow:
+    """A row whose item was changed after the export (or the preview): what changed, by whom."""
+
+    row: int
+    item_id: int
+    title: str
+    since: list[HistoryEntry]
+    after_preview: bool = False
+
+    def describe(self) -> str:
+        return "; ".join(f"{lbl}: {old} → {new}" for e in self.since for lbl, old, new in e.changes) or "đã sửa"
+
+    def who(self) -> str:
+        return ", ".join(sorted({e.actor for e in self.since})) or "người khác"
+
+
+class ImportConflict(Conflict):
+    """Rows would overwrite edits made after the export or the preview; nothing was imported."""
+
+    def __init__(self, conflicts: list[ImportConflictRow]):
+        self.conflicts = conflicts
+        rows = ", ".join(str(c.row) for c in conflicts)
+        if any(c.after_preview for c in conflicts):
+            message = (f"Công việc ở dòng {rows} vừa được sửa sau khi bạn xem trước; chưa nhập gì. "
+                       "Hãy xem lại bản xem trước rồi chọn cách xử lý.")
+        else:
+            message = (f"Công việc ở dòng {rows} đã được sửa sau khi tệp được xuất; chưa nhập gì. "
+                       "Hãy chọn giữ nội dung trên hệ thống hoặc ghi đè bằng nội dung trong tệp.")
+        super().__init__(message)
+
+
+KEEP, OVERWRITE = "keep", "overwrite"
 
 
 @dataclass
@@ -111,16 +151,22 @@ class ImportResult:
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     dry_run: bool = False
-    # On a dry run: sheet rows that would create / update / stay as they are.
+    # On a dry run: sheet rows that would create / update / stay as they are / conflict.
     would: dict[int, str] = field(default_factory=dict)
+    conflicts: list[ImportConflictRow] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # conflicting items kept as they are
+    # The version of every item the file matches, as read now: the confirm passes it back.
+    versions: dict[int, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.dry_run:
             counts = {k: sum(1 for v in self.would.values() if v == k) for k in ("mới", "cập nhật", "giữ nguyên")}
+            clash = f", {len(self.conflicts)} xung đột" if self.conflicts else ""
             return (f"Kiểm tra xong {len(self.rows)} dòng, không có lỗi (chưa ghi gì): {counts['mới']} công việc mới, "
-                    f"{counts['cập nhật']} cập nhật, {counts['giữ nguyên']} giữ nguyên.")
+                    f"{counts['cập nhật']} cập nhật, {counts['giữ nguyên']} giữ nguyên{clash}.")
+        kept = f", {len(self.skipped)} xung đột giữ nội dung trên hệ thống" if self.skipped else ""
         return (f"Đã nhập {len(self.rows)} dòng vào kế hoạch {self.plan_code}: {len(self.created)} công việc mới, "
-                f"{len(self.updated)} cập nhật, {len(self.unchanged)} giữ nguyên.")
+                f"{len(self.updated)} cập nhật, {len(self.unchanged)} giữ nguyên{kept}.")
 
 
 def _show(value) -> str:
@@ -294,6 +340,8 @@ def _open(data: bytes):
     if len(data) > MAX_BYTES:
         raise ImportFailed([RowError(None, "Tệp", f"{len(data) / 1024 / 1024:.1f} MB",
                                      f"Tệp quá lớn: tối đa {MAX_BYTES // 1024 // 1024} MB.")])
+    if problem := archive_problem(data):
+        raise ImportFailed([RowError(None, "Tệp", "", problem)])
     try:
         return load_workbook(BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -394,8 +442,16 @@ def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors:
         errors.append(RowError(r, COLUMNS[col], _show(cells.get(col)), p.message))
     if len(errors) > before:
         return None
+    version, item_id = cells.get("version"), cells.get("item_id")
+    for col, value in (("version", version), ("item_id", item_id)):
+        if value is not None and not (isinstance(value, int | float) and float(value).is_integer() and value > 0):
+            errors.append(RowError(r, COLUMNS[col], _show(value), "Cột này do hệ thống ghi khi xuất tệp: đừng sửa "
+                                                                  "(để trống nếu là việc mới)."))
+            return None
     key = items.source_key(plan_id=lookups.plan.id, task_number=task.number, title=data.title, lead_unit_code=lead.code)
-    return ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label)
+    return ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label,
+                     version=int(version) if version is not None else None,
+                     item_id=int(item_id) if item_id is not None else None)
 
 
 def _same(a: ItemInput, b: ItemInput) -> bool:
@@ -404,10 +460,41 @@ def _same(a: ItemInput, b: ItemInput) -> bool:
         b, coordinating_unit_ids=tuple(sorted(b.coordinating_unit_ids)))
 
 
-def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, dry_run: bool = False) -> ImportResult:
-    """Check the whole file, then create new items and update ones imported before.
+def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes) -> list[ParsedRow]:
+    """Parse and check an uploaded file once; the page keeps the rows (by the file's hash) for its reruns.
 
-    Fields the template has no column for (description, recurring) are kept on update.
+    Raises:
+        PermissionDenied: not the office. NotFound: no such plan. ImportFailed: any problem in the file.
+    """
+    require(actor, Action.MANAGE_ITEMS)
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
+    return parse_workbook(session, plan=plan, data=data)
+
+
+def _conflict(session: Session, row: ParsedRow, item: WorkItem, seen: dict[int, int] | None) -> ImportConflictRow | None:
+    """The row would overwrite an edit made after the preview (seen) or after the export (the row's version)."""
+    base, after_preview = None, False
+    if seen is not None and item.id in seen and seen[item.id] < item.version:
+        base, after_preview = seen[item.id], True
+    elif row.version is not None and row.item_id == item.id and row.version < item.version:
+        base = row.version
+    if base is None:
+        return None
+    return ImportConflictRow(row=row.row, item_id=item.id, title=item.title, after_preview=after_preview,
+                             since=history_since(session, item_id=item.id, version=base))
+
+
+def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | None = None,
+                 rows: list[ParsedRow] | None = None, dry_run: bool = False,
+                 seen_versions: dict[int, int] | None = None, on_conflict: str | None = None) -> ImportResult:
+    """Check the whole file (or take the rows read_file returned), then create new items and update ones imported before.
+
+    Fields the template has no column for (description, recurring) are kept on update. A row whose
+    item was changed after the export (its version column) is a conflict: listed on a dry run, and
+    on import kept (KEEP) or overwritten (OVERWRITE) only as `on_conflict` says. An item changed
+    after the preview (`seen_versions`, the preview's `versions`) always stops the import.
 
     Raises:
         PermissionDenied: not the office. NotFound: no such plan.
@@ -422,7 +509,8 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, d
     # for 5,000 rows).
     catalog = [*session.scalars(select(Unit)), *session.scalars(select(Form)), *session.scalars(select(Channel)),
                *plan.tasks]
-    rows = parse_workbook(session, plan=plan, data=data)
+    if rows is None:
+        rows = parse_workbook(session, plan=plan, data=data or b"")
     existing = {i.source_key: i for i in session.scalars(
         select(WorkItem).where(WorkItem.plan_id == plan.id, WorkItem.source_key.in_([r.key for r in rows])))}
     result = ImportResult(plan_code=plan.code, rows=rows, dry_run=dry_run)
@@ -439,11 +527,25 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, d
         if _same(wanted, items.item_input(item)):
             result.would[row.row] = "giữ nguyên"
             result.unchanged.append(item.id)
-        elif dry_run:
+            continue
+        conflict = _conflict(session, row, item, seen_versions)
+        if conflict:
+            result.conflicts.append(conflict)
+            result.would[row.row] = "xung đột"
+            if dry_run or conflict.after_preview or on_conflict not in (KEEP, OVERWRITE):
+                continue
+            if on_conflict == KEEP:
+                result.skipped.append(item.id)
+                continue
+        if dry_run:
             result.would[row.row] = "cập nhật"
         else:
             items.update_item(session, actor=actor, item_id=item.id, expected_version=item.version, data=wanted)
             result.updated.append(item.id)
+    result.versions = {item.id: item.version for item in existing.values()}
+    unresolved = [c for c in result.conflicts if c.after_preview or on_conflict not in (KEEP, OVERWRITE)]
+    if unresolved and not dry_run:
+        raise ImportConflict(unresolved)  # the caller's transaction rolls back the updates made so far
     if fresh:  # one batch of INSERTs, not a round trip per row
         result.created = [i.id for i in items.create_items(session, actor=actor, plan_id=plan.id, entries=fresh)]
     return result

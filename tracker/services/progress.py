@@ -208,7 +208,8 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     """
     item = _load(session, item_id)
     require(actor, Action.UPDATE_PROGRESS, item)
-    problems = validate_input(change) + evidence.file_problems(list(files))
+    problems = (validate_input(change) + evidence.file_problems(list(files))
+                + evidence.quota_problems(session, item=item, files=list(files)))
     if problems:
         raise ValidationFailed(problems[0], problems)
     if item.version != expected_version:

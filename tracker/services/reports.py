@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import charts
+from tracker.cells import xlsx_row
 from tracker.charts import Chart, format_percent
 from tracker.models import ExplanationRequest, ExplanationStatus, Form, PriorityTask, Unit, UnitKind
 from tracker.permissions import Actor
@@ -137,7 +138,7 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[tuple[st
             if values[i] is not None:
                 values[i] = WriteOnlyCell(ws, value=values[i])
                 values[i].number_format = fmt
-        ws.append(values)
+        ws.append(xlsx_row(ws, values))
 
 
 def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
@@ -149,7 +150,7 @@ def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
     title = WriteOnlyCell(ws, value=f"Tổng hợp tình hình thực hiện {board.plan_title}")
     title.font = Font(bold=True, size=13)
     ws.append([title])
-    ws.append([describe_filters(session, board)])
+    ws.append(xlsx_row(ws, [describe_filters(session, board)]))
     ws.append([f"Số liệu tính đến hết ngày {format_date(board.cutoff)}"])
     ws.append([])
     bold = []
@@ -159,7 +160,7 @@ def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
         bold.append(cell)
     ws.append(bold)
     for label, value in headline_rows(board):
-        ws.append([label, value])
+        ws.append(xlsx_row(ws, [label, value]))
     _sheet(wb, "Theo nhiệm vụ", board.by_task, TASK_COLUMNS)
     units = board.by_unit.assign(kind_label=[UNIT_KIND_LABELS.get(UnitKind(k), k) for k in board.by_unit["kind"]])
     _sheet(wb, "Theo đơn vị", units, UNIT_COLUMNS)

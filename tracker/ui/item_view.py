@@ -59,15 +59,26 @@ def files(actor: Actor, item: ItemDetail) -> None:
     if not item.files:
         return
     st.markdown("**Tệp minh chứng**")
-    with session_scope(get_engine()) as session:
+    engine = get_engine()
+    with session_scope(engine) as session:
         for file_id, name, size in item.files:
             try:
-                filename, content_type, data = evidence_service.load_file(session, actor=actor, file_id=file_id)
+                record = evidence_service.check_file(session, actor=actor, file_id=file_id)
             except TrackerError as exc:
                 st.error(str(exc))
                 continue
-            st.download_button(f"{filename} ({size / 1024:.0f} KB)", data=data, file_name=filename,
-                               mime=content_type, key=f"item_file_{file_id}", icon=":material/download:")
+            st.download_button(f"{record.filename} ({size / 1024:.0f} KB)", data=_reader(engine, actor, file_id),
+                               file_name=record.filename, mime=record.content_type, key=f"item_file_{file_id}",
+                               icon=":material/download:")
+
+
+def _reader(engine, actor: Actor, file_id: int):
+    """The file's bytes, read (and permission checked again) only when the button is clicked."""
+    def read() -> bytes:
+        with session_scope(engine) as session:
+            return evidence_service.load_file(session, actor=actor, file_id=file_id)[2]
+
+    return read
 
 
 def history(entries: list[progress_service.HistoryEntry]) -> None:

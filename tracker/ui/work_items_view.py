@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import MutableMapping
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +31,8 @@ DATE = "DD/MM/YYYY"
 FLASH = "work_items_flash"
 LIST_LIMIT = 1000
 GENERATION = "work_items_generation"
+PARSED_KEY = "work_items_import_parsed"
+SEEN_KEY = "work_items_import_seen_versions"
 ANY = None
 
 
@@ -259,6 +263,26 @@ def error_table(errors: list[import_service.RowError]) -> None:
                                 "Lỗi": st.column_config.TextColumn(width="large")})
 
 
+def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: bytes) -> list:
+    """The uploaded file's rows, parsed once: kept with the file's hash, so a rerun (any click) does not re-parse.
+
+    Raises:
+        ImportFailed: the file's problems (kept too, and raised again on each rerun).
+    """
+    tag = (plan_id, hashlib.sha256(content).hexdigest())
+    kept = store.get(PARSED_KEY)
+    if kept is None or kept[0] != tag:
+        try:
+            with session_scope(get_engine()) as session:
+                kept = (tag, import_service.read_file(session, actor=actor, plan_id=plan_id, data=content), None)
+        except import_service.ImportFailed as exc:
+            kept = (tag, None, exc.errors)
+        store[PARSED_KEY] = kept
+    if kept[2] is not None:
+        raise import_service.ImportFailed(kept[2])
+    return kept[1]
+
+
 def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     """Upload, check the whole file (a dry run), show errors or a preview, then import on confirmation."""
     upload_key = f"work_items_upload_{st.session_state.get('work_items_upload_n', 0)}"
@@ -266,29 +290,54 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
                               max_upload_size=import_service.MAX_BYTES // (1024 * 1024))
     if upload is None:
         return
-    content = upload.getvalue()
     try:
+        content = upload.getvalue()
+        rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=content)
         with session_scope(get_engine()) as session:
-            preview = import_service.import_items(session, actor=actor, plan_id=plan_id, data=content, dry_run=True)
+            preview = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows, dry_run=True)
     except import_service.ImportFailed as exc:
         error_table(exc.errors)
         return
     except TrackerError as exc:
         st.error(md(str(exc)))
         return
+    # The versions the user saw on the previous run are those the confirm holds the import to.
+    tag = (plan_id, hashlib.sha256(content).hexdigest())
+    shown = st.session_state.get(SEEN_KEY)
+    seen = shown[1] if shown and shown[0] == tag else preview.versions
+    st.session_state[SEEN_KEY] = (tag, preview.versions)
     st.success(preview.summary())
     st.dataframe(pd.DataFrame([{
         "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title, "Đơn vị chủ trì": r.lead_unit,
         "Hạn": format_date(r.data.due_date), "Kinh phí": format_money(r.data.budget_planned),
         "Sẽ": preview.would.get(r.row, ""),
     } for r in preview.rows]), hide_index=True, width="stretch", key="work_items_import_preview")
-    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go"):
+    choice = conflict_choice(preview.conflicts)
+    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
+                 disabled=bool(preview.conflicts) and choice is None):
         def run(session):
-            result = import_service.import_items(session, actor=actor, plan_id=plan_id, data=content)
+            result = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows,
+                                                 seen_versions=seen, on_conflict=choice)
             st.session_state["work_items_upload_n"] = st.session_state.get("work_items_upload_n", 0) + 1
+            st.session_state.pop(PARSED_KEY, None)
             return result
 
         write(run, lambda result: result.summary())
+
+
+def conflict_choice(conflicts: list[import_service.ImportConflictRow]) -> str | None:
+    """List the rows whose items changed after the export; the user must say what to do with them."""
+    if not conflicts:
+        return None
+    st.warning(f"{len(conflicts)} dòng trong tệp thuộc công việc đã được sửa trên hệ thống sau khi tệp được xuất. "
+               "Chọn cách xử lý trước khi nhập.", icon=":material/warning:")
+    st.dataframe(pd.DataFrame([{
+        "Dòng": c.row, "Công việc": f"#{c.item_id} {c.title}", "Đã sửa sau khi xuất": c.describe(), "Người sửa": c.who(),
+    } for c in conflicts]), hide_index=True, width="stretch", key="work_items_import_conflicts")
+    return st.radio("Với các dòng xung đột", [import_service.KEEP, import_service.OVERWRITE], index=None,
+                    format_func={import_service.KEEP: "Giữ nội dung trên hệ thống (bỏ qua các dòng này trong tệp)",
+                                 import_service.OVERWRITE: "Ghi đè bằng nội dung trong tệp"}.get,
+                    key="work_items_import_conflict_choice")
 
 
 def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
