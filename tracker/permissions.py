@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tracker.errors import PermissionDenied
 from tracker.models import ExplanationRequest, Role, User, WorkItem
+from tracker.workflow import confirmed_lock
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
     if action in (Action.UPDATE_PROGRESS, Action.MOVE_ITEM):
         if role is Role.ADMIN:
             return True
+        if isinstance(obj, WorkItem) and confirmed_lock(role, obj.status):
+            return False
         return role is Role.UNIT_HEAD and actor.unit_id is not None and _unit_of(obj) == actor.unit_id
     if action is Action.REQUEST_EXPLANATION:
         return role in (Role.ADMIN, Role.LEADER)

@@ -27,6 +27,7 @@ from tracker.services.progress import (
     _kind,
     _load,
     history_since,
+    refuse_if_confirmed,
     update_progress,
     validate_input,
 )
@@ -99,6 +100,7 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
     """
     to_status = Status(to_status)
     item = _load(session, item_id)
+    refuse_if_confirmed(actor, item)
     require(actor, Action.MOVE_ITEM, item)
     reason = (reason or "").strip() or None
     problems = validate_input(ProgressInput(note=reason, evidence_urls=tuple(evidence_urls)))

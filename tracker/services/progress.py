@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import EventKind, EvidenceFile, ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
 from tracker.services.evidence import Upload
 from tracker.limits import MAX_MONEY, MAX_QTY
 from tracker.text import format_date, format_money, format_number
-from tracker.workflow import STATUS_LABELS, completion_date, transition_problem
+from tracker.workflow import STATUS_LABELS, completion_date, confirmed_lock, transition_problem
 
 MAX_URLS = 10
 MAX_URL_LENGTH = 500
@@ -178,6 +178,13 @@ def _load(session: Session, item_id: int) -> WorkItem:
     return item
 
 
+def refuse_if_confirmed(actor: Actor | None, item: WorkItem) -> None:
+    """Raise PermissionDenied naming the reason when the office has confirmed the item (see workflow)."""
+    problem = confirmed_lock(actor.role, item.status) if actor is not None else None
+    if problem:
+        raise PermissionDenied(problem)
+
+
 def _has_evidence(session: Session, item: WorkItem, change: ProgressInput, files: int) -> bool:
     if change.evidence_urls or files:
         return True
@@ -193,12 +200,13 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     """Apply a progress report and append it to the item's history.
 
     Raises:
-        PermissionDenied: not the lead unit's head nor the office.
+        PermissionDenied: not the lead unit's head nor the office, or confirmed work and not the office.
         NotFound: no such item.
         ValidationFailed: every problem with the input.
         StaleItem: the item changed since `expected_version` (nothing written).
     """
     item = _load(session, item_id)
+    refuse_if_confirmed(actor, item)
     require(actor, Action.UPDATE_PROGRESS, item)
     problems = validate_input(change) + evidence.file_problems(list(files))
     if problems:

@@ -18,7 +18,7 @@ from tracker.text import format_date, format_datetime, format_money
 from tracker.ui.data import clear_after_write
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
-from tracker.workflow import STATUS_LABELS, STATUS_ORDER, transition_problem
+from tracker.workflow import STATUS_LABELS, STATUS_ORDER, confirmed_lock, transition_problem
 
 
 def facts(item: ItemDetail, today: dt.date) -> None:
@@ -89,6 +89,8 @@ def report_tab(actor: Actor, item: ItemDetail, today: dt.date) -> None:
     """The progress form for those who may report on the item, a short explanation for the others."""
     if item.can_update:
         progress_form(actor, item, today)
+    elif actor.unit_id is not None and actor.unit_id == item.lead_unit_id and confirmed_lock(actor.role, item.status):
+        st.info(confirmed_lock(actor.role, item.status))
     else:
         st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
 
