@@ -19,6 +19,8 @@ from tracker.errors import NotFound, ValidationFailed
 from tracker.models import (
     AuditEvent,
     EventKind,
+    ExplanationRequest,
+    ExplanationStatus,
     Plan,
     PriorityTask,
     ProgressEvent,
@@ -145,7 +147,8 @@ class MergeResult:
 
 
 def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: int, from_day: dt.date) -> MergeResult:
-    """Merge a unit into its successor from `from_day`: open items it leads or joins move to the successor.
+    """Merge a unit into its successor from `from_day`: open items it leads or joins move to the successor,
+    with the open explanation requests on the items it led.
 
     Raises:
         ValidationFailed: the successor is the unit itself, leads back to it, or does not exist on `from_day`.
@@ -176,6 +179,11 @@ def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: in
                                   progress=item.progress, changes={"lead_unit": [unit.name, successor.name]},
                                   note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
         moved.append(item.id)
+    # Open explanation requests follow the work: the successor answers them, the merged-away unit no longer can.
+    for request in session.scalars(select(ExplanationRequest).where(
+            ExplanationRequest.unit_id == unit.id, ExplanationRequest.status == ExplanationStatus.OPEN,
+            ExplanationRequest.work_item_id.in_(moved))):
+        request.unit_id = successor.id
     coordinated = []
     joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit.id)
     for item in session.scalars(open_items.where(WorkItem.id.in_(joined)).order_by(WorkItem.id)):
