@@ -1,7 +1,9 @@
 """Who may do what: the one place for authorization rules.
 
 Every mutating service calls `require(actor, action, obj)` first; pages call `can(...)` only
-to show or hide controls. `obj` is the thing acted on (a WorkItem, a unit id for unit-scoped
+to show or hide controls. Reading is open: the ministry works in the open, so anyone signed in
+may read every unit's items, their history, evidence and explanations, the dashboards and the
+exports (VIEW_ITEM, VIEW_DASHBOARD); writing is limited to the lead unit's head and the office. `obj` is the thing acted on (a WorkItem, a unit id for unit-scoped
 actions, an ExplanationRequest...), or None for actions that are not about one object.
 """
 

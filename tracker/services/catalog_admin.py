@@ -30,11 +30,11 @@ from tracker.models import (
     WorkItem,
     work_item_coordinators,
 )
+from tracker.limits import too_long
 from tracker.permissions import Action, Actor, require
 from tracker.text import fold, format_date, nfc
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
-MAX_TASK_TEXT = 5000
 
 
 def _audit(session: Session, actor: Actor, action: str, target_type: str, target_id: int,
@@ -59,8 +59,8 @@ def edit_task_text(session: Session, *, actor: Actor, task_id: int, text: str, n
     text = nfc(text or "")
     if not text:
         raise ValidationFailed("Nội dung nhiệm vụ không được để trống.")
-    if len(text) > MAX_TASK_TEXT:
-        raise ValidationFailed(f"Nội dung nhiệm vụ không được dài quá {MAX_TASK_TEXT} ký tự.")
+    if problem := too_long("task_text", text) or too_long("task_note", note):
+        raise ValidationFailed(problem)
     _audit(session, actor, "task.edit", "priority_task", task.id,
            {"plan_id": task.plan_id, "number": task.number, "old": task.text, "new": text})
     task.text, task.text_missing = text, False
@@ -82,6 +82,11 @@ def _name_taken(session: Session, names: list[str], except_id: int | None = None
     return taken
 
 
+def _too_long(**values: str | None) -> list[str]:
+    """The length problems of these fields (named as in tracker.limits.TEXT_LIMITS)."""
+    return [p for field, value in values.items() if (p := too_long(field, value))]
+
+
 def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: UnitKind, short_name: str | None = None,
              province: str | None = None, valid_from: dt.date | None = None, aliases: list[str] = ()) -> Unit:
     """A new unit (e.g. a department created by a reorganisation)."""
@@ -96,6 +101,7 @@ def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: Unit
         problems.append(f"Đã có đơn vị mã {code}.")
     if not name:
         problems.append("Tên đơn vị không được để trống.")
+    problems += _too_long(unit_name=name, unit_short_name=short_name)
     problems += _name_taken(session, [name, short_name, *aliases])
     if problems:
         raise ValidationFailed(problems[0], problems)
@@ -115,7 +121,8 @@ def rename_unit(session: Session, *, actor: Actor, unit_id: int, name: str, shor
     short_name = nfc(short_name) if short_name else unit.short_name
     if not name:
         raise ValidationFailed("Tên đơn vị không được để trống.")
-    problems = _name_taken(session, [name, short_name], except_id=unit.id)
+    problems = _too_long(unit_name=name, unit_short_name=short_name)
+    problems += _name_taken(session, [name, short_name], except_id=unit.id)
     if problems:
         raise ValidationFailed(problems[0], problems)
     old = unit.name
@@ -219,6 +226,7 @@ def create_provincial_plan(session: Session, *, actor: Actor, parent_plan_id: in
         problems.append("Chỉ Sở Nội vụ mới có kế hoạch riêng theo kế hoạch của Bộ.")
     if parent.parent_plan_id is not None:
         problems.append("Kế hoạch gốc phải là kế hoạch của Bộ.")
+    problems += _too_long(plan_code=code, plan_title=title)
     if not code:
         problems.append("Chưa nhập mã kế hoạch.")
     elif session.scalar(select(Plan.id).where(Plan.code == code)) is not None:

@@ -31,6 +31,7 @@ from tracker.services.progress import (
     update_progress,
     validate_input,
 )
+from tracker.text import clean
 from tracker.workflow import STATUS_LABELS, completion_date, is_done_late, transition_problem
 
 _PLACEHOLDER_REASON = "lý do"
@@ -102,7 +103,7 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
     item = _load(session, item_id)
     refuse_if_confirmed(actor, item)
     require(actor, Action.MOVE_ITEM, item)
-    reason = (reason or "").strip() or None
+    reason = clean(reason)
     problems = validate_input(ProgressInput(note=reason, evidence_urls=tuple(evidence_urls)))
     if problems:
         raise ValidationFailed(problems[0], problems)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,13 +23,11 @@ from tracker.models import EventKind, EvidenceFile, ProgressEvent, Status, WorkI
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
 from tracker.services.evidence import Upload
-from tracker.limits import MAX_MONEY, MAX_QTY
-from tracker.text import format_date, format_money, format_number
+from tracker.limits import MAX_MONEY, MAX_QTY, max_chars, too_long
+from tracker.text import clean, format_date, format_money, format_number, strip_controls
 from tracker.workflow import STATUS_LABELS, completion_date, confirmed_lock, transition_problem
 
 MAX_URLS = 10
-MAX_URL_LENGTH = 500
-MAX_NOTE_LENGTH = 5000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s<>\"']*$", re.IGNORECASE)
 
 FIELD_LABELS = {
@@ -154,12 +152,13 @@ def validate_input(change: ProgressInput) -> list[str]:
         problems.append("Kinh phí đã chi không được âm.")
     elif change.budget_spent is not None and change.budget_spent > MAX_MONEY:
         problems.append(f"Kinh phí đã chi không được lớn hơn {format_money(MAX_MONEY)}.")
-    if change.note and len(change.note) > MAX_NOTE_LENGTH:
-        problems.append(f"Ghi chú không được dài quá {MAX_NOTE_LENGTH} ký tự.")
+    for name, value in (("progress_note", change.note), ("blocked_reason", change.blocked_reason)):
+        if problem := too_long(name, value):
+            problems.append(problem)
     if len(change.evidence_urls) > MAX_URLS:
         problems.append(f"Tối đa {MAX_URLS} đường dẫn minh chứng mỗi lần báo cáo.")
     for url in change.evidence_urls:
-        if len(url) > MAX_URL_LENGTH or not _URL.match(url):
+        if len(url) > max_chars("evidence_url") or not _URL.match(url):
             problems.append(f"Đường dẫn minh chứng “{url[:80]}” không hợp lệ: phải bắt đầu bằng http:// hoặc https://.")
     if change.blocked and not (change.blocked_reason and change.blocked_reason.strip()):
         problems.append("Báo vướng mắc cần ghi rõ lý do.")
@@ -208,6 +207,8 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     item = _load(session, item_id)
     refuse_if_confirmed(actor, item)
     require(actor, Action.UPDATE_PROGRESS, item)
+    change = replace(change, note=clean(change.note), blocked_reason=clean(change.blocked_reason),
+                     evidence_urls=tuple(strip_controls(u) for u in change.evidence_urls))
     problems = validate_input(change) + evidence.file_problems(list(files))
     if problems:
         raise ValidationFailed(problems[0], problems)
@@ -233,7 +234,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     }
     if change.blocked is not None:
         wanted["blocked"] = change.blocked
-        wanted["blocked_reason"] = change.blocked_reason.strip() if change.blocked else None
+        wanted["blocked_reason"] = change.blocked_reason if change.blocked else None
     if new_status != old_status:
         wanted["completed_on"] = completion_date(new_status, today)
     changes = {}
@@ -252,7 +253,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
         from_status=old_status if new_status != old_status else None,
         to_status=new_status if new_status != old_status else None,
         progress=item.progress, achieved_qty=item.achieved_qty, changes=changes,
-        note=(change.note or "").strip() or None, evidence_urls=list(change.evidence_urls),
+        note=change.note, evidence_urls=list(change.evidence_urls),
     )
     session.add(event)
     item.updated_at = dt.datetime.now(dt.timezone.utc)
