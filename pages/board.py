@@ -179,7 +179,7 @@ def _board_part(filters: BoardFilters) -> None:
     """The board, its messages and dialogs. A move, "Xem thêm" or a card opened reruns only this part
     (a fragment), not the filters above: the server's answer to a drag comes back sooner."""
     if flash := st.session_state.pop("board_flash", None):
-        (st.success if flash[0] == "success" else st.error)(flash[1])
+        (st.success if flash[0] == "success" else st.error)(md(flash[1]))
     if item_flash := st.session_state.pop("item_flash", None):
         st.success(md(item_flash))
 

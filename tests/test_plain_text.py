@@ -18,7 +18,7 @@ from tracker.models import Role
 from tracker.permissions import Actor
 from tracker.services import dashboard
 from tracker.services.dashboard import Filters
-from tracker.ui.text import md
+from tracker.ui.text import WORD_JOINER, md
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = '![x](http://example.com/x.png) <a href="http://example.com/">bấm</a> **đậm** $x^2$'
@@ -56,7 +56,10 @@ def test_the_gantt_hover_shows_the_title_as_typed(board):
 
 def test_md_escapes_links_images_and_latex():
     escaped = md(HOSTILE)
-    assert re.search(r"(?<!\\)[!\[\]()$*:<>]", escaped) is None  # every markup character escaped
+    assert re.search(r"(?<!\\)[\[\]$*<>]", escaped) is None  # every markup character escaped
+    # Bare URLs, www. names, e-mail addresses and :icons: act after escapes: a word joiner keeps them text.
+    assert md("http://x.vn www.x.vn a@x.vn :material/warning:").count(WORD_JOINER) == 4
+    assert md("1. Đã lưu công việc số 12 (quý I).\n- mục") == "1\\. Đã lưu công việc số 12 (quý I).\n\\- mục"
 
 
 def test_the_item_page_shows_a_hostile_title_as_text(db_env, engine):
