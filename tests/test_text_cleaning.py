@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.factories import make_user
 from tests.item_factories import make_item
 from tracker.db import session_scope
 from tracker.models import ProgressEvent, Role, User, WorkItem

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, ValidationFailed
+from tracker.limits import too_long
 from tracker.models import (
     AuditEvent,
     EventKind,
@@ -30,7 +31,6 @@ from tracker.models import (
     WorkItem,
     work_item_coordinators,
 )
-from tracker.limits import too_long
 from tracker.permissions import Action, Actor, require
 from tracker.text import fold, format_date, nfc
 

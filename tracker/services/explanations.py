@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound, ValidationFailed
-from tracker.models import EventKind, ExplanationRequest, ExplanationStatus, ProgressEvent, Status, WorkItem
 from tracker.limits import too_long
-from tracker.text import clean
+from tracker.models import EventKind, ExplanationRequest, ExplanationStatus, ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
+from tracker.text import clean
 
 
 

@@ -33,7 +33,7 @@ from tracker.models import (
     WorkItem,
 )
 from tracker.permissions import Action, Actor, require
-from tracker.services.progress import FIELD_LABELS, StaleItem, history_since
+from tracker.services.progress import StaleItem, history_since
 from tracker.limits import MAX_MONEY, MAX_QTY, too_long
 from tracker.text import clean, fold, format_date, format_money, format_number, nfc
 
