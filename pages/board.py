@@ -9,13 +9,14 @@ import streamlit as st
 from tracker import clock
 from tracker.db import session_scope
 from tracker.errors import TrackerError
+from tracker.limits import max_chars
 from tracker.models import Status, UnitKind
 from tracker.rag import RAG_LABELS, Rag
 from tracker.services import board as board_service
 from tracker.services import items as item_service
 from tracker.services import progress as progress_service
 from tracker.services.board import SWIMLANE_LABELS, BoardFilters, Swimlane
-from tracker.text import format_date
+from tracker.text import format_date, parse_id
 from tracker.ui import board as board_ui
 from tracker.ui import item_view
 from tracker.ui.auth import current_actor, require_actor
@@ -66,8 +67,8 @@ def _moved(item_id: int) -> None:
 
 def _on_open() -> None:
     value = board_ui.event(BOARD_KEY, "open")
-    if isinstance(value, dict) and str(value.get("id", "")).isdigit():
-        st.session_state["board_open"] = int(value["id"])
+    if isinstance(value, dict) and (item_id := parse_id(value.get("id"))) is not None:
+        st.session_state["board_open"] = item_id
 
 
 def _on_more() -> None:
@@ -85,9 +86,9 @@ def _on_more() -> None:
 @st.dialog("Chuyển công việc", on_dismiss=lambda: st.session_state.pop("board_pending", None))
 def _details_dialog(pending: dict) -> None:
     request = board_ui.MoveRequest.parse(pending["move"])
-    st.warning(pending["message"])
+    st.warning(md(pending["message"]))
     with st.form("board_details_form"):
-        reason = st.text_area("Lý do", key="board_details_reason") if pending["reason"] else ""
+        reason = st.text_area("Lý do", key="board_details_reason", max_chars=max_chars("progress_note")) if pending["reason"] else ""
         evidence = (st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
                                  key="board_details_evidence") if pending["evidence"] else "")
         if not st.form_submit_button("Chuyển", type="primary"):
@@ -95,7 +96,7 @@ def _details_dialog(pending: dict) -> None:
     outcome = board_ui.apply_move(get_engine(), actor=actor, request=request, today=today, reason=reason,
                                   evidence=evidence)
     if outcome.needs_reason or outcome.needs_evidence or not outcome.ok:
-        st.error(outcome.message)
+        st.error(md(outcome.message))
         return
     st.session_state.pop("board_pending", None)
     _moved(request.item_id)
@@ -110,7 +111,7 @@ def _card_dialog(item_id: int) -> None:
             item = item_service.get_item(session, actor=actor, item_id=item_id, today=today)
             entries = progress_service.item_history(session, actor=actor, item_id=item_id)
     except TrackerError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     st.subheader(md(item.title), anchor=False)
     st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
@@ -159,7 +160,7 @@ with st.expander("Bộ lọc và cách hiển thị", expanded=True, icon=":mate
     due = _choice("Đến hạn trong", [7, 14, 30, 60, 90], {d: f"{d} ngày" for d in (7, 14, 30, 60, 90)},
                   "board_filter_due", filters.due, row2[3])
     st.session_state.setdefault("board_filter_q", filters.q)
-    q = row2[4].text_input("Tìm theo số hoặc tên công việc", key="board_filter_q")
+    q = row2[4].text_input("Tìm theo số hoặc tên công việc", key="board_filter_q", max_chars=max_chars("search"))
     st.session_state.setdefault("board_filter_lanes", filters.lanes)
     lanes = st.segmented_control("Chia làn", list(Swimlane), key="board_filter_lanes",
                                  format_func=lambda v: SWIMLANE_LABELS[v]) or Swimlane.NONE
@@ -178,9 +179,9 @@ def _board_part(filters: BoardFilters) -> None:
     """The board, its messages and dialogs. A move, "Xem thêm" or a card opened reruns only this part
     (a fragment), not the filters above: the server's answer to a drag comes back sooner."""
     if flash := st.session_state.pop("board_flash", None):
-        (st.success if flash[0] == "success" else st.error)(flash[1])
+        (st.success if flash[0] == "success" else st.error)(md(flash[1]))
     if item_flash := st.session_state.pop("item_flash", None):
-        st.success(item_flash)
+        st.success(md(item_flash))
 
     with session_scope(get_engine()) as session:
         recent = st.session_state.get("board_recent")

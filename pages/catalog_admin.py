@@ -5,6 +5,7 @@ import streamlit as st
 
 from tracker import clock, periods
 from tracker.db import session_scope
+from tracker.limits import max_chars
 from tracker.models import Role, UnitKind
 from tracker.services import catalog_admin as admin_svc
 from tracker.services import settings as settings_service
@@ -15,13 +16,14 @@ from tracker.ui import data
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.text import md
 
 DATE = "DD/MM/YYYY"
 
 actor = require_actor(Role.ADMIN)
 st.title("Quản trị danh mục")
 if flash := st.session_state.pop(view.FLASH, None):
-    st.success(flash)
+    st.success(md(flash))
 
 plans = data.plans()
 # Options are ids throughout: cached records are rebuilt after each write, and a selection must survive that.
@@ -43,7 +45,8 @@ with tab_task:
     task = tasks.get(task_id)
     if task is not None:
         with st.form(f"catalog_task_form_{task.id}"):
-            text = st.text_area("Nội dung nhiệm vụ", value=task.text or "", height=160, key=f"catalog_task_text_{task.id}")
+            text = st.text_area("Nội dung nhiệm vụ", value=task.text or "", height=160, key=f"catalog_task_text_{task.id}",
+                                max_chars=max_chars("task_text"))
             if st.form_submit_button("Lưu nội dung", type="primary"):
                 view.write(lambda s: admin_svc.edit_task_text(s, actor=actor, task_id=task.id, text=text),
                            f"Đã lưu nội dung nhiệm vụ ({task.label}).")
@@ -53,8 +56,8 @@ with tab_unit:
     with st.form("catalog_unit_add"):
         c1, c2 = st.columns(2)
         code = c1.text_input("Mã đơn vị (chữ in hoa không dấu)", key="catalog_unit_code")
-        name = c2.text_input("Tên đầy đủ", key="catalog_unit_name")
-        short = c1.text_input("Tên viết tắt", key="catalog_unit_short")
+        name = c2.text_input("Tên đầy đủ", key="catalog_unit_name", max_chars=max_chars("unit_name"))
+        short = c1.text_input("Tên viết tắt", key="catalog_unit_short", max_chars=max_chars("unit_short_name"))
         kind = c2.selectbox("Loại", list(UnitKind), format_func=lambda k: KIND_LABELS[k], key="catalog_unit_kind")
         start = c1.date_input("Hoạt động từ ngày", value=None, format=DATE, key="catalog_unit_from")
         if st.form_submit_button("Thêm đơn vị", type="primary"):
@@ -65,7 +68,8 @@ with tab_unit:
     if unit_id is not None:
         c1, c2 = st.columns(2)
         with c1.form(f"catalog_unit_rename_{unit_id}"):
-            new_name = st.text_input("Tên mới (tên cũ vẫn được nhận khi nhập Excel)", key="catalog_unit_new_name")
+            new_name = st.text_input("Tên mới (tên cũ vẫn được nhận khi nhập Excel)", key="catalog_unit_new_name",
+                                     max_chars=max_chars("unit_name"))
             if st.form_submit_button("Đổi tên"):
                 view.write(lambda s: admin_svc.rename_unit(s, actor=actor, unit_id=unit_id, name=new_name),
                            "Đã đổi tên đơn vị.")
@@ -102,7 +106,8 @@ with tab_plan:
                                  format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}", key="catalog_plan_parent")
         unit = st.selectbox("Sở Nội vụ", provincial, index=None, format_func=lambda i: names[i],
                             key="catalog_plan_unit", placeholder="Chọn Sở Nội vụ")
-        code = st.text_input("Mã kế hoạch", key="catalog_plan_code", placeholder="KH-SNV-HN-2024")
+        code = st.text_input("Mã kế hoạch", key="catalog_plan_code", placeholder="KH-SNV-HN-2024",
+                             max_chars=max_chars("plan_code"))
         if st.form_submit_button("Tạo kế hoạch", type="primary"):
             if unit is None:
                 st.error("Hãy chọn Sở Nội vụ.")

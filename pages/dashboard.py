@@ -8,6 +8,7 @@ from tracker.text import format_date
 from tracker.ui import dashboard_data, dashboard_exports
 from tracker.ui import dashboard_view as view
 from tracker.ui.auth import require_actor
+from tracker.ui.text import md
 
 actor = require_actor(Role.ADMIN, Role.LEADER, Role.VIEWER, Role.UNIT_HEAD)
 today = clock.today()
@@ -17,7 +18,7 @@ if filters is None:
     st.info("Chưa có kế hoạch nào. Hãy chạy python -m tracker init để nạp danh mục.")
     st.stop()
 board = dashboard_data.dashboard(actor, filters, today)
-st.caption(f"{board.plan_code} · {board.plan_title} · số liệu tính đến hết ngày {format_date(board.cutoff)}")
+st.caption(f"{md(board.plan_code)} · {md(board.plan_title)} · số liệu tính đến hết ngày {format_date(board.cutoff)}")
 view.metrics(board.headline)
 
 tabs = st.tabs(["Nhiệm vụ", "Đơn vị", "Bản đồ nhiệt", "Tiến trình", "Luồng tích lũy", "Chỉ tiêu và kinh phí",
@@ -33,7 +34,7 @@ with tabs[2]:
     if cell:
         names = board.heatmap[(board.heatmap["unit_id"] == cell[0]) & (board.heatmap["task_id"] == cell[1])]
         where = f"{names.iloc[0]['unit']} · nhiệm vụ {names.iloc[0]['task']}" if not names.empty else "ô đã chọn"
-        st.subheader(f"Công việc: {where}", anchor=False)
+        st.subheader(f"Công việc: {md(where)}", anchor=False)
         view.item_list(dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]), "dashboard_cell_items",
                        total=int(names.iloc[0]["items"]) if not names.empty else None)
         if st.button("Bỏ chọn ô", key="dashboard_clear_cell"):

@@ -19,7 +19,7 @@ if not plans:
 tabs = st.tabs([f"{p.code} · năm {p.year}" for p in plans])
 for tab, plan in zip(tabs, plans):
     with tab:
-        st.subheader(plan.title, anchor=False)
+        st.subheader(md(plan.title), anchor=False)
         facts = []
         if plan.decision_no:
             facts.append(f"Quyết định số {md(plan.decision_no)}")
@@ -29,7 +29,7 @@ for tab, plan in zip(tabs, plans):
             facts.append(md(plan.issuer))
         st.markdown(", ".join(facts) or "—")
         if not plan.verified:
-            st.warning(f"Thông tin văn bản chưa được kiểm chứng. {plan.note or ''}", icon=":material/warning:")
+            st.warning(f"Thông tin văn bản chưa được kiểm chứng. {md(plan.note)}", icon=":material/warning:")
         if plan.message:
             st.markdown(f"**Thông điệp:** *{md(plan.message)}*")
 
@@ -38,14 +38,14 @@ for tab, plan in zip(tabs, plans):
         cols[1].metric("Chưa có nội dung", plan.missing_count)
         cols[2].metric("Công việc", f"{plan.item_count:,}".replace(",", "."))
 
-        st.markdown(f"#### {plan.task_label} ({plan.task_count})")
+        st.markdown(f"#### {md(plan.task_label)} ({plan.task_count})")
         for task in data.tasks(plan.id):
             with st.container(border=True):
                 if task.text_missing:
-                    st.markdown(f"**({task.label})** :orange-badge[:material/warning: {MISSING_TEXT_LABEL}]")
+                    st.markdown(f"**({md(task.label)})** :orange-badge[:material/warning: {MISSING_TEXT_LABEL}]")
                     if task.note:
-                        st.caption(task.note)
+                        st.caption(md(task.note))
                 else:
                     st.markdown(f"**({task.label})** {md(task.text)}")
         if plan.source:
-            st.caption(f"Nguồn: {plan.source}")
+            st.caption(f"Nguồn: {md(plan.source)}")

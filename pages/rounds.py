@@ -12,8 +12,9 @@ from tracker.models import Role, UnitKind
 from tracker.services import rounds as round_service
 from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
-from tracker.services.rounds import MAX_SUMMARY, REPORT_STATUS_LABELS
-from tracker.text import format_date, format_datetime
+from tracker.limits import max_chars
+from tracker.services.rounds import REPORT_STATUS_LABELS
+from tracker.text import format_date, format_datetime, parse_id
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
@@ -27,7 +28,7 @@ actor = require_actor(Role.ADMIN, Role.LEADER, Role.UNIT_HEAD)
 today = clock.today()
 st.title("Kỳ báo cáo")
 if flash := st.session_state.pop("rounds_flash", None):
-    st.success(flash)
+    st.success(flash)  # written with md() around the names it carries
 
 
 def write(action, done: str) -> None:
@@ -67,7 +68,7 @@ def unit_head_view() -> None:
                            "có thể nộp lại đến khi Văn phòng đóng kỳ.")
             with st.form(f"rounds_submit_form_{r.round_id}"):
                 summary = st.text_area("Nội dung báo cáo", value=r.summary or "", height=220,
-                                       max_chars=MAX_SUMMARY, key=f"rounds_summary_{r.round_id}")
+                                       max_chars=max_chars("round_summary"), key=f"rounds_summary_{r.round_id}")
                 label = "Nộp lại báo cáo" if r.submitted else "Nộp báo cáo"
                 if st.form_submit_button(label, type="primary", key=f"rounds_submit_{r.round_id}"):
                     write(lambda s, rid=r.round_id: round_service.submit_report(s, actor=actor, round_id=rid,
@@ -100,7 +101,7 @@ def open_round_form(units: list[unit_service.UnitInfo]) -> None:
 
 
 def open_round_fields(units: list[unit_service.UnitInfo]) -> None:
-    name = st.text_input("Tên kỳ báo cáo", placeholder="Báo cáo 6 tháng 2024", max_chars=200,
+    name = st.text_input("Tên kỳ báo cáo", placeholder="Báo cáo 6 tháng 2024", max_chars=max_chars("round_name"),
                          key="rounds_name")
     c1, c2, c3 = st.columns(3)
     start = c1.date_input("Từ ngày", format=DATE, key="rounds_period_start")
@@ -110,7 +111,7 @@ def open_round_fields(units: list[unit_service.UnitInfo]) -> None:
     names = {u.id: u.name for u in units}
     chosen = st.multiselect("Chọn đơn vị (khi chọn “Chọn đơn vị”)", list(names), format_func=names.get,
                             key="rounds_units")
-    note = st.text_area("Ghi chú", key="rounds_note")
+    note = st.text_area("Ghi chú", key="rounds_note", max_chars=max_chars("round_note"))
     if st.form_submit_button("Mở kỳ báo cáo", type="primary", key="rounds_open"):
         kind = SCOPES[scope]
         write(lambda s: round_service.open_round(
@@ -182,7 +183,7 @@ def office_view() -> None:
     by_id = {r.id: r for r in listed}
     wanted = st.query_params.get("ky", "")
     ids = list(by_id)
-    index = ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in by_id else 0
+    index = ids.index(parse_id(wanted)) if parse_id(wanted) in by_id else 0
     chosen = st.selectbox("Xem tình hình nộp báo cáo của kỳ", ids, index=index,
                           format_func=lambda i: f"{by_id[i].name} (hạn {format_date(by_id[i].deadline)})",
                           key="rounds_selected")

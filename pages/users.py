@@ -6,17 +6,19 @@ import streamlit as st
 from tracker import clock
 from tracker.db import session_scope
 from tracker.errors import TrackerError
+from tracker.limits import max_chars
 from tracker.models import Role
 from tracker.services import units as unit_service
 from tracker.services import users as user_service
 from tracker.text import format_datetime
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.text import md
 
 actor = require_actor(Role.ADMIN)
 st.title("Tài khoản")
 if flash := st.session_state.pop("users_flash", None):
-    st.success(flash)
+    st.success(md(flash))
 
 with session_scope(get_engine()) as session:
     users = user_service.list_users(session, actor=actor)
@@ -37,7 +39,7 @@ def run(action, success: str) -> None:
         with session_scope(get_engine()) as session:
             action(session)
     except TrackerError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     st.session_state["users_flash"] = success
     st.rerun()
@@ -55,8 +57,8 @@ with st.expander("Thêm tài khoản", icon=":material/person_add:"):
     with st.form("users_add_form"):
         username = st.text_input("Tên đăng nhập", key="users_add_username",
                                  help="Chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới.")
-        full_name = st.text_input("Họ và tên", key="users_add_full_name")
-        email = st.text_input("Thư điện tử", key="users_add_email")
+        full_name = st.text_input("Họ và tên", key="users_add_full_name", max_chars=max_chars("full_name"))
+        email = st.text_input("Thư điện tử", key="users_add_email", max_chars=max_chars("email"))
         role = st.selectbox("Vai trò", ROLES, format_func=user_service.ROLE_LABELS.get, key="users_add_role")
         unit = st.selectbox("Đơn vị", UNIT_CODES, format_func=unit_option, key="users_add_unit",
                             help="Bắt buộc với Trưởng đơn vị.")

@@ -14,12 +14,13 @@ from tracker.ui import data
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.text import md
 
 actor = require_actor()
 manage = can(actor, Action.MANAGE_ITEMS)
 st.title("Công việc")
 if flash := st.session_state.pop(view.FLASH, None):
-    st.success(flash)
+    st.success(md(flash))
 
 plans = data.plans()
 if not plans:
@@ -66,7 +67,7 @@ with tabs[0]:
     if selected is not None and selected.deleted:
         view.deleted_section(actor, selected)
     elif selected is not None:
-        st.subheader(f"Công việc số {selected.id}: {selected.title}", anchor=False)
+        st.subheader(f"Công việc số {selected.id}: {md(selected.title)}", anchor=False)
         st.page_link("pages/item.py", label="Mở trang chi tiết và lịch sử", query_params={"id": str(selected.id)})
         if manage:
             if st.button("Xóa công việc này", key="work_items_delete", icon=":material/delete:"):

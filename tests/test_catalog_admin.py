@@ -150,3 +150,24 @@ def test_reloading_the_catalog_keeps_what_the_office_recorded(ctx):
     with session_scope(engine) as s:
         assert not load_catalog(s).changed  # and a second reload changes nothing
     assert report.unchanged["nhiệm vụ"] == 24
+
+
+def test_merge_moves_open_explanation_requests_to_the_successor(ctx):
+    """The successor's head answers what was asked of the merged-away unit; its former head no longer can."""
+    from tests.item_factories import make_item
+    from tracker.errors import PermissionDenied as Denied
+    from tracker.services.explanations import answer_explanation, request_explanation
+
+    engine, admin, successor_head, _ = ctx
+    with session_scope(engine) as s:
+        old_head = Actor.of(make_user(s, "truong.cqdp", Role.UNIT_HEAD, "VU-CQDP"))
+        item_id = make_item(s, unit_code="VU-CQDP", due=dt.date(2024, 6, 30)).id
+        request_id = request_explanation(s, actor=admin, item_id=item_id, question="Vì sao quá hạn?",
+                                         today=dt.date(2024, 8, 1)).id
+    with session_scope(engine) as s:
+        admin_svc.merge_unit(s, actor=admin, unit_id=_unit_id(s, "VU-CQDP"), successor_id=_unit_id(s, "VU-TCBC"),
+                             from_day=dt.date(2024, 10, 1))
+    with session_scope(engine) as s, pytest.raises(Denied):
+        answer_explanation(s, actor=old_head, request_id=request_id, answer="Đã sáp nhập.")
+    with session_scope(engine) as s:
+        answer_explanation(s, actor=successor_head, request_id=request_id, answer="Đơn vị kế thừa đang làm.")

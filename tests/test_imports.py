@@ -250,9 +250,12 @@ def test_export_of_a_filtered_list(ctx):
     plan_id = plans["184/QĐ-BNV"]
     _import(engine, admin, plan_id, xlsx([row(title="Của TCBC"), row(title="Của Vụ TL", lead="VU-TL")]))
     with session_scope(engine) as s:
-        mine = imports.export_items(s, actor=head, filters=ItemFilter(plan_id=plan_id))
+        mine = imports.export_items(s, actor=head, filters=ItemFilter(plan_id=plan_id, unit_id=head.unit_id))
+        every = imports.export_items(s, actor=head, filters=ItemFilter(plan_id=plan_id))  # reading is open
     ws = load_workbook(BytesIO(mine))[SHEET]
     assert [r[2] for r in ws.iter_rows(min_row=2, values_only=True) if r[2]] == ["Của TCBC"]
+    ws = load_workbook(BytesIO(every))[SHEET]
+    assert [r[2] for r in ws.iter_rows(min_row=2, values_only=True) if r[2]] == ["Của TCBC", "Của Vụ TL"]
 
 
 def test_only_the_office_imports(ctx):

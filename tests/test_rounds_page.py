@@ -96,8 +96,8 @@ def test_admin_picks_units_and_sees_every_problem(accounts, engine, monkeypatch)
     at = page_as(accounts["admin"], monkeypatch)
     at.date_input(key="rounds_period_end").set_value(dt.date(2023, 12, 1))
     at.button(key="rounds_open").click().run()
-    assert texts(at.error) == ["Vui lòng nhập tên kỳ báo cáo\\.", "Ngày kết thúc kỳ phải sau hoặc bằng ngày bắt đầu\\.",
-                               "Vui lòng chọn ít nhất một đơn vị\\."]
+    assert texts(at.error) == ["Vui lòng nhập tên kỳ báo cáo.", "Ngày kết thúc kỳ phải sau hoặc bằng ngày bắt đầu.",
+                               "Vui lòng chọn ít nhất một đơn vị."]
     at.text_input(key="rounds_name").input("Báo cáo quý II/2024")
     at.date_input(key="rounds_period_end").set_value(dt.date(2024, 6, 30))
     with session_scope(engine) as s:
@@ -175,7 +175,7 @@ def test_unit_head_sees_the_refusal_when_the_round_was_closed_meanwhile(accounts
         rounds.close_round(s, actor=Actor.of(accounts["admin"]), round_id=round_id)
     at.text_area(key=f"rounds_summary_{round_id}").input("Nộp muộn sau khi đóng")
     at.button(key=f"rounds_submit_{round_id}").click().run()
-    assert texts(at.error) == ["Kỳ báo cáo “Báo cáo 6 tháng 2024” đã đóng, không nhận báo cáo nữa\\."]
+    assert texts(at.error) == ["Kỳ báo cáo “Báo cáo 6 tháng 2024” đã đóng, không nhận báo cáo nữa."]
     assert texts(at.code) == ["Nộp muộn sau khi đóng"]  # what was typed is not lost
     with session_scope(engine) as s:
         assert s.scalar(select(RoundReport.id)) is None

@@ -8,6 +8,7 @@ render offline; Streamlit serves its own copy of plotly.js.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,9 +41,18 @@ def format_percent(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + "%"
 
 
+def plain(values) -> list[str]:
+    """Text as plotly must receive it: its pseudo-HTML (<a href>, <b>, <br>) escaped, so it shows as typed.
+
+    Plotly renders a subset of HTML in titles, tick labels, legends and hover labels and turns
+    entities back into characters: escaping keeps a title's `<a href=...>` from becoming a live link.
+    """
+    return [html.escape(str(v), quote=False) for v in values]
+
+
 def _layout(fig: go.Figure, *, title: str, height: int = 420, **kw) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": 16}}, height=height, font={"family": FONT, "size": 13},
+        title={"text": plain([title])[0], "font": {"size": 16}}, height=height, font={"family": FONT, "size": 13},
         margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.15},
         plot_bgcolor="white", **kw,
     )
@@ -65,10 +75,10 @@ def task_status(by_task: pd.DataFrame, *, task_label: str = "Nhiệm vụ trọn
     frame = by_task.sort_values("number", ascending=False)
     fig = go.Figure()
     for status in STATUS_ORDER:
-        fig.add_bar(y=frame["task"], x=frame[status.value], name=STATUS_LABELS[status], orientation="h",
+        fig.add_bar(y=plain(frame["task"]), x=frame[status.value], name=STATUS_LABELS[status], orientation="h",
                     marker_color=STATUS_COLORS[status],
                     hovertemplate="%{y}: %{x} việc " + STATUS_LABELS[status].lower() + "<extra></extra>")
-    fig.add_scatter(y=frame["task"], x=frame["items"], mode="text", showlegend=False, hoverinfo="skip",
+    fig.add_scatter(y=plain(frame["task"]), x=frame["items"], mode="text", showlegend=False, hoverinfo="skip",
                     text=[f"  {format_percent(p)}" if n else "" for p, n in zip(frame["completion_rate"], frame["items"])],
                     textposition="middle right")
     _layout(fig, title=title, height=max(300, 28 * len(frame) + 120), barmode="stack",
@@ -92,7 +102,7 @@ def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
     frame = by_unit.head(limit).iloc[::-1]
     colors = [RAG_COLORS[Rag.RED] if o else "#1565c0" for o in frame["overdue"]]
     fig = go.Figure(go.Bar(
-        y=frame["unit"], x=frame["completion_rate"], orientation="h", marker_color=colors,
+        y=plain(frame["unit"]), x=frame["completion_rate"], orientation="h", marker_color=colors,
         text=[f"{format_percent(p)} ({d}/{n})" + (f" · {o} quá hạn" if o else "")
               for p, d, n, o in zip(frame["completion_rate"], frame["done"], frame["items"], frame["overdue"])],
         textposition="outside", cliponaxis=False, customdata=frame["unit_id"],
@@ -118,15 +128,15 @@ def rag_heatmap(heat: pd.DataFrame) -> Chart:
     title = "Bản đồ nhiệt đỏ / vàng / xanh: đơn vị × nhiệm vụ (bấm vào ô để xem công việc)"
     if heat.empty:
         return _empty(title)
-    tasks = heat.sort_values("number")["task"].drop_duplicates().tolist()
-    units = sorted(heat["unit"].unique(), key=fold, reverse=True)
+    tasks = plain(heat.sort_values("number")["task"].drop_duplicates())
+    units = plain(sorted(heat["unit"].unique(), key=fold, reverse=True))
     fig = go.Figure()
     for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
         part = heat[heat["worst"] == rag.value]
         if part.empty:
             continue
         fig.add_scatter(
-            x=part["task"], y=part["unit"], mode="markers+text", name=RAG_LABELS[rag],
+            x=plain(part["task"]), y=plain(part["unit"]), mode="markers+text", name=RAG_LABELS[rag],
             marker={"symbol": "square", "size": 26, "color": RAG_COLORS[rag]},
             text=[str(r) if r else str(n) for r, n in zip(part["red"], part["items"])],
             textfont={"color": "white", "size": 11},
@@ -158,7 +168,8 @@ def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = No
     frame["end"] = pd.to_datetime(frame["due_date"]) + pd.Timedelta(days=1)
     frame["order"] = frame["number"] if key == "task" else frame["unit"].map(fold)
     frame = frame.sort_values(["order", "start", "id"]).head(limit)
-    frame["row"] = [f"{k} · #{i} {t[:40]}" for k, i, t in zip(frame[key], frame["id"], frame["title"])]
+    frame["row"] = plain(f"{k} · #{i} {t[:40]}" for k, i, t in zip(frame[key], frame["id"], frame["title"]))
+    frame["title"], frame["unit"] = plain(frame["title"]), plain(frame["unit"])
     fig = go.Figure()
     for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
         part = frame[frame["rag"] == rag.value]
@@ -220,8 +231,8 @@ def targets(forms: pd.DataFrame) -> Chart:
         return _empty(title)
     frame = frame.iloc[::-1]
     fig = go.Figure()
-    fig.add_bar(y=frame["form"], x=frame["target"], name="Chỉ tiêu", marker_color="#90a4ae", orientation="h")
-    fig.add_bar(y=frame["form"], x=frame["achieved"], name="Đã đạt", marker_color="#1565c0", orientation="h")
+    fig.add_bar(y=plain(frame["form"]), x=frame["target"], name="Chỉ tiêu", marker_color="#90a4ae", orientation="h")
+    fig.add_bar(y=plain(frame["form"]), x=frame["achieved"], name="Đã đạt", marker_color="#1565c0", orientation="h")
     _layout(fig, title=title, barmode="group", xaxis_title="Số sản phẩm", height=max(320, 44 * len(frame) + 140))
     ratio = frame.assign(r=frame["achieved"] / frame["target"]).sort_values("r").iloc[0]
     reading = (f"Hình thức đạt thấp nhất so với chỉ tiêu: {ratio['form']} "
@@ -237,7 +248,7 @@ def budget(money: pd.DataFrame) -> Chart:
         return _empty(title)
     fig = go.Figure()
     for col, name, color in (("planned", "Kế hoạch", "#90a4ae"), ("spent", "Đã chi", "#6a1b9a")):
-        fig.add_bar(x=frame["task"], y=frame[col] / 1_000_000, name=name, marker_color=color,
+        fig.add_bar(x=plain(frame["task"]), y=frame[col] / 1_000_000, name=name, marker_color=color,
                     customdata=[format_money(int(v)) for v in frame[col]], hovertemplate="%{x}: %{customdata}")
     _layout(fig, title=title, barmode="group", separators=",.",
             yaxis={"title": "Triệu đồng", "tickformat": ",.0f"})
@@ -256,7 +267,7 @@ def year_over_year(compare: pd.DataFrame) -> Chart:
     fig = go.Figure()
     for row in compare.itertuples():
         fig.add_bar(x=[label for _, label in measures], y=[getattr(row, m) for m, _ in measures],
-                    name=f"{row.code} ({row.year}) · {format_percent(row.completion_rate)}")
+                    name=plain([f"{row.code} ({row.year}) · {format_percent(row.completion_rate)}"])[0])
     _layout(fig, title=title, barmode="group", yaxis_title="Số công việc")
     parts = [f"năm {int(r.year)}: {format_percent(r.completion_rate)} ({int(r.done)}/{int(r.items)} việc hoàn thành)"
              for r in compare.itertuples()]

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import DateTime, Enum, MetaData, String, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from tracker.errors import DatabaseUnavailable
-from tracker.text import strip_controls
+from tracker.text import clean_json, strip_controls
 
 BUSY_MESSAGE = ("Cơ sở dữ liệu đang bận vì nhiều người cùng ghi. Thay đổi của bạn chưa được lưu; "
                 "vui lòng thử lại sau ít giây.")
@@ -106,16 +106,19 @@ def _unavailable(exc: DBAPIError) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _no_control_characters(session: Session, _context, _instances) -> None:
-    """Backstop for every service: text columns never receive NUL or other control characters."""
+    """Backstop for every service: text and JSON columns never receive NUL, other control characters,
+    right-to-left overrides or zero-width characters (tracker.text.strip_controls)."""
     for obj in (*session.new, *session.dirty):
         for column in obj.__mapper__.columns:
-            if isinstance(column.type, String) and not isinstance(column.type, Enum):
+            text = isinstance(column.type, String) and not isinstance(column.type, Enum)
+            if text or isinstance(column.type, JSON):
                 key = obj.__mapper__.get_property_by_column(column).key
                 value = obj.__dict__.get(key)
-                if isinstance(value, str):
-                    cleaned = strip_controls(value)
-                    if cleaned != value:
-                        setattr(obj, key, cleaned)
+                if value is None or (text and not isinstance(value, str)):
+                    continue
+                cleaned = strip_controls(value) if text else clean_json(value)
+                if cleaned != value:
+                    setattr(obj, key, cleaned)
 
 
 class UTCDateTime(TypeDecorator):

@@ -286,7 +286,7 @@ class WorkItem(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked_reason: Mapped[str | None] = mapped_column(Text)
-    # The day the unit delivered (see workflow.completion_date); confirmed_on is the office's confirmation.
+    # The day the unit delivered (see workflow.status_days); confirmed_on is the office's confirmation.
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
     submitted_on: Mapped[dt.date | None] = mapped_column(Date)
     confirmed_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,7 +1,9 @@
 """Who may do what: the one place for authorization rules.
 
 Every mutating service calls `require(actor, action, obj)` first; pages call `can(...)` only
-to show or hide controls. `obj` is the thing acted on (a WorkItem, a unit id for unit-scoped
+to show or hide controls. Reading is open: the ministry works in the open, so anyone signed in
+may read every unit's items, their history, evidence and explanations, the dashboards and the
+exports (VIEW_ITEM, VIEW_DASHBOARD); writing is limited to the lead unit's head and the office. `obj` is the thing acted on (a WorkItem, a unit id for unit-scoped
 actions, an ExplanationRequest...), or None for actions that are not about one object.
 """
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from tracker.errors import PermissionDenied
 from tracker.models import ExplanationRequest, Role, User, WorkItem
+from tracker.workflow import confirmed_lock
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
     if action in (Action.UPDATE_PROGRESS, Action.MOVE_ITEM):
         if role is Role.ADMIN:
             return True
+        if isinstance(obj, WorkItem) and confirmed_lock(role, obj.status):
+            return False
         return role is Role.UNIT_HEAD and actor.unit_id is not None and _unit_of(obj) == actor.unit_id
     if action is Action.REQUEST_EXPLANATION:
         return role in (Role.ADMIN, Role.LEADER)

@@ -11,16 +11,54 @@ ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
          "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"]
 
 
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (C0, DEL, C1) except tab and line breaks, and the invisible "format" characters (Unicode Cf):
+# right-to-left overrides and isolates, zero-width spaces and joiners, the byte-order mark, soft
+# hyphens... They make a name look like another ("\u202egpj.exe" shows as "exe.jpg"), hide text,
+# and nobody means to type them.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+_ID = re.compile(r"[0-9]{1,9}")
 
 
 def strip_controls(value: str) -> str:
-    """Text without control characters (NUL and the like), keeping tabs and line breaks.
+    """Text without control or invisible format characters, keeping tabs and line breaks.
 
-    PostgreSQL refuses NUL in text, and nobody means to type the others: removed everywhere
-    text is stored (see tracker.db), so both databases keep exactly the same text.
+    The one cleaning every stored text gets (tracker.db applies it to every text and JSON value
+    at flush): PostgreSQL refuses NUL, and bidirectional overrides or zero-width characters
+    make a title or a name display as something else than what is stored.
     """
-    return _CONTROLS.sub("", value)
+    return _INVISIBLE.sub("", value)
+
+
+def clean_json(value):
+    """A JSON value (dicts, lists, strings...) with `strip_controls` applied to every string in it."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {clean_json(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    return value
+
+
+def parse_id(raw: object) -> int | None:
+    """A record number typed in a box or read from an address: ASCII digits that fit a database integer.
+
+    Anything else ("²", "١٢", "1e9", a 30-digit number) is None, never an exception or an overflow.
+    """
+    text = str(raw if raw is not None else "").strip()
+    return int(text) if _ID.fullmatch(text) else None
+
+
+def clean(value: str | None) -> str | None:
+    """Multi-line text as services store it: NFC, control and invisible characters removed, ends trimmed;
+    None when nothing is left. Line breaks and inner spacing are kept (notes, reasons, answers)."""
+    text = strip_controls(unicodedata.normalize("NFC", value or "")).strip()
+    return text or None
 
 
 def nfc(value: str) -> str:

@@ -97,6 +97,21 @@ def progress_problem(status: Status, progress: int | None) -> str | None:
     return None
 
 
+CONFIRMED_LOCK_MESSAGE = ("Công việc đã được Văn phòng xác nhận “Hoàn thành”: đơn vị không sửa tiến độ, kết quả, "
+                          "kinh phí hay vướng mắc nữa. Cần thay đổi, hãy đề nghị Văn phòng trả lại công việc (kèm lý do).")
+
+
+def confirmed_lock(role: Role, status: Status) -> str | None:
+    """Why this role may not change an item in this status at all (Vietnamese), or None.
+
+    Confirmed work ("Hoàn thành") is read-only for everyone but the office; the office reopens it
+    with a return, which needs a reason and is kept in the history (see `transition_problem`).
+    """
+    if status is Status.DONE and role is not Role.ADMIN:
+        return CONFIRMED_LOCK_MESSAGE
+    return None
+
+
 def is_done_late(due: dt.date | None, completed: dt.date | None) -> bool | None:
     """Done late (True), on time (False), or not done / no deadline (None)."""
     if completed is None or due is None:

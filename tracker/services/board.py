@@ -24,7 +24,8 @@ from tracker.permissions import Action, Actor, can
 from tracker.figures import STANDING_LABELS, Standing
 from tracker.rag import RAG_LABELS, Rag, rag_case
 from tracker.services.units import KIND_LABELS
-from tracker.text import fold, format_date
+from tracker.limits import max_chars
+from tracker.text import fold, format_date, parse_id
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER, is_done_late, transition_problem
 
 PAGE_SIZE = 20
@@ -63,8 +64,7 @@ class BoardFilters:
     def from_params(cls, params: Mapping[str, str]) -> BoardFilters:
         """Read filters from URL query parameters; anything malformed is ignored, never an error."""
         def number(name: str) -> int | None:
-            raw = str(params.get(name, "")).strip()
-            return int(raw) if raw.isdigit() and len(raw) < 10 else None
+            return parse_id(params.get(name))
 
         def member(enum_cls, name: str):
             try:
@@ -75,7 +75,7 @@ class BoardFilters:
         blocked = {"1": True, "0": False}.get(str(params.get("blocked", "")))
         return cls(plan=number("plan"), task=number("task"), unit=number("unit"), kind=member(UnitKind, "kind"),
                    form=number("form"), rag=member(Rag, "rag"), blocked=blocked, due=number("due"),
-                   q=str(params.get("q", ""))[:200].strip(), lanes=member(Swimlane, "lanes") or Swimlane.NONE)
+                   q=str(params.get("q", ""))[:max_chars("search")].strip(), lanes=member(Swimlane, "lanes") or Swimlane.NONE)
 
     def to_params(self) -> dict[str, str]:
         """The non-empty filters as URL query parameters (the inverse of `from_params`)."""
@@ -243,7 +243,8 @@ def _conditions(session: Session, actor: Actor, filters: BoardFilters, today: dt
         rows = session.execute(select(WorkItem.id, WorkItem.title).where(*conds))
         ids = [r.id for r in rows if key in _folded(r.title)]
         match = WorkItem.id.in_(ids)
-        conds.append(or_(match, WorkItem.id == int(text)) if text.isdigit() and len(text) < 10 else match)
+        number = parse_id(text)
+        conds.append(or_(match, WorkItem.id == number) if number is not None else match)
     return conds
 
 

@@ -16,9 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, ValidationFailed
+from tracker.limits import too_long
 from tracker.models import (
     AuditEvent,
     EventKind,
+    ExplanationRequest,
+    ExplanationStatus,
     Plan,
     PriorityTask,
     ProgressEvent,
@@ -32,7 +35,6 @@ from tracker.permissions import Action, Actor, require
 from tracker.text import fold, format_date, nfc
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
-MAX_TASK_TEXT = 5000
 
 
 def _audit(session: Session, actor: Actor, action: str, target_type: str, target_id: int,
@@ -57,8 +59,8 @@ def edit_task_text(session: Session, *, actor: Actor, task_id: int, text: str, n
     text = nfc(text or "")
     if not text:
         raise ValidationFailed("Nội dung nhiệm vụ không được để trống.")
-    if len(text) > MAX_TASK_TEXT:
-        raise ValidationFailed(f"Nội dung nhiệm vụ không được dài quá {MAX_TASK_TEXT} ký tự.")
+    if problem := too_long("task_text", text) or too_long("task_note", note):
+        raise ValidationFailed(problem)
     _audit(session, actor, "task.edit", "priority_task", task.id,
            {"plan_id": task.plan_id, "number": task.number, "old": task.text, "new": text})
     task.text, task.text_missing = text, False
@@ -80,6 +82,11 @@ def _name_taken(session: Session, names: list[str], except_id: int | None = None
     return taken
 
 
+def _too_long(**values: str | None) -> list[str]:
+    """The length problems of these fields (named as in tracker.limits.TEXT_LIMITS)."""
+    return [p for field, value in values.items() if (p := too_long(field, value))]
+
+
 def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: UnitKind, short_name: str | None = None,
              province: str | None = None, valid_from: dt.date | None = None, aliases: list[str] = ()) -> Unit:
     """A new unit (e.g. a department created by a reorganisation)."""
@@ -94,6 +101,7 @@ def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: Unit
         problems.append(f"Đã có đơn vị mã {code}.")
     if not name:
         problems.append("Tên đơn vị không được để trống.")
+    problems += _too_long(unit_name=name, unit_short_name=short_name)
     problems += _name_taken(session, [name, short_name, *aliases])
     if problems:
         raise ValidationFailed(problems[0], problems)
@@ -113,7 +121,8 @@ def rename_unit(session: Session, *, actor: Actor, unit_id: int, name: str, shor
     short_name = nfc(short_name) if short_name else unit.short_name
     if not name:
         raise ValidationFailed("Tên đơn vị không được để trống.")
-    problems = _name_taken(session, [name, short_name], except_id=unit.id)
+    problems = _too_long(unit_name=name, unit_short_name=short_name)
+    problems += _name_taken(session, [name, short_name], except_id=unit.id)
     if problems:
         raise ValidationFailed(problems[0], problems)
     old = unit.name
@@ -145,7 +154,8 @@ class MergeResult:
 
 
 def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: int, from_day: dt.date) -> MergeResult:
-    """Merge a unit into its successor from `from_day`: open items it leads or joins move to the successor.
+    """Merge a unit into its successor from `from_day`: open items it leads or joins move to the successor,
+    with the open explanation requests on the items it led.
 
     Raises:
         ValidationFailed: the successor is the unit itself, leads back to it, or does not exist on `from_day`.
@@ -176,6 +186,11 @@ def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: in
                                   progress=item.progress, changes={"lead_unit": [unit.name, successor.name]},
                                   note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
         moved.append(item.id)
+    # Open explanation requests follow the work: the successor answers them, the merged-away unit no longer can.
+    for request in session.scalars(select(ExplanationRequest).where(
+            ExplanationRequest.unit_id == unit.id, ExplanationRequest.status == ExplanationStatus.OPEN,
+            ExplanationRequest.work_item_id.in_(moved))):
+        request.unit_id = successor.id
     coordinated = []
     joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit.id)
     for item in session.scalars(open_items.where(WorkItem.id.in_(joined)).order_by(WorkItem.id)):
@@ -211,6 +226,7 @@ def create_provincial_plan(session: Session, *, actor: Actor, parent_plan_id: in
         problems.append("Chỉ Sở Nội vụ mới có kế hoạch riêng theo kế hoạch của Bộ.")
     if parent.parent_plan_id is not None:
         problems.append("Kế hoạch gốc phải là kế hoạch của Bộ.")
+    problems += _too_long(plan_code=code, plan_title=title)
     if not code:
         problems.append("Chưa nhập mã kế hoạch.")
     elif session.scalar(select(Plan.id).where(Plan.code == code)) is not None:

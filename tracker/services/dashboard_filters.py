@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.figures import Source
 from tracker.models import Form, Plan, PriorityTask, Unit, UnitKind, WorkItem
+from tracker.text import parse_id
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,6 @@ class FilterOptions:
     forms: list[Option]
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
-
-
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -103,7 +100,7 @@ def default_plan_id(plans: list[tuple[int, int]], today: dt.date) -> int | None:
 
 def from_params(params: Mapping[str, str], *, plan_ids: set[int], default_plan: int) -> Filters:
     """Filters from URL parameters; an unknown plan falls back to `default_plan`."""
-    plan_id = _int(params.get("plan"))
+    plan_id = parse_id(params.get("plan"))
     kind = params.get("kind")
     date_from, date_to = _date(params.get("from")), _date(params.get("to"))
     if date_from and date_to and date_to < date_from:
@@ -112,7 +109,7 @@ def from_params(params: Mapping[str, str], *, plan_ids: set[int], default_plan: 
         plan_id=plan_id if plan_id in plan_ids else default_plan,
         date_from=date_from, date_to=date_to,
         unit_kind=UnitKind(kind) if kind in {k.value for k in UnitKind} else None,
-        unit_id=_int(params.get("unit")), task_id=_int(params.get("task")), form_id=_int(params.get("form")),
+        unit_id=parse_id(params.get("unit")), task_id=parse_id(params.get("task")), form_id=parse_id(params.get("form")),
         as_of=_date(params.get("asof")),
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import NotFound, TrackerError
 from tracker.models import EvidenceFile, WorkItem
 from tracker.permissions import Action, require
+from tracker.text import strip_controls
 
 from tracker.config import DATA_DIR
 
@@ -64,11 +64,21 @@ def upload_dir() -> Path:
     return Path(os.environ.get("TRACKER_UPLOAD_DIR") or DATA_DIR / "uploads")
 
 
+MAX_NAME = 200
+
+
 def safe_name(filename: str) -> str:
-    """The file's own name without any path, control characters or separators."""
+    """The file's own name without any path, control or invisible characters, at most MAX_NAME characters.
+
+    A long name is cut before its extension, so "….pdf" stays a PDF (and the type check sees it).
+    """
     name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
-    return name[:200] or "tep-minh-chung"
+    name = strip_controls(name).strip().lstrip(".")
+    if len(name) > MAX_NAME:
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext) <= 10 else ""
+        name = stem[:MAX_NAME - len(ext)].rstrip() + ext
+    return name or "tep-minh-chung"
 
 
 def file_problems(files: list[Upload]) -> list[str]:

@@ -9,10 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound, ValidationFailed
+from tracker.limits import too_long
 from tracker.models import EventKind, ExplanationRequest, ExplanationStatus, ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
+from tracker.text import clean
 
-MAX_TEXT = 4000
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,12 @@ class ExplanationRow:
     answered_at: dt.datetime | None
 
 
-def _text(value: str | None, what: str) -> str:
-    value = (value or "").strip()
+def _text(value: str | None, what: str, field: str) -> str:
+    value = clean(value)
     if not value:
         raise ValidationFailed(f"Vui lòng nhập nội dung {what}.")
-    if len(value) > MAX_TEXT:
-        raise ValidationFailed(f"Nội dung {what} không được dài quá {MAX_TEXT} ký tự.")
+    if problem := too_long(field, value):
+        raise ValidationFailed(problem)
     return value
 
 
@@ -63,7 +64,7 @@ def request_explanation(session: Session, *, actor: Actor, item_id: int, questio
     if item is None or item.deleted_at is not None:
         raise NotFound(f"Không tìm thấy công việc số {item_id}.")
     require(actor, Action.REQUEST_EXPLANATION, item)
-    question = _text(question, "yêu cầu giải trình")
+    question = _text(question, "yêu cầu giải trình", "question")
     overdue = item.status is not Status.DONE and item.due_date is not None and item.due_date < today
     if not (overdue or item.blocked):
         raise ValidationFailed("Chỉ yêu cầu giải trình đối với công việc quá hạn hoặc đang vướng mắc.")
@@ -93,7 +94,7 @@ def answer_explanation(session: Session, *, actor: Actor, request_id: int, answe
     require(actor, Action.ANSWER_EXPLANATION, request)
     if request.status is not ExplanationStatus.OPEN:
         raise ValidationFailed("Yêu cầu này đã được giải trình.")
-    answer = _text(answer, "giải trình")
+    answer = _text(answer, "giải trình", "answer")
     request.status = ExplanationStatus.ANSWERED
     request.answer = answer
     request.answered_by_id = actor.user_id

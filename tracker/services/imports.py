@@ -344,9 +344,17 @@ def _open(data: bytes):
         raise ImportFailed([RowError(None, "Tệp", "", problem)])
     try:
         return load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFailed([RowError(None, "Tệp", "", "Không đọc được tệp: cần tệp Excel dạng .xlsx "
-                                                      "(tải tệp mẫu ở trang Công việc).")]) from None
+    except _UNREADABLE:
+        raise _unreadable() from None
+
+
+# What openpyxl raises on a damaged archive or malformed XML (lxml's and ElementTree's errors are SyntaxErrors).
+_UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, EOFError)
+
+
+def _unreadable() -> ImportFailed:
+    return ImportFailed([RowError(None, "Tệp", "", "Không đọc được tệp: cần tệp Excel dạng .xlsx "
+                                                   "(tải tệp mẫu ở trang Công việc).")])
 
 
 def _filled_rows(ws, header_row: int, columns: dict[str, int]) -> list[tuple[int, dict | str]]:
@@ -387,6 +395,8 @@ def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedR
         if missing:
             raise ImportFailed([RowError(header_row, m, "", "Thiếu cột bắt buộc.") for m in missing])
         rows = _filled_rows(ws, header_row, columns)
+    except _UNREADABLE:  # the sheets are parsed lazily, while they are read
+        raise _unreadable() from None
     finally:
         wb.close()
     lookups = _Lookups(session, plan)
@@ -552,7 +562,7 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
 
 
 def export_items(session: Session, *, actor: Actor, filters: ItemFilter) -> bytes:
-    """The filtered list in the template layout (a unit head exports only the unit's items)."""
+    """The filtered list in the template layout: every unit's items, as the list shows them (reading is open)."""
     plan = session.get(Plan, filters.plan_id) if filters.plan_id else None
     if plan is None:
         raise ValidationFailed("Hãy chọn kế hoạch để xuất danh sách công việc.")

@@ -21,7 +21,8 @@ from tracker.models import (
     WorkItem,
 )
 from tracker.permissions import Action, Actor, can, require
-from tracker.text import fold
+from tracker.limits import max_chars
+from tracker.text import fold, parse_id
 from tracker.workflow import STATUS_LABELS
 
 LIST_LIMIT = 200
@@ -121,8 +122,11 @@ def _listing(session: Session, stmt: Select, today: dt.date) -> Listing:
     return Listing(rows=_to_rows(session, stmt, today), total=int(total))
 
 
-def _scope(stmt: Select, actor: Actor) -> Select:
-    """A unit head's lists show the unit's own work; other roles see every unit."""
+def _own_work(stmt: Select, actor: Actor) -> Select:
+    """A unit head's to-do lists ("Việc của tôi") hold the unit's own work; other roles follow every unit.
+
+    Not a read restriction: anyone signed in reads every unit's items (see tracker.permissions).
+    """
     if actor.role is Role.UNIT_HEAD:
         return stmt.where(WorkItem.lead_unit_id == actor.unit_id)
     return stmt
@@ -140,13 +144,13 @@ def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int 
     """Overdue work (the figures' rule), work due within `within_days`, blocked work and (for the office) work to
     confirm: at most LIST_LIMIT rows each, with the full count."""
     open_work = WorkItem.status != Status.DONE
-    overdue = (_scope(_rows_query(), actor).where(standing_case(today) == Standing.OVERDUE.value)
+    overdue = (_own_work(_rows_query(), actor).where(standing_case(today) == Standing.OVERDUE.value)
                .order_by(WorkItem.due_date, WorkItem.id))
-    soon = _scope(_rows_query(), actor).where(
+    soon = _own_work(_rows_query(), actor).where(
         open_work, WorkItem.status != Status.AWAITING_CONFIRMATION,
         WorkItem.due_date >= today, WorkItem.due_date <= today + dt.timedelta(days=within_days),
     ).order_by(WorkItem.due_date)
-    blocked = _scope(_rows_query(), actor).where(open_work, WorkItem.blocked.is_(True)).order_by(WorkItem.due_date)
+    blocked = _own_work(_rows_query(), actor).where(open_work, WorkItem.blocked.is_(True)).order_by(WorkItem.due_date)
     awaiting = Listing(rows=[], total=0)
     if actor.role is Role.ADMIN:
         awaiting = _listing(session, _rows_query().where(WorkItem.status == Status.AWAITING_CONFIRMATION)
@@ -157,14 +161,15 @@ def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int 
 
 def search_items(session: Session, *, actor: Actor, text: str = "", today: dt.date,
                  limit: int = 50) -> list[ItemRow]:
-    """Items whose number or title matches `text` (case and accents ignored), most urgent first.
+    """Items of every unit whose number or title matches `text` (case and accents ignored), most urgent first.
 
     Titles are matched in Python on the folded text, so "tap huan" finds "Tập huấn" on every database.
     """
-    stmt = _scope(_rows_query(), actor).order_by(WorkItem.status == Status.DONE, WorkItem.due_date)
-    text = text.strip()
-    if text.isdigit():
-        return _to_rows(session, stmt.where(WorkItem.id == int(text)), today)
+    require(actor, Action.VIEW_ITEM)
+    stmt = _rows_query().order_by(WorkItem.status == Status.DONE, WorkItem.due_date)
+    text = (text or "").strip()[:max_chars("search")]
+    if (number := parse_id(text)) is not None:
+        return _to_rows(session, stmt.where(WorkItem.id == number), today)
     rows = _to_rows(session, stmt, today) if not text else [
         r for r in _to_rows(session, stmt, today, limit=None) if fold(text) in fold(r.title)
     ]

@@ -28,10 +28,11 @@ from tracker.services.progress import (
     _kind,
     _load,
     history_since,
+    refuse_if_confirmed,
     update_progress,
     validate_input,
 )
-from tracker.text import format_date
+from tracker.text import clean, format_date
 from tracker.workflow import STATUS_LABELS, coherent_progress, is_done_late, status_days, transition_problem
 
 _PLACEHOLDER_REASON = "lý do"
@@ -101,8 +102,9 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
     """
     to_status = Status(to_status)
     item = _load(session, item_id)
+    refuse_if_confirmed(actor, item)
     require(actor, Action.MOVE_ITEM, item)
-    reason = (reason or "").strip() or None
+    reason = clean(reason)
     problems = validate_input(ProgressInput(note=reason, evidence_urls=tuple(evidence_urls)))
     if problems:
         raise ValidationFailed(problems[0], problems)

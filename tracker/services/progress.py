@@ -11,31 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tracker.models import EventKind, EvidenceFile, ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
 from tracker.services.evidence import Upload
-from tracker.limits import MAX_MONEY, MAX_QTY
-from tracker.text import format_date, format_money, format_number
+from tracker.limits import MAX_MONEY, MAX_QTY, max_chars, too_long
+from tracker.text import clean, format_date, format_money, format_number, strip_controls
 from tracker.workflow import (
     STATUS_LABELS,
     coherent_progress,
+    confirmed_lock,
     progress_problem,
     status_days,
     transition_problem,
 )
 
 MAX_URLS = 10
-MAX_URL_LENGTH = 500
-MAX_NOTE_LENGTH = 5000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s<>\"']*$", re.IGNORECASE)
 
 FIELD_LABELS = {
@@ -162,12 +161,13 @@ def validate_input(change: ProgressInput) -> list[str]:
         problems.append("Kinh phí đã chi không được âm.")
     elif change.budget_spent is not None and change.budget_spent > MAX_MONEY:
         problems.append(f"Kinh phí đã chi không được lớn hơn {format_money(MAX_MONEY)}.")
-    if change.note and len(change.note) > MAX_NOTE_LENGTH:
-        problems.append(f"Ghi chú không được dài quá {MAX_NOTE_LENGTH} ký tự.")
+    for name, value in (("progress_note", change.note), ("blocked_reason", change.blocked_reason)):
+        if problem := too_long(name, value):
+            problems.append(problem)
     if len(change.evidence_urls) > MAX_URLS:
         problems.append(f"Tối đa {MAX_URLS} đường dẫn minh chứng mỗi lần báo cáo.")
     for url in change.evidence_urls:
-        if len(url) > MAX_URL_LENGTH or not _URL.match(url):
+        if len(url) > max_chars("evidence_url") or not _URL.match(url):
             problems.append(f"Đường dẫn minh chứng “{url[:80]}” không hợp lệ: phải bắt đầu bằng http:// hoặc https://.")
     if change.blocked and not (change.blocked_reason and change.blocked_reason.strip()):
         problems.append("Báo vướng mắc cần ghi rõ lý do.")
@@ -186,6 +186,13 @@ def _load(session: Session, item_id: int) -> WorkItem:
     return item
 
 
+def refuse_if_confirmed(actor: Actor | None, item: WorkItem) -> None:
+    """Raise PermissionDenied naming the reason when the office has confirmed the item (see workflow)."""
+    problem = confirmed_lock(actor.role, item.status) if actor is not None else None
+    if problem:
+        raise PermissionDenied(problem)
+
+
 def _has_evidence(session: Session, item: WorkItem, change: ProgressInput, files: int) -> bool:
     if change.evidence_urls or files:
         return True
@@ -201,13 +208,16 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     """Apply a progress report and append it to the item's history.
 
     Raises:
-        PermissionDenied: not the lead unit's head nor the office.
+        PermissionDenied: not the lead unit's head nor the office, or confirmed work and not the office.
         NotFound: no such item.
         ValidationFailed: every problem with the input.
         StaleItem: the item changed since `expected_version` (nothing written).
     """
     item = _load(session, item_id)
+    refuse_if_confirmed(actor, item)
     require(actor, Action.UPDATE_PROGRESS, item)
+    change = replace(change, note=clean(change.note), blocked_reason=clean(change.blocked_reason),
+                     evidence_urls=tuple(strip_controls(u) for u in change.evidence_urls))
     problems = (validate_input(change) + evidence.file_problems(list(files))
                 + evidence.quota_problems(session, item=item, files=list(files)))
     if problems:
@@ -238,7 +248,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     }
     if change.blocked is not None:
         wanted["blocked"] = change.blocked
-        wanted["blocked_reason"] = change.blocked_reason.strip() if change.blocked else None
+        wanted["blocked_reason"] = change.blocked_reason if change.blocked else None
     if new_status != old_status:
         wanted.update(status_days(old_status, new_status, submitted_on=item.submitted_on, today=today))
     changes = {}
@@ -257,7 +267,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
         from_status=old_status if new_status != old_status else None,
         to_status=new_status if new_status != old_status else None,
         progress=item.progress, achieved_qty=item.achieved_qty, changes=changes,
-        note=(change.note or "").strip() or None, evidence_urls=list(change.evidence_urls),
+        note=change.note, evidence_urls=list(change.evidence_urls),
     )
     session.add(event)
     item.updated_at = dt.datetime.now(dt.timezone.utc)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound, ValidationFailed
+from tracker.limits import too_long
 from tracker.models import EventKind, Plan, PriorityTask, ProgressEvent, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
@@ -125,6 +126,7 @@ def preview_rollover(session: Session, *, actor: Actor, source_plan_id: int, new
     title = nfc(new_title) if new_title else source.title.replace(str(source.year), str(year))
     preview = RolloverPreview(source_code=source.code, new_code=new_code, new_title=title, new_year=year,
                               task_count=len(source.tasks))
+    preview.problems += [p for p in (too_long("plan_code", new_code), too_long("plan_title", title)) if p]
     if not new_code:
         preview.problems.append("Chưa nhập mã kế hoạch mới.")
     elif session.scalar(select(Plan.id).where(Plan.code == new_code)) is not None:

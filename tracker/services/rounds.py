@@ -29,12 +29,10 @@ from tracker.models import (
     User,
     reporting_round_units,
 )
+from tracker.limits import too_long
 from tracker.permissions import Action, Actor, require
-from tracker.text import format_date, nfc
+from tracker.text import clean, format_date, nfc
 
-MAX_NAME = 200
-MAX_NOTE = 4000
-MAX_SUMMARY = 10_000
 MINISTRY_KINDS = (UnitKind.MINISTRY_ADMIN, UnitKind.MINISTRY_SERVICE)
 
 
@@ -180,12 +178,12 @@ def open_round(session: Session, *, actor: Actor, name: str, period_start: dt.da
     """
     require(actor, Action.MANAGE_ROUNDS)
     name = nfc(name or "")
-    note = (note or "").strip() or None
+    note = clean(note)
     problems: list[str] = []
     if not name:
         problems.append("Vui lòng nhập tên kỳ báo cáo.")
-    elif len(name) > MAX_NAME:
-        problems.append(f"Tên kỳ báo cáo không được dài quá {MAX_NAME} ký tự.")
+    elif problem := too_long("round_name", name):
+        problems.append(problem)
     if period_start is None or period_end is None or deadline is None:
         problems.append("Vui lòng nhập đủ thời gian của kỳ (từ ngày, đến ngày) và hạn nộp.")
     else:
@@ -193,8 +191,8 @@ def open_round(session: Session, *, actor: Actor, name: str, period_start: dt.da
             problems.append("Ngày kết thúc kỳ phải sau hoặc bằng ngày bắt đầu.")
         if deadline < period_start:
             problems.append("Hạn nộp phải sau hoặc bằng ngày bắt đầu kỳ.")
-    if note and len(note) > MAX_NOTE:
-        problems.append(f"Ghi chú không được dài quá {MAX_NOTE} ký tự.")
+    if problem := too_long("round_note", note):
+        problems.append(problem)
     if plan_id is not None and session.get(Plan, plan_id) is None:
         problems.append(f"Không tìm thấy kế hoạch số {plan_id}.")
     ids = _round_units(session, unit_ids=unit_ids, unit_kind=unit_kind, deadline=deadline, problems=problems)
@@ -286,12 +284,11 @@ def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str
     require(actor, Action.SUBMIT_ROUND_REPORT, (unit_ids, actor.unit_id))
     if round_.closed_at is not None:
         raise ValidationFailed(f"Kỳ báo cáo “{round_.name}” đã đóng, không nhận báo cáo nữa.")
-    summary = (summary or "").strip()
+    summary = clean(summary) or ""
     if not summary:
         raise ValidationFailed("Vui lòng nhập nội dung báo cáo.")
-    if len(summary) > MAX_SUMMARY:
-        limit = f"{MAX_SUMMARY:,}".replace(",", ".")
-        raise ValidationFailed(f"Nội dung báo cáo không được dài quá {limit} ký tự.")
+    if problem := too_long("round_summary", summary):
+        raise ValidationFailed(problem)
     now = dt.datetime.now(dt.timezone.utc)
     stmt = _upsert(session).values(round_id=round_.id, unit_id=actor.unit_id, submitted_by_id=actor.user_id,
                                    submitted_at=now, summary=summary, revision=1)

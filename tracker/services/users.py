@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, PermissionDenied, ValidationFailed
+from tracker.limits import too_long
 from tracker.models import AuditEvent, Role, Unit, User
 from tracker.passwords import hash_password, password_problem, verify_password
 from tracker.permissions import Action, Actor, require
 from tracker.services.units import find_unit
+from tracker.text import nfc
 
 ROLE_LABELS = {
     Role.ADMIN: "Quản trị (Văn phòng truyền thông)",
@@ -86,15 +88,15 @@ def create_user(session: Session, *, username: str, password: str, role: Role,
         NotFound: the unit code does not exist.
     """
     username = username.strip().lower()
-    email = _clean(email)
-    problems = []
+    email, full_name = _clean(email), nfc(full_name or "") or None
+    problems = [p for p in (too_long("full_name", full_name), too_long("email", email)) if p]
     if not _USERNAME.match(username):
         problems.append("Tên đăng nhập gồm 3–80 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới.")
     if (problem := password_problem(password)) is not None:
         problems.append(problem)
     if role is Role.UNIT_HEAD and not unit_code:
         problems.append("Tài khoản trưởng đơn vị phải gắn với một đơn vị (--unit).")
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not too_long("email", email) and not _EMAIL.match(email):
         problems.append(f"Địa chỉ thư điện tử “{email}” không hợp lệ.")
     if problems:
         raise ValidationFailed(problems[0], problems)
@@ -102,7 +104,7 @@ def create_user(session: Session, *, username: str, password: str, role: Role,
         raise ValidationFailed(f"Tên đăng nhập “{username}” đã tồn tại.")
     unit = find_unit(session, unit_code) if unit_code else None
     user = User(username=username, password_hash=hash_password(password), role=role,
-                unit_id=unit.id if unit else None, full_name=_clean(full_name),
+                unit_id=unit.id if unit else None, full_name=full_name,
                 email=email.lower() if email else None)
     session.add(user)
     session.flush()

@@ -33,14 +33,9 @@ from tracker.models import (
     WorkItem,
 )
 from tracker.permissions import Action, Actor, require
-from tracker.services.progress import FIELD_LABELS, StaleItem, history_since
-from tracker.limits import MAX_MONEY, MAX_QTY
-from tracker.text import fold, format_date, format_money, format_number, nfc
-
-MAX_TITLE = 1000
-MAX_TEXT = 5000
-MAX_TARGET_UNIT = 40
-MAX_CHANNEL = 300
+from tracker.services.progress import StaleItem, history_since
+from tracker.limits import MAX_MONEY, MAX_QTY, too_long
+from tracker.text import clean, fold, format_date, format_money, format_number, nfc
 
 # Fan-out scopes a planner picks instead of naming units one by one.
 SCOPE_PROVINCIAL = "provincial"
@@ -109,8 +104,8 @@ def normalise(data: ItemInput) -> ItemInput:
         title=nfc(data.title or ""),
         channel_text=_clean(data.channel_text),
         target_unit=_clean(data.target_unit),
-        note=(data.note or "").strip() or None,
-        description=(data.description or "").strip() or None,
+        note=clean(data.note),
+        description=clean(data.description),
         coordinating_unit_ids=tuple(dict.fromkeys(data.coordinating_unit_ids)),
     )
 
@@ -146,8 +141,8 @@ def validate_item(session: Session, *, plan: Plan, data: ItemInput,
         bad("priority_task", f"Chưa chọn nhiệm vụ trọng tâm của kế hoạch {plan.code}.")
     if not data.title:
         bad("title", "Nội dung công việc không được để trống.")
-    elif len(data.title) > MAX_TITLE:
-        bad("title", f"Nội dung công việc không được dài quá {MAX_TITLE} ký tự.")
+    elif problem := too_long("title", data.title):
+        bad("title", problem)
     if data.start_date and data.due_date and data.due_date < data.start_date:
         bad("due_date", f"Hạn hoàn thành ({format_date(data.due_date)}) không được trước ngày bắt đầu "
                         f"({format_date(data.start_date)}).")
@@ -175,21 +170,21 @@ def validate_item(session: Session, *, plan: Plan, data: ItemInput,
         bad("form", "Chưa chọn hình thức truyền thông có trong danh mục.")
     if data.channel_id is not None and session.get(Channel, data.channel_id) is None:
         bad("channel", "Kênh truyền thông không có trong danh mục.")
-    if data.channel_text and len(data.channel_text) > MAX_CHANNEL:
-        bad("channel", f"Kênh/Sản phẩm không được dài quá {MAX_CHANNEL} ký tự.")
+    if problem := too_long("channel_text", data.channel_text):
+        bad("channel", problem)
     if data.target_qty is not None and data.target_qty < 0:
         bad("target", "Chỉ tiêu không được âm.")
     elif data.target_qty is not None and data.target_qty > MAX_QTY:
         bad("target", f"Chỉ tiêu không được lớn hơn {format_number(MAX_QTY)}.")
-    if data.target_unit and len(data.target_unit) > MAX_TARGET_UNIT:
-        bad("target", f"Đơn vị tính của chỉ tiêu không được dài quá {MAX_TARGET_UNIT} ký tự.")
+    if problem := too_long("target_unit", data.target_unit):
+        bad("target", problem)
     if data.budget_planned is not None and data.budget_planned < 0:
         bad("budget_planned", "Kinh phí không được âm.")
     elif data.budget_planned is not None and data.budget_planned > MAX_MONEY:
         bad("budget_planned", f"Kinh phí không được lớn hơn {format_money(MAX_MONEY)}.")
-    for name, value in (("note", data.note), ("description", data.description)):
-        if value and len(value) > MAX_TEXT:
-            bad(name, f"{FIELD_LABELS[name]} không được dài quá {MAX_TEXT} ký tự.")
+    for name, limit, value in (("note", "item_note", data.note), ("description", "description", data.description)):
+        if problem := too_long(limit, value):
+            bad(name, problem)
     if check_duplicate and task is not None and lead is not None and data.title and not problems:
         key = source_key(plan_id=plan.id, task_number=task.number, title=data.title, lead_unit_code=lead.code)
         other = session.scalar(select(WorkItem.id).where(WorkItem.plan_id == plan.id, WorkItem.source_key == key))
@@ -374,12 +369,14 @@ def delete_item(session: Session, *, actor: Actor, item_id: int, expected_versio
     Its source key is released (kept in the event), so the same work can be entered again.
     """
     require(actor, Action.MANAGE_ITEMS)
+    if problem := too_long("progress_note", clean(reason)):
+        raise ValidationFailed(problem)
     item = _load(session, item_id)
     if item.version != expected_version:
         raise StaleItem(history_since(session, item_id=item.id, version=expected_version), item.version)
     session.add(ProgressEvent(work_item_id=item.id, actor_id=_actor_id(actor), kind=EventKind.DELETED,
                               progress=item.progress, changes={"source_key": [item.source_key, "—"]},
-                              note=(reason or "").strip() or None))
+                              note=clean(reason)))
     item.deleted_at = dt.datetime.now(dt.timezone.utc)
     item.source_key = None
     _write_version(session, item_id, expected_version)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from tracker.config import database_url
 from tracker.db import session_scope
-from tracker.errors import TrackerError
+from tracker.errors import DatabaseUnavailable, TrackerError
 from tracker.models import Role
 from tracker.permissions import Actor
 from tracker.services import units as unit_service
@@ -112,12 +112,15 @@ def _submit_login() -> None:
     st.session_state["login_password"] = ""
     error = None
     # AuthFailed is caught inside the scope so the failure counter (the throttle) commits.
-    with session_scope(get_engine()) as session:
-        try:
-            actor = authenticate(session, username=username, password=password, now=_utcnow())
-            version = auth_version_of(session, user_id=actor.user_id)
-        except AuthFailed as exc:
-            error = str(exc)
+    try:
+        with session_scope(get_engine()) as session:
+            try:
+                actor = authenticate(session, username=username, password=password, now=_utcnow())
+                version = auth_version_of(session, user_id=actor.user_id)
+            except AuthFailed as exc:
+                error = str(exc)
+    except DatabaseUnavailable as exc:  # locked or unreachable: say so, nobody is signed in
+        error = str(exc)
     if error is not None:
         st.session_state[_LOGIN_ERROR] = error
         return
@@ -192,7 +195,7 @@ def _own_password_form(actor: Actor) -> None:
             with session_scope(get_engine()) as session:
                 version = change_own_password(session, actor=actor, old_password=old, new_password=new)
         except TrackerError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             return
         st.session_state[SESSION_KEY] = {**st.session_state[SESSION_KEY], "auth_version": version}
         st.success("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.")

@@ -12,8 +12,9 @@ from tracker.figures import GLOSSARY, RATES
 from tracker.models import UnitKind
 from tracker.services import dashboard_filters
 from tracker.services.dashboard import UNIT_KIND_LABELS, Filters, Headline
-from tracker.text import format_number, format_date
+from tracker.text import format_date, format_number, parse_id
 from tracker.ui import dashboard_data
+from tracker.ui.text import md
 
 PLOTLY_CONFIG = {"displaylogo": False, "locale": "vi"}
 _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to": "dashboard_filter_to",
@@ -151,7 +152,7 @@ def metrics(h: Headline) -> None:
 def chart(item: Chart, key: str, **kw):
     """A chart with its one-line reading under it; returns the selection event when on_select is set."""
     event = st.plotly_chart(item.figure, key=key, config=PLOTLY_CONFIG, width="stretch", **kw)
-    st.caption(item.reading)
+    st.caption(md(item.reading))
     return event
 
 
@@ -172,7 +173,7 @@ def item_list(rows: pd.DataFrame, key: str, total: int | None = None) -> None:
                          width="stretch", column_config={"Tiến độ": st.column_config.ProgressColumn(
                              "Tiến độ", min_value=0, max_value=100, format="%d%%")})
     for r in rows.head(10).itertuples():
-        st.page_link("pages/item.py", label=f"#{r.id} · {r.title}", query_params={"id": str(r.id)})
+        st.page_link("pages/item.py", label=md(f"#{r.id} · {r.title}"), query_params={"id": str(r.id)})
     if event.selection.rows:
         st.switch_page("pages/item.py", query_params={"id": str(int(rows.iloc[event.selection.rows[0]]["id"]))})
 
@@ -188,9 +189,9 @@ def selected_cell(event) -> tuple[int, int] | None:
         st.query_params["cell"] = f"{unit_id}-{task_id}"
         return unit_id, task_id
     raw = st.query_params.get("cell", "")
-    parts = raw.split("-")
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        return int(parts[0]), int(parts[1])
+    parts = [parse_id(p) for p in raw.split("-")]
+    if len(parts) == 2 and None not in parts:
+        return parts[0], parts[1]
     return None
 
 

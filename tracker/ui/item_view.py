@@ -8,6 +8,7 @@ import streamlit as st
 
 from tracker.db import session_scope
 from tracker.errors import TrackerError, ValidationFailed
+from tracker.limits import max_chars
 from tracker.models import Role, Status
 from tracker.permissions import Actor
 from tracker.services import evidence as evidence_service
@@ -18,7 +19,7 @@ from tracker.text import format_date, format_datetime, format_money
 from tracker.ui.data import clear_after_write
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
-from tracker.workflow import STATUS_LABELS, STATUS_ORDER, transition_problem
+from tracker.workflow import STATUS_LABELS, STATUS_ORDER, confirmed_lock, transition_problem
 
 
 def facts(item: ItemDetail, today: dt.date) -> None:
@@ -65,7 +66,7 @@ def files(actor: Actor, item: ItemDetail) -> None:
             try:
                 record = evidence_service.check_file(session, actor=actor, file_id=file_id)
             except TrackerError as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
                 continue
             st.download_button(f"{record.filename} ({size / 1024:.0f} KB)", data=_reader(engine, actor, file_id),
                                file_name=record.filename, mime=record.content_type, key=f"item_file_{file_id}",
@@ -104,6 +105,8 @@ def report_tab(actor: Actor, item: ItemDetail, today: dt.date) -> None:
     """The progress form for those who may report on the item, a short explanation for the others."""
     if item.can_update:
         progress_form(actor, item, today)
+    elif actor.unit_id is not None and actor.unit_id == item.lead_unit_id and confirmed_lock(actor.role, item.status):
+        st.info(confirmed_lock(actor.role, item.status))
     else:
         st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
 
@@ -114,7 +117,7 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
     base = st.session_state.setdefault(base_key, item.version)
     conflict = st.session_state.get(f"item_conflict_{item.id}")
     if conflict:
-        st.error(conflict["message"])
+        st.error(md(conflict["message"]))
         for entry in conflict["since"]:
             st.markdown(f"- **{md(entry.kind_label)}** · {md(entry.actor)} · {format_datetime(entry.at)}: "
                         + "; ".join(f"{md(lbl)} {md(o)} → {md(n)}" for lbl, o, n in entry.changes))
@@ -133,9 +136,11 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         spent = c3.number_input("Kinh phí đã chi (đồng)", 0, value=item.budget_spent or 0, step=1_000_000,
                                 key=f"item_spent_{item.id}")
         blocked = st.checkbox("Đang vướng mắc", value=item.blocked, key=f"item_blocked_{item.id}")
-        reason = st.text_input("Lý do vướng mắc", value=item.blocked_reason or "", key=f"item_blocked_reason_{item.id}")
-        note = st.text_area("Ghi chú", key=f"item_note_{item.id}", max_chars=progress_service.MAX_NOTE_LENGTH)
-        urls = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)", key=f"item_urls_{item.id}")
+        reason = st.text_input("Lý do vướng mắc", value=item.blocked_reason or "", key=f"item_blocked_reason_{item.id}",
+                               max_chars=max_chars("blocked_reason"))
+        note = st.text_area("Ghi chú", key=f"item_note_{item.id}", max_chars=max_chars("progress_note"))
+        urls = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)", key=f"item_urls_{item.id}",
+                            max_chars=max_chars("evidence_urls"))
         uploads = st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
                                    f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
                                    type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
@@ -161,10 +166,10 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         st.rerun()
     except ValidationFailed as exc:
         for problem in exc.problems:
-            st.error(problem)
+            st.error(md(problem))
         return
     except TrackerError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     for key in [k for k in st.session_state if str(k).startswith("item_") and str(k).endswith(f"_{item.id}")]:
         del st.session_state[key]
@@ -189,7 +194,8 @@ def explanations(actor: Actor, item: ItemDetail, today: dt.date) -> None:
     overdue = item.status is not Status.DONE and item.due_date is not None and item.due_date < today
     if item.can_request_explanation and (overdue or item.blocked) and not any(r.answer is None for r in rows):
         with st.form(f"item_explain_request_{item.id}"):
-            question = st.text_area("Nội dung yêu cầu đơn vị giải trình", key=f"item_question_{item.id}")
+            question = st.text_area("Nội dung yêu cầu đơn vị giải trình", key=f"item_question_{item.id}",
+                                    max_chars=max_chars("question"))
             if st.form_submit_button("Yêu cầu giải trình"):
                 _write(lambda s: explanation_service.request_explanation(
                     s, actor=actor, item_id=item.id, question=question, today=today), "Đã gửi yêu cầu giải trình.")
@@ -197,7 +203,8 @@ def explanations(actor: Actor, item: ItemDetail, today: dt.date) -> None:
 
 def _answer_form(actor: Actor, request_id: int) -> None:
     with st.form(f"item_answer_{request_id}"):
-        answer = st.text_area("Nội dung giải trình", key=f"item_answer_text_{request_id}")
+        answer = st.text_area("Nội dung giải trình", key=f"item_answer_text_{request_id}",
+                              max_chars=max_chars("answer"))
         if st.form_submit_button("Gửi giải trình"):
             _write(lambda s: explanation_service.answer_explanation(s, actor=actor, request_id=request_id,
                                                                     answer=answer), "Đã gửi giải trình.")
@@ -208,7 +215,7 @@ def _write(action, success: str) -> None:
         with session_scope(get_engine()) as session:
             action(session)
     except TrackerError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     for key in [k for k in st.session_state if str(k).startswith("item_base_version_")]:
         del st.session_state[key]  # the write made a new version: forms start from it

@@ -11,6 +11,7 @@ import streamlit as st
 
 from tracker.db import session_scope
 from tracker.errors import TrackerError
+from tracker.limits import max_chars
 from tracker.models import Status
 from tracker.permissions import Action, Actor, can
 from tracker.services import imports as import_service
@@ -158,7 +159,7 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
     with st.form(key, clear_on_submit=False):
         task = st.selectbox("Nhiệm vụ trọng tâm", list(tasks), index=index(tasks, init.priority_task_id),
                             format_func=lambda v: tasks[v], key=f"{key}_task", placeholder="Chọn nhiệm vụ")
-        title = st.text_area("Nội dung công việc", value=init.title, key=f"{key}_title", max_chars=svc.MAX_TITLE)
+        title = st.text_area("Nội dung công việc", value=init.title, key=f"{key}_title", max_chars=max_chars("title"))
         if fan_out:
             extra["scope"] = st.radio("Giao cho", ["units", *svc.SCOPE_LABELS], horizontal=True, key=f"{key}_scope",
                                       format_func=lambda v: svc.SCOPE_LABELS.get(v, "Các đơn vị chọn dưới đây"))
@@ -176,14 +177,16 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
         form = c1.selectbox("Hình thức", list(forms), index=index(forms, init.form_id),
                             format_func=lambda v: forms[v], key=f"{key}_form", placeholder="Chọn hình thức")
         shown_channel = next((o.label for o in ch.channels if o.id == init.channel_id), init.channel_text or "")
-        channel = c2.text_input("Kênh/Sản phẩm", value=shown_channel, key=f"{key}_channel")
+        channel = c2.text_input("Kênh/Sản phẩm", value=shown_channel, key=f"{key}_channel",
+                                max_chars=max_chars("channel_text"))
         start = c1.date_input("Ngày bắt đầu", value=init.start_date, format=DATE, key=f"{key}_start")
         due = c2.date_input("Hạn hoàn thành", value=init.due_date, format=DATE, key=f"{key}_due")
         qty = c1.number_input("Chỉ tiêu (số lượng)", value=init.target_qty, step=1, key=f"{key}_qty")
-        unit_text = c2.text_input("Đơn vị tính (tin bài, cuộc...)", value=init.target_unit or "", key=f"{key}_qty_unit")
+        unit_text = c2.text_input("Đơn vị tính (tin bài, cuộc...)", value=init.target_unit or "", key=f"{key}_qty_unit",
+                                  max_chars=max_chars("target_unit"))
         budget = c1.number_input("Kinh phí (đồng)", value=init.budget_planned, step=1_000_000, key=f"{key}_budget")
         recurring = c2.checkbox("Lặp lại hằng năm", value=init.recurring, key=f"{key}_recurring")
-        note = st.text_area("Ghi chú", value=init.note or "", key=f"{key}_note")
+        note = st.text_area("Ghi chú", value=init.note or "", key=f"{key}_note", max_chars=max_chars("item_note"))
         label = "Giao việc" if fan_out else ("Lưu thay đổi" if initial else "Thêm công việc")
         if not st.form_submit_button(label, type="primary"):
             return None
@@ -199,7 +202,7 @@ def item_form(key: str, ch: PlanChoices, initial: ItemInput | None = None, *,
 
 def deleted_section(actor: Actor, row: ItemListRow) -> None:
     """A deleted item: its whole history (who created, changed and deleted it) and a way back."""
-    st.subheader(f"Công việc số {row.id} (đã xóa): {row.title}", anchor=False)
+    st.subheader(f"Công việc số {row.id} (đã xóa): {md(row.title)}", anchor=False)
     with session_scope(get_engine()) as session:
         entries = progress_service.item_history(session, actor=actor, item_id=row.id)
     item_view.history(entries)
@@ -244,7 +247,7 @@ def edit_section(actor: Actor, item_id: int, ch: PlanChoices) -> None:
 def confirm_delete(actor: Actor, row: ItemListRow) -> None:
     st.markdown(f"Xóa công việc **{md(row.title)}** ({md(row.lead_unit)})? Công việc không còn trong các danh sách "
                 "nhưng lịch sử vẫn được giữ lại.")
-    reason = st.text_input("Lý do xóa", key="work_items_delete_reason")
+    reason = st.text_input("Lý do xóa", key="work_items_delete_reason", max_chars=max_chars("progress_note"))
     left, right = st.columns(2)
     if right.button("Không xóa", key="work_items_delete_cancel"):
         st.session_state.pop("work_items_deleting", None)
@@ -306,7 +309,7 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     shown = st.session_state.get(SEEN_KEY)
     seen = shown[1] if shown and shown[0] == tag else preview.versions
     st.session_state[SEEN_KEY] = (tag, preview.versions)
-    st.success(preview.summary())
+    st.success(md(preview.summary()))
     st.dataframe(pd.DataFrame([{
         "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title, "Đơn vị chủ trì": r.lead_unit,
         "Hạn": format_date(r.data.due_date), "Kinh phí": format_money(r.data.budget_planned),
@@ -346,8 +349,10 @@ def rollover_section(actor: Actor, plan_id: int, plan_year: int) -> None:
         rows = lists.list_items(session, actor=actor, filters=ItemFilter(plan_id=plan_id))
     labels = {r.id: f"#{r.id} ({r.task_label}) {r.title} — {r.lead_unit}" for r in rows}
     c1, c2 = st.columns([1, 3])
-    code = c1.text_input("Mã kế hoạch mới", value=f"KH-{plan_year + 1}", key="work_items_roll_code")
-    title = c2.text_input("Tên kế hoạch mới (để trống: thay năm trong tên hiện tại)", key="work_items_roll_title")
+    code = c1.text_input("Mã kế hoạch mới", value=f"KH-{plan_year + 1}", key="work_items_roll_code",
+                         max_chars=max_chars("plan_code"))
+    title = c2.text_input("Tên kế hoạch mới (để trống: thay năm trong tên hiện tại)", key="work_items_roll_title",
+                          max_chars=max_chars("plan_title"))
     chosen = st.multiselect("Công việc chuyển sang (mặc định: các việc lặp lại hằng năm)", list(labels),
                             default=[r.id for r in rows if r.recurring], format_func=lambda i: labels[i],
                             placeholder="Chọn công việc",
