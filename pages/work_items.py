@@ -10,6 +10,7 @@ from tracker.services import excel_template
 from tracker.services import imports as import_service
 from tracker.services import work_item_lists as lists
 from tracker.services import work_items as svc
+from tracker.text import format_number
 from tracker.ui import data
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
@@ -57,9 +58,11 @@ with tabs[0]:
     filters = view.filters(actor, choices, plan.id)
     with session_scope(engine) as session:
         rows = lists.list_items(session, actor=actor, filters=filters, limit=view.LIST_LIMIT + 1)
+        total = lists.count_items(session, actor=actor, filters=filters) if len(rows) > view.LIST_LIMIT else len(rows)
     if len(rows) > view.LIST_LIMIT:
         rows = rows[:view.LIST_LIMIT]
-        st.warning(f"Chỉ hiện {view.LIST_LIMIT} công việc đầu tiên: hãy lọc thêm, hoặc xuất ra Excel để xem đủ.")
+        st.warning(f"Hiện {format_number(len(rows))}/{format_number(total)} công việc: hãy lọc thêm, hoặc xuất ra "
+                   "Excel để xem đủ.")
     selected = view.table(rows)
     st.download_button("Xuất danh sách ra Excel", data=lambda: export_bytes(filters), mime=excel_template.XLSX_MIME,
                        file_name=excel_template.file_name_for(plan.code, "danh-sach"), key="work_items_export",

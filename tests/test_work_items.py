@@ -286,3 +286,17 @@ def test_create_items_checks_every_item_and_only_the_office_may(ctx):
     with pytest.raises(ValidationFailed, match="Nội dung công việc không được để trống."):
         with session_scope(engine) as s:
             svc.create_items(s, actor=admin, plan_id=plan_id, entries=[(base, None), (bad, None)])
+
+
+def test_the_list_counts_what_it_does_not_show(session):
+    """"Công việc" shows at most N rows and says how many match (no silent cap)."""
+    from tests.item_factories import make_item
+    from tracker.services import work_item_lists
+
+    for n in range(7):
+        make_item(session, title=f"Việc đếm {n}")
+    office = Actor.of(make_user(session, "van.phong.dem", Role.ADMIN))
+    plan_id = session.scalars(select(Plan.id).where(Plan.code == "184/QĐ-BNV")).one()
+    filters = work_item_lists.ItemFilter(plan_id=plan_id)
+    assert len(work_item_lists.list_items(session, actor=office, filters=filters, limit=3)) == 3
+    assert work_item_lists.count_items(session, actor=office, filters=filters) == 7

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound
@@ -111,15 +111,15 @@ def plan_choices(session: Session, *, plan_id: int) -> PlanChoices:
     )
 
 
-def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: int | None = None) -> list[ItemListRow]:
-    """Items of every unit matching `filters`, by task then due date (reading is open: tracker.permissions)."""
+def count_items(session: Session, *, actor: Actor, filters: ItemFilter) -> int:
+    """How many items `list_items` would list without a limit."""
     require(actor, Action.VIEW_ITEM)
-    stmt = (select(WorkItem)
-            .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
-            .options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
-                     selectinload(WorkItem.plan), selectinload(WorkItem.priority_task),
-                     selectinload(WorkItem.form), selectinload(WorkItem.channel))
-            .order_by(PriorityTask.number, WorkItem.due_date, WorkItem.id))
+    stmt = _matching(select(func.count(WorkItem.id)), actor, filters)
+    return int(session.scalar(stmt) or 0)
+
+
+def _matching(stmt, actor: Actor, filters: ItemFilter):
+    """`stmt` narrowed to the items `filters` select (deleted ones only for the office, when asked)."""
     if not filters.include_deleted or actor.role is not Role.ADMIN:
         stmt = stmt.where(WorkItem.deleted_at.is_(None))
     conditions = {
@@ -134,6 +134,18 @@ def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: in
         stmt = stmt.where(WorkItem.due_date >= filters.due_from)
     if filters.due_to:
         stmt = stmt.where(WorkItem.due_date <= filters.due_to)
+    return stmt
+
+
+def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: int | None = None) -> list[ItemListRow]:
+    """Items of every unit matching `filters`, by task then due date (reading is open: tracker.permissions)."""
+    require(actor, Action.VIEW_ITEM)
+    stmt = _matching(select(WorkItem)
+            .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
+            .options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
+                     selectinload(WorkItem.plan), selectinload(WorkItem.priority_task),
+                     selectinload(WorkItem.form), selectinload(WorkItem.channel))
+            .order_by(PriorityTask.number, WorkItem.due_date, WorkItem.id), actor, filters)
     if limit:
         stmt = stmt.limit(limit)
     return [
