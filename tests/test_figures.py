@@ -417,3 +417,13 @@ def test_migration_0005_dates_existing_completions_by_delivery_and_replays_the_s
                                today=dashboard_fixture.TODAY)
         assert (got.items, got.done_on_time, got.done_late) == (6, 0, 1)  # A not yet confirmed on the 19th
         assert not item_states.drift(s)
+
+
+def test_an_empty_past_cutoff_is_kept_and_read_back_as_empty(engine):
+    """A cut-off before the plan's first item: zero everywhere, kept, and the teardown check agrees."""
+    with session_scope(engine) as s:
+        plan_id = _context(s)[0]
+        first = dashboard.totals(s, filters=Filters(plan_id=plan_id, as_of=dt.date(2023, 1, 1)), today=START)
+    with session_scope(engine) as s:
+        again = dashboard.totals(s, filters=Filters(plan_id=plan_id, as_of=dt.date(2023, 1, 1)), today=START)
+        assert first == again and first.items == 0 and dashboard.stale_cutoffs(s) == []

@@ -172,9 +172,10 @@ def stale_cutoffs(session: Session) -> list[tuple[int, dt.date]]:
     wrong = []
     for plan_id, cutoff in session.execute(select(CutoffFigures.plan_id, CutoffFigures.cutoff)).all():
         kept = cutoff_cache.get(session, plan_id=plan_id, cutoff=cutoff, columns=BASE_COLUMNS)
-        fresh = _base_query(session, Filters(plan_id=plan_id, as_of=cutoff), figures.source(cutoff, cutoff + dt.timedelta(days=1)))
-        key = ["unit_id", "task_id", "form_id"]
-        if not kept.sort_values(key).reset_index(drop=True).equals(fresh.sort_values(key).reset_index(drop=True)):
+        src = figures.source(cutoff, cutoff + dt.timedelta(days=1))
+        fresh = _base_query(session, Filters(plan_id=plan_id, as_of=cutoff), src)
+        rows = [sorted(tuple(int(v) for v in r) for r in f.itertuples(index=False)) for f in (kept, fresh)]
+        if rows[0] != rows[1]:
             wrong.append((plan_id, cutoff))
     return wrong
 
