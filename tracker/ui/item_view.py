@@ -124,7 +124,7 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         uploads = st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
                                    f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
                                    type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
-                                   key=f"item_files_{item.id}")
+                                   max_upload_size=evidence_service.MAX_BYTES // 1048576, key=f"item_files_{item.id}")
         if not st.form_submit_button("Gửi báo cáo", type="primary"):
             return
     def changed(value, shown):
