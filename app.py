@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from tracker.ui import browser
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
 from tracker.ui.nav import pages_for
@@ -12,6 +13,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+browser.install()  # Streamlit's own texts in Vietnamese; Back goes to the previous page
 
 with st.sidebar:
     st.markdown("**Bộ Nội vụ**  \nTheo dõi kế hoạch truyền thông")

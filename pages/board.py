@@ -24,6 +24,7 @@ from tracker.ui.engine import get_engine
 from tracker.ui.text import md
 
 BOARD_KEY = "board_component"
+LAST = "board_last_params"  # plain state: outlives the filter widgets, dropped while on another page
 ALL = "all"  # the "Tất cả" choice: a plain string, so it survives reruns in st.session_state
 
 actor = require_actor()
@@ -136,7 +137,8 @@ def _choice(label: str, options: list, names: dict, key: str, current, container
 
 
 st.title("Bảng Kanban")
-filters = BoardFilters.from_params(st.query_params)
+# Back from another page through the sidebar, the address has no filters: show the last ones.
+filters = BoardFilters.from_params(st.query_params.to_dict() or st.session_state.get(LAST, {}))
 with session_scope(get_engine()) as session:
     options = board_service.filter_options(session, actor=actor, plan_id=filters.plan)
 
@@ -167,6 +169,7 @@ with st.expander("Bộ lọc và cách hiển thị", expanded=True, icon=":mate
 filters = BoardFilters(plan=plan, task=task, unit=unit, kind=kind, form=form, rag=rag, blocked=blocked, due=due,
                        q=q.strip(), lanes=lanes)
 params = filters.to_params()
+st.session_state[LAST] = params
 if dict(st.query_params) != params:
     st.query_params.from_dict(params)
 if st.session_state.get("board_paging", {}).get("filters") != params:

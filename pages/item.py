@@ -1,4 +1,8 @@
-"""Chi tiết công việc: one item (?id=N) with its history and what the user may do; else a search."""
+"""Chi tiết công việc: one item (?id=N) with its history and what the user may do; without an id, the search.
+
+Not in the sidebar (the sidebar's link to the page already shown does nothing): "Tra cứu công việc" is,
+and every item page links back to it.
+"""
 
 import streamlit as st
 
@@ -7,28 +11,17 @@ from tracker.db import session_scope
 from tracker.errors import TrackerError
 from tracker.services import items as item_service
 from tracker.services import progress as progress_service
-from tracker.text import format_date
 from tracker.ui import item_view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
 
 actor = require_actor()
 today = clock.today()
-if flash := st.session_state.pop("item_flash", None):
-    st.success(flash)
-
 raw_id = st.query_params.get("id", "")
 if not raw_id.isdigit():
-    st.title("Tra cứu công việc")
-    text = st.text_input("Tìm theo số hoặc tên công việc", key="item_search")
-    with session_scope(get_engine()) as session:
-        rows = item_service.search_items(session, actor=actor, text=text, today=today)
-    if not rows:
-        st.info("Không có công việc nào phù hợp.")
-    for row in rows:
-        label = f"#{row.id} · {row.title} — {row.lead_unit} · hạn {format_date(row.due_date)} · {row.status_label}"
-        st.page_link("pages/item.py", label=label, query_params={"id": str(row.id)})
-    st.stop()
+    st.switch_page("pages/item_search.py")
+if flash := st.session_state.pop("item_flash", None):
+    st.success(flash)
 
 item_id = int(raw_id)
 # A link to this same page sets ?id= for one run only; writing it back puts it in the address bar,
@@ -40,15 +33,18 @@ try:
         entries = progress_service.item_history(session, actor=actor, item_id=item_id)
 except TrackerError as exc:
     st.error(str(exc))
-    st.page_link("pages/item.py", label="← Tra cứu công việc", query_params={})
+    st.page_link("pages/item_search.py", label="Tra cứu công việc", icon=":material/arrow_back:")
     st.stop()
 
+st.page_link("pages/item_search.py", label="Tra cứu công việc", icon=":material/arrow_back:")
 st.title(item.title, anchor=False)
 st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
 item_view.facts(item, today)
 item_view.files(actor, item)
 
-tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})", "Giải trình"])
+# Keyed: after a save (a rerun) the person stays on the tab where they saved.
+tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})", "Giải trình"],
+                                               key="item_tabs", on_change="rerun")
 with tab_report:
     item_view.report_tab(actor, item, today)
 with tab_history:

@@ -68,6 +68,25 @@ def test_changing_a_filter_writes_it_to_the_url(people):
     assert "0 công việc" in at.caption[0].value
 
 
+def test_the_filters_are_still_there_after_a_visit_to_another_page(people):
+    """The sidebar opens a page without its filters in the address: the board shows the last ones."""
+    users, _ = people
+    at = _open(users["leader"])
+    at.selectbox(key="board_filter_blocked").set_value(True).run()
+    at.text_input(key="board_filter_q").input("tọa đàm").run()
+    at.switch_page("pages/my_work.py")
+    at.query_params.clear()
+    at.run()
+    assert at.title[0].value == "Việc của tôi"
+    at.switch_page("pages/board.py")
+    at.query_params.clear()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="board_filter_blocked").value is True
+    assert at.text_input(key="board_filter_q").value == "tọa đàm"
+    assert dict(at.query_params) == {"blocked": "1", "q": "tọa đàm"}
+
+
 def test_unit_head_board_counts_only_the_unit(people):
     users, _ = people
     at = _open(users["tcbc"])

@@ -13,8 +13,8 @@ from tracker.services import dashboard_filters
 from tracker.services.dashboard import UNIT_KIND_LABELS, Filters, Headline
 from tracker.text import format_date
 from tracker.ui import dashboard_data
+from tracker.ui.vietnamese import PLOTLY_CONFIG
 
-PLOTLY_CONFIG = {"displaylogo": False, "locale": "vi"}
 _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to": "dashboard_filter_to",
          "kind": "dashboard_filter_kind", "unit": "dashboard_filter_unit", "task": "dashboard_filter_task",
          "form": "dashboard_filter_form"}

@@ -107,6 +107,10 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
             st.session_state[base_key] = conflict["version"]
             del st.session_state[f"item_conflict_{item.id}"]
             st.rerun()
+    if st.session_state.pop(f"item_{item.id}_sent", False):
+        # The browser sends back what was typed: set the texts empty, or the next run shows them again.
+        st.session_state[f"item_note_{item.id}"] = st.session_state[f"item_urls_{item.id}"] = ""
+    files_round = st.session_state.get(f"item_{item.id}_files_round", 0)  # a new uploader, emptied of the sent files
     options = _status_options(actor, item)
     with st.form(f"item_update_form_{item.id}"):
         status = st.selectbox("Trạng thái", options, index=options.index(item.status),
@@ -124,7 +128,8 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         uploads = st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
                                    f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
                                    type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
-                                   max_upload_size=evidence_service.MAX_BYTES // 1048576, key=f"item_files_{item.id}")
+                                   max_upload_size=evidence_service.MAX_BYTES // 1048576,
+                                   key=f"item_files_{item.id}" + (f"_{files_round}" if files_round else ""))
         if not st.form_submit_button("Gửi báo cáo", type="primary"):
             return
     def changed(value, shown):
@@ -153,6 +158,8 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         return
     for key in [k for k in st.session_state if str(k).startswith("item_") and str(k).endswith(f"_{item.id}")]:
         del st.session_state[key]
+    st.session_state[f"item_{item.id}_sent"] = True
+    st.session_state[f"item_{item.id}_files_round"] = files_round + 1
     clear_after_write()
     st.session_state["item_flash"] = "Đã ghi nhận báo cáo tiến độ."
     st.rerun()

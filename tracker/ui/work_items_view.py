@@ -56,6 +56,13 @@ def write(action, done) -> None:
     st.rerun()
 
 
+def fresh_key(base: str) -> str:
+    """A form's key, new after each saved write: the form comes back empty (the browser would
+    otherwise send the submitted values again), and stays filled after a refusal."""
+    generation = st.session_state.get(GENERATION, 0)
+    return f"{base}_{generation}" if generation else base
+
+
 def _param_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
