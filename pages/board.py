@@ -12,6 +12,7 @@ from tracker.errors import TrackerError
 from tracker.models import Status, UnitKind
 from tracker.rag import RAG_LABELS, Rag
 from tracker.services import board as board_service
+from tracker.services import evidence as evidence_service
 from tracker.services import items as item_service
 from tracker.services import progress as progress_service
 from tracker.services.board import SWIMLANE_LABELS, BoardFilters, Swimlane
@@ -89,12 +90,16 @@ def _details_dialog(pending: dict) -> None:
     st.warning(pending["message"])
     with st.form("board_details_form"):
         reason = st.text_area("Lý do", key="board_details_reason") if pending["reason"] else ""
-        evidence = (st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
-                                 key="board_details_evidence") if pending["evidence"] else "")
+        evidence, uploads = "", []
+        if pending["evidence"]:
+            evidence = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
+                                    key="board_details_evidence")
+            uploads = item_view.evidence_uploader("board_details_files")
         if not st.form_submit_button("Chuyển", type="primary"):
             return
     outcome = board_ui.apply_move(get_engine(), actor=actor, request=request, today=today, reason=reason,
-                                  evidence=evidence)
+                                  evidence=evidence, files=tuple(evidence_service.Upload(u.name, u.getvalue())
+                                                                 for u in uploads or []))
     if outcome.needs_reason or outcome.needs_evidence or not outcome.ok:
         st.error(outcome.message)
         return

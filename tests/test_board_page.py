@@ -132,6 +132,23 @@ def test_move_handler_asks_for_evidence_then_accepts_it(people, engine):
     assert outcome.ok
 
 
+def test_move_handler_takes_an_evidence_file_instead_of_a_link(people, engine, tmp_path, monkeypatch):
+    """The dialog asks for "minh chứng (đường dẫn … hoặc tệp đính kèm)": a file is enough, and it is stored."""
+    from tracker.models import EvidenceFile
+    from tracker.services.evidence import Upload
+
+    monkeypatch.setenv("TRACKER_UPLOAD_DIR", str(tmp_path))
+    users, ids = people
+    request = _request(engine, ids["own"], "awaiting_confirmation")
+    outcome = apply_move(engine, actor=Actor.of(users["tcbc"]), request=request, today=TODAY,
+                         files=(Upload("bao-cao.pdf", b"%PDF-1.4 minh chung"),))
+    assert outcome.ok, outcome.message
+    assert outcome.message == "Đã chuyển công việc sang “Chờ xác nhận”."
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, ids["own"]).status is Status.AWAITING_CONFIRMATION
+        assert [f.filename for f in s.query(EvidenceFile).filter_by(work_item_id=ids["own"])] == ["bao-cao.pdf"]
+
+
 def test_move_handler_reports_a_stale_card(people, engine):
     users, ids = people
     admin = Actor.of(users["admin"])

@@ -84,10 +84,20 @@ def test_coming_back_with_only_the_plan_in_the_address_keeps_the_filters(setup):
     assert at.query_params["unit"] == str(ids["tcbc"]) and _metrics(at)["Tổng số công việc"] == "3"
 
 
+def _descendants(node):
+    for child in (getattr(node, "children", None) or {}).values():
+        yield child
+        yield from _descendants(child)
+
+
 def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
     users, ids = setup
     at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "cell": f"{ids['hanoi']}-{ids['task5']}"})
     assert any(s.value == "Công việc: Sở Nội vụ thành phố Hà Nội · nhiệm vụ (5)" for s in at.subheader)
+    # In a dialog, drawn over the map where the square was clicked, not some 2.000 px under it.
+    dialog = next(b for root in at._tree.children.values() for b in root.children.values() if b.type == "dialog")
+    assert [e.value for e in _descendants(dialog) if e.type == "subheader"] == [
+        "Công việc: Sở Nội vụ thành phố Hà Nội · nhiệm vụ (5)"]
     cell = at.dataframe(key="dashboard_cell_items").value
     assert list(cell["Công việc"]) == ["Công việc E", "Công việc F"]
     assert list(cell["Đánh giá"]) == ["Có nguy cơ chậm", "Đúng tiến độ"]

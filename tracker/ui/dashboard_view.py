@@ -150,6 +150,20 @@ def selected_cell(event) -> tuple[int, int] | None:
     return None
 
 
+def _forget_cell() -> None:
+    st.query_params.pop("cell", None)
+
+
+@st.dialog("Công việc của ô đã chọn", width="large", on_dismiss=_forget_cell)
+def cell_dialog(heat: pd.DataFrame, cell: tuple[int, int], rows: pd.DataFrame) -> None:
+    """The items of one heat-map square, over the map where it was clicked (a list under a map of
+    60 units would open some 2.000 px below the square); closing it forgets the square."""
+    names = heat[(heat["unit_id"] == cell[0]) & (heat["task_id"] == cell[1])]
+    if not names.empty:
+        st.subheader(f"Công việc: {names.iloc[0]['unit']} · nhiệm vụ {names.iloc[0]['task']}", anchor=False)
+    item_list(rows, "dashboard_cell_items")
+
+
 def compare_table(compare: pd.DataFrame) -> None:
     """The year-over-year figures as a table, one column per plan."""
     measures = [("items", "Tổng số công việc"), ("done_on_time", "Hoàn thành đúng hạn"),

@@ -80,6 +80,14 @@ def history(entries: list[progress_service.HistoryEntry]) -> None:
                 st.markdown(f":material/attach_file: {md(name)}")
 
 
+def evidence_uploader(key: str):
+    """Evidence files: the types and size the evidence service accepts, said in the label."""
+    return st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
+                            f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
+                            type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
+                            max_upload_size=evidence_service.MAX_BYTES // 1048576, key=key)
+
+
 def _status_options(actor: Actor, item: ItemDetail) -> list[Status]:
     return [s for s in STATUS_ORDER if s == item.status or transition_problem(
         actor.role, item.status, s, has_evidence=True, reason="x") is None]
@@ -125,11 +133,7 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         reason = st.text_input("Lý do vướng mắc", value=item.blocked_reason or "", key=f"item_blocked_reason_{item.id}")
         note = st.text_area("Ghi chú", key=f"item_note_{item.id}", max_chars=progress_service.MAX_NOTE_LENGTH)
         urls = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)", key=f"item_urls_{item.id}")
-        uploads = st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
-                                   f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
-                                   type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
-                                   max_upload_size=evidence_service.MAX_BYTES // 1048576,
-                                   key=f"item_files_{item.id}" + (f"_{files_round}" if files_round else ""))
+        uploads = evidence_uploader(f"item_files_{item.id}" + (f"_{files_round}" if files_round else ""))
         if not st.form_submit_button("Gửi báo cáo", type="primary"):
             return
     def changed(value, shown):
