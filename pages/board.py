@@ -48,7 +48,8 @@ def _on_move() -> None:
     if request is None:
         st.session_state["board_rev"] += 1
         return
-    outcome = board_ui.apply_move(get_engine(), actor=current_actor(), request=request, today=clock.today())
+    # The day of the board that was drawn: a callback runs before app.py sets the database's today.
+    outcome = board_ui.apply_move(get_engine(), actor=current_actor(), request=request, today=today)
     ack["ok"] = outcome.ok
     if outcome.needs_reason or outcome.needs_evidence:
         st.session_state["board_pending"] = {"move": request.as_dict(), "message": outcome.message,
