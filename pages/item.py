@@ -42,12 +42,14 @@ st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
 item_view.facts(item, today)
 item_view.files(actor, item)
 
-# Keyed: after a save (a rerun) the person stays on the tab where they saved.
-tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", f"Lịch sử ({len(entries)})", "Giải trình"],
+# Keyed, with labels that do not change on a save (a count in a label would make new tabs): after a
+# save (a rerun) the person stays on the tab where they saved.
+tab_report, tab_history, tab_explain = st.tabs(["Báo cáo tiến độ", "Lịch sử", "Giải trình"],
                                                key="item_tabs", on_change="rerun")
 with tab_report:
     item_view.report_tab(actor, item, today)
 with tab_history:
+    st.caption(f"{len(entries)} lần cập nhật, mới nhất ở trên.")
     item_view.history(entries)
 with tab_explain:
     item_view.explanations(actor, item, today)

@@ -139,7 +139,7 @@ def test_streamlit_s_own_texts_are_in_vietnamese(app_server, page):
     expect(page.get_by_text("Tải xuống (CSV)").first).to_be_visible()
     _check(page, "table-toolbar", problems)
 
-    _open(page, "Chi tiết công việc")
+    _open(page, "Tra cứu công việc")
     page.get_by_role("link").filter(has_text="#").first.click()
     wait_for_app(page, settle_ms=800)
     expect(page.locator("[data-testid='stFileUploader']").first).to_contain_text("Tối đa 10 MB mỗi tệp")
