@@ -101,4 +101,4 @@ def test_the_app_takes_the_demo_s_last_day_as_today(db_env, engine, monkeypatch)
     assert not at.exception, at.exception
     assert at.title[0].value == "Việc của tôi"
     assert "Hôm nay: 30/09/2024" in [c.value for c in at.caption]
-    assert any("hôm nay được tính là ngày 30/09/2024" in c.value for c in at.sidebar.caption)
+    assert "Dữ liệu mẫu: hôm nay được tính là ngày 30/09/2024." in [c.value for c in at.sidebar.caption]
