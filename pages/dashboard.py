@@ -28,8 +28,11 @@ with tabs[1]:
     view.chart(charts.unit_ranking(board.by_unit), "dashboard_chart_units")
 with tabs[2]:
     names = {f"({t.label})": t.display_text for t in data.tasks(filters.plan_id)}
-    event = view.chart(charts.rag_heatmap(board.heatmap, task_names=names), "dashboard_chart_heatmap",
-                       on_select="rerun", selection_mode="points")
+    if st.toggle("Xem dạng danh sách (dễ đọc trên điện thoại)", key="dashboard_heat_as_list"):
+        event = view.heat_list(board.heatmap, names)
+    else:
+        event = view.chart(charts.rag_heatmap(board.heatmap, task_names=names), "dashboard_chart_heatmap",
+                           on_select="rerun", selection_mode="points")
     cell = view.selected_cell(event)
     if cell:
         view.cell_dialog(board.heatmap, cell, dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]))

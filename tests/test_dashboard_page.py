@@ -113,3 +113,15 @@ def test_cumulative_flow_by_month_or_week(setup):
     at.radio(key="dashboard_flow_freq").set_value("W").run()
     captions = [c.value for c in at.caption]
     assert "Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc so với 28/07/2024." in captions
+
+
+def test_the_heat_map_as_a_list_worst_squares_first(setup):
+    """On a phone the map is unreadable: the same squares as a list, the most overdue first, tasks named."""
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"])})
+    at.toggle(key="dashboard_heat_as_list").set_value(True).run()
+    assert not at.exception, at.exception
+    table = at.dataframe(key="dashboard_heat_list").value
+    assert list(table.columns) == ["Đơn vị", "Nhiệm vụ", "Quá hạn", "Có nguy cơ chậm", "Đúng tiến độ"]
+    assert list(table["Quá hạn"]) == sorted(table["Quá hạn"], reverse=True) and table["Quá hạn"].iloc[0] > 0
+    assert all(t.startswith("(") and len(t) > 4 for t in table["Nhiệm vụ"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +12,7 @@ from tracker.charts import Chart, format_percent
 from tracker.models import UnitKind
 from tracker.services import dashboard_filters
 from tracker.services.dashboard import UNIT_KIND_LABELS, Filters, Headline
-from tracker.text import format_date
+from tracker.text import format_date, shorten
 from tracker.ui import dashboard_data
 from tracker.ui.vietnamese import PLOTLY_CONFIG
 
@@ -133,13 +134,32 @@ def item_list(rows: pd.DataFrame, key: str) -> None:
         st.switch_page("pages/item.py", query_params={"id": str(int(rows.iloc[event.selection.rows[0]]["id"]))})
 
 
+_CLOSED = "dashboard_cell_closed"  # the square whose dialog was closed: its selection stays in the chart
+
+
+def heat_list(heat: pd.DataFrame, task_names: dict[str, str]):
+    """The heat map as a list, worst squares first (readable on a phone); returns the table's selection."""
+    frame = heat.sort_values(["red", "amber", "unit"], ascending=[False, False, True]).reset_index(drop=True)
+    shown = pd.DataFrame({
+        "Đơn vị": frame["unit"],
+        "Nhiệm vụ": [f"{t} {shorten(task_names.get(t, ''), 50)}".strip() for t in frame["task"]],
+        "Quá hạn": frame["red"], "Có nguy cơ chậm": frame["amber"], "Đúng tiến độ": frame["green"],
+    })
+    event = st.dataframe(shown, key="dashboard_heat_list", hide_index=True, on_select="rerun",
+                         selection_mode="single-row", width="stretch")
+    rows = event.selection.rows
+    # The same shape as a chart's selection, so `selected_cell` reads both.
+    points = [{"customdata": [int(frame.iloc[rows[0]]["unit_id"]), int(frame.iloc[rows[0]]["task_id"])]}] if rows else []
+    return SimpleNamespace(selection=SimpleNamespace(points=points))
+
+
 def selected_cell(event) -> tuple[int, int] | None:
     """(unit id, task id) of the heat-map cell clicked now, else the one in the URL (?cell=unit-task)."""
     points = event.selection.points if event is not None else []
     data = points[0].get("customdata") if points else None
     # The browser sends a point's customdata array as an object keyed "0", "1"...
     values = [data[k] for k in sorted(data, key=int)] if isinstance(data, dict) else list(data or [])
-    if len(values) >= 2:
+    if len(values) >= 2 and (int(values[0]), int(values[1])) != st.session_state.get(_CLOSED):
         unit_id, task_id = int(values[0]), int(values[1])
         st.query_params["cell"] = f"{unit_id}-{task_id}"
         return unit_id, task_id
@@ -151,7 +171,10 @@ def selected_cell(event) -> tuple[int, int] | None:
 
 
 def _forget_cell() -> None:
-    st.query_params.pop("cell", None)
+    raw = st.query_params.pop("cell", "")
+    parts = raw.split("-")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        st.session_state[_CLOSED] = (int(parts[0]), int(parts[1]))
 
 
 @st.dialog("Công việc của ô đã chọn", width="large", on_dismiss=_forget_cell)
