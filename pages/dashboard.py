@@ -28,7 +28,8 @@ with tabs[1]:
     view.chart(charts.unit_ranking(board.by_unit), "dashboard_chart_units")
 with tabs[2]:
     names = {f"({t.label})": t.display_text for t in data.tasks(filters.plan_id)}
-    if st.toggle("Xem dạng danh sách (dễ đọc trên điện thoại)", key="dashboard_heat_as_list"):
+    if st.toggle("Xem dạng danh sách", key="dashboard_heat_as_list",
+                 help="Các ô của bản đồ nhiệt thành danh sách, ô nhiều việc quá hạn nhất ở đầu: dễ đọc trên điện thoại."):
         event = view.heat_list(board.heatmap, names)
     else:
         event = view.chart(charts.rag_heatmap(board.heatmap, task_names=names), "dashboard_chart_heatmap",

@@ -122,6 +122,6 @@ def test_the_heat_map_as_a_list_worst_squares_first(setup):
     at.toggle(key="dashboard_heat_as_list").set_value(True).run()
     assert not at.exception, at.exception
     table = at.dataframe(key="dashboard_heat_list").value
-    assert list(table.columns) == ["Đơn vị", "Nhiệm vụ", "Quá hạn", "Có nguy cơ chậm", "Đúng tiến độ"]
+    assert list(table.columns) == ["Đơn vị", "Quá hạn", "Có nguy cơ chậm", "Đúng tiến độ", "Nhiệm vụ"]
     assert list(table["Quá hạn"]) == sorted(table["Quá hạn"], reverse=True) and table["Quá hạn"].iloc[0] > 0
     assert all(t.startswith("(") and len(t) > 4 for t in table["Nhiệm vụ"])

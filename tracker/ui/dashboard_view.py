@@ -140,10 +140,10 @@ _CLOSED = "dashboard_cell_closed"  # the square whose dialog was closed: its sel
 def heat_list(heat: pd.DataFrame, task_names: dict[str, str]):
     """The heat map as a list, worst squares first (readable on a phone); returns the table's selection."""
     frame = heat.sort_values(["red", "amber", "unit"], ascending=[False, False, True]).reset_index(drop=True)
-    shown = pd.DataFrame({
-        "Đơn vị": frame["unit"],
+    shown = pd.DataFrame({  # the counts next to the unit: on a phone the task's name is what runs off screen
+        "Đơn vị": frame["unit"], "Quá hạn": frame["red"], "Có nguy cơ chậm": frame["amber"],
+        "Đúng tiến độ": frame["green"],
         "Nhiệm vụ": [f"{t} {shorten(task_names.get(t, ''), 50)}".strip() for t in frame["task"]],
-        "Quá hạn": frame["red"], "Có nguy cơ chậm": frame["amber"], "Đúng tiến độ": frame["green"],
     })
     event = st.dataframe(shown, key="dashboard_heat_list", hide_index=True, on_select="rerun",
                          selection_mode="single-row", width="stretch")
