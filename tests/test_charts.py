@@ -91,4 +91,4 @@ def test_the_heat_map_columns_carry_the_task_names_cut_at_a_word(board):
              for t in b.heatmap["task"]}
     ticks = charts.rag_heatmap(b.heatmap, task_names=names).figure.layout.xaxis.ticktext
     assert ticks and all(t.startswith("<b>(") for t in ticks)
-    assert ticks[0].endswith("</b><br>&lt;i&gt;Tuyên<br>truyền&lt;/i&gt; về<br>chính sách cải<br>cách…")
+    assert ticks[0].endswith("</b> &lt;i&gt;Tuyên truyền&lt;/i&gt; về chính…")

@@ -138,13 +138,15 @@ def rag_heatmap(heat: pd.DataFrame, task_names: Mapping[str, str] | None = None)
                           "%{customdata[3]} · Đúng tiến độ: %{customdata[4]}<extra></extra>")
     names = task_names or {}
     # Catalog text, editable by the office: escaped, as plotly reads tick labels as HTML.
-    ticks = [f"<b>{t}</b><br>" + "<br>".join(html.escape(line) for line in _lines(shorten(names[t], 44), 16))
-             if names.get(t) else t for t in tasks]
-    _layout(fig, title=title, height=max(320, 30 * len(units) + (250 if names else 150)),
+    ticks = [f"<b>{t}</b> {html.escape(shorten(names[t], 30))}" if names.get(t) else t for t in tasks]
+    _layout(fig, title=title, height=max(320, 30 * len(units) + (260 if names else 150)),
             xaxis={"categoryorder": "array", "categoryarray": tasks, "side": "top", "showgrid": False,
-                   "tickvals": tasks, "ticktext": ticks, "tickfont": {"size": 10}},
+                   "tickvals": tasks, "ticktext": ticks, "tickangle": -40, "tickfont": {"size": 10},
+                   "automargin": True},
             yaxis={"categoryorder": "array", "categoryarray": units, "showgrid": False},
             clickmode="event+select", dragmode=False)
+    # The title on the chart's top edge, above the slanted task names (which push the squares down).
+    fig.update_layout(title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}})
     red = heat[heat["red"] > 0]
     if red.empty:
         reading = "Không ô nào có việc quá hạn."
@@ -153,17 +155,6 @@ def rag_heatmap(heat: pd.DataFrame, task_names: Mapping[str, str] | None = None)
         reading = (f"{len(red)} ô có việc quá hạn (đỏ); {per_unit.index[0]} quá hạn ở "
                    f"{int(per_unit.iloc[0])} nhiệm vụ.")
     return Chart(fig, reading)
-
-
-def _lines(text: str, width: int) -> list[str]:
-    """Words put on lines of about `width` characters (a column heading several lines high)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
 
 
 def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = None, limit: int = GANTT_ROWS,
