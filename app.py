@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from tracker import clock
+from tracker.text import format_date
+from tracker.ui import browser, data
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
 from tracker.ui.nav import pages_for
@@ -10,13 +13,17 @@ st.set_page_config(
     page_title="Theo dõi kế hoạch truyền thông – Bộ Nội vụ",
     page_icon="📋",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on a computer, closed on a phone (it would cover the page)
 )
+browser.install()  # Streamlit's own texts in Vietnamese; Back goes to the previous page
 
 with st.sidebar:
     st.markdown("**Bộ Nội vụ**  \nTheo dõi kế hoạch truyền thông")
 
 require_ready_database()
+clock.use_database_today(demo_day := data.demo_today())  # demo data: its last day is today
+if demo_day:
+    st.sidebar.caption(f"Dữ liệu mẫu: hôm nay được tính là ngày {format_date(clock.today())}.")
 actor = current_actor()
 if actor is None:
     st.navigation([st.Page(login_form, title="Đăng nhập", icon="🔐")]).run()

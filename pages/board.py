@@ -13,6 +13,7 @@ from tracker.limits import max_chars
 from tracker.models import Status, UnitKind
 from tracker.rag import RAG_LABELS, Rag
 from tracker.services import board as board_service
+from tracker.services import evidence as evidence_service
 from tracker.services import items as item_service
 from tracker.services import progress as progress_service
 from tracker.services.board import SWIMLANE_LABELS, BoardFilters, Swimlane
@@ -25,6 +26,7 @@ from tracker.ui.engine import get_engine
 from tracker.ui.text import md
 
 BOARD_KEY = "board_component"
+LAST = "board_last_params"  # plain state: outlives the filter widgets, dropped while on another page
 ALL = "all"  # the "Tất cả" choice: a plain string, so it survives reruns in st.session_state
 
 actor = require_actor()
@@ -47,7 +49,8 @@ def _on_move() -> None:
     if request is None:
         st.session_state["board_rev"] += 1
         return
-    outcome = board_ui.apply_move(get_engine(), actor=current_actor(), request=request, today=clock.today())
+    # The day of the board that was drawn: a callback runs before app.py sets the database's today.
+    outcome = board_ui.apply_move(get_engine(), actor=current_actor(), request=request, today=today)
     ack["ok"] = outcome.ok
     if outcome.needs_reason or outcome.needs_evidence:
         st.session_state["board_pending"] = {"move": request.as_dict(), "message": outcome.message,
@@ -89,12 +92,16 @@ def _details_dialog(pending: dict) -> None:
     st.warning(md(pending["message"]))
     with st.form("board_details_form"):
         reason = st.text_area("Lý do", key="board_details_reason", max_chars=max_chars("progress_note")) if pending["reason"] else ""
-        evidence = (st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
-                                 key="board_details_evidence") if pending["evidence"] else "")
+        evidence, uploads = "", []
+        if pending["evidence"]:
+            evidence = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
+                                    key="board_details_evidence")
+            uploads = item_view.evidence_uploader("board_details_files")
         if not st.form_submit_button("Chuyển", type="primary"):
             return
     outcome = board_ui.apply_move(get_engine(), actor=actor, request=request, today=today, reason=reason,
-                                  evidence=evidence)
+                                  evidence=evidence, files=tuple(evidence_service.Upload(u.name, u.getvalue())
+                                                                 for u in uploads or []))
     if outcome.needs_reason or outcome.needs_evidence or not outcome.ok:
         st.error(md(outcome.message))
         return
@@ -137,7 +144,8 @@ def _choice(label: str, options: list, names: dict, key: str, current, container
 
 
 st.title("Bảng Kanban")
-filters = BoardFilters.from_params(st.query_params)
+# Back from another page through the sidebar, the address has no filters: show the last ones.
+filters = BoardFilters.from_params(st.query_params.to_dict() or st.session_state.get(LAST, {}))
 with session_scope(get_engine()) as session:
     options = board_service.filter_options(session, actor=actor, plan_id=filters.plan)
 
@@ -168,6 +176,7 @@ with st.expander("Bộ lọc và cách hiển thị", expanded=True, icon=":mate
 filters = BoardFilters(plan=plan, task=task, unit=unit, kind=kind, form=form, rag=rag, blocked=blocked, due=due,
                        q=q.strip(), lanes=lanes)
 params = filters.to_params()
+st.session_state[LAST] = params
 if dict(st.query_params) != params:
     st.query_params.from_dict(params)
 if st.session_state.get("board_paging", {}).get("filters") != params:

@@ -5,7 +5,7 @@ import streamlit as st
 from tracker import charts, clock
 from tracker.models import Role
 from tracker.text import format_date
-from tracker.ui import dashboard_data, dashboard_exports
+from tracker.ui import dashboard_data, dashboard_exports, data
 from tracker.ui import dashboard_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.text import md
@@ -28,22 +28,20 @@ with tabs[0]:
 with tabs[1]:
     view.chart(charts.unit_ranking(board.by_unit), "dashboard_chart_units")
 with tabs[2]:
-    event = view.chart(charts.rag_heatmap(board.heatmap), "dashboard_chart_heatmap", on_select="rerun",
-                       selection_mode="points")
+    names = {f"({t.label})": t.display_text for t in data.tasks(filters.plan_id)}
+    if st.toggle("Xem dạng danh sách", key="dashboard_heat_as_list",
+                 help="Các ô của bản đồ nhiệt thành danh sách, ô nhiều việc quá hạn nhất ở đầu: dễ đọc trên điện thoại."):
+        event = view.heat_list(board.heatmap, names)
+    else:
+        event = view.chart(charts.rag_heatmap(board.heatmap, task_names=names), "dashboard_chart_heatmap",
+                           on_select="rerun", selection_mode="points")
     cell = view.selected_cell(event)
     if cell:
-        names = board.heatmap[(board.heatmap["unit_id"] == cell[0]) & (board.heatmap["task_id"] == cell[1])]
-        where = f"{names.iloc[0]['unit']} · nhiệm vụ {names.iloc[0]['task']}" if not names.empty else "ô đã chọn"
-        st.subheader(f"Công việc: {md(where)}", anchor=False)
-        view.item_list(dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]), "dashboard_cell_items",
-                       total=int(names.iloc[0]["items"]) if not names.empty else None)
-        if st.button("Bỏ chọn ô", key="dashboard_clear_cell"):
-            del st.query_params["cell"]
-            st.rerun()
+        view.cell_dialog(board.heatmap, cell, dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]))
 with tabs[3]:
     group = st.radio("Nhóm theo", ["task", "unit"], horizontal=True, key="dashboard_gantt_group",
                      format_func={"task": "Nhiệm vụ", "unit": "Đơn vị"}.get)
-    view.chart(charts.gantt(board.gantt, group=group, today=board.cutoff), "dashboard_chart_gantt")
+    view.chart(charts.gantt(board.gantt, group=group, today=board.cutoff, year=board.plan_year), "dashboard_chart_gantt")
 with tabs[5]:
     view.chart(charts.targets(board.forms), "dashboard_chart_targets")
     view.chart(charts.budget(board.budget), "dashboard_chart_budget")

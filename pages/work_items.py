@@ -53,7 +53,8 @@ def template_bytes() -> bytes:
 
 tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "Nhập từ Excel", "Chuyển sang năm sau"]
                               if manage else [])
-tabs = st.tabs(tab_names)
+# Keyed: a save or a refusal (a rerun) keeps the person on the tab they were working in.
+tabs = st.tabs(tab_names, key="work_items_tabs", on_change="rerun")
 with tabs[0]:
     filters = view.filters(actor, choices, plan.id)
     with session_scope(engine) as session:
@@ -82,14 +83,14 @@ with tabs[0]:
 
 if manage:
     with tabs[1]:
-        submitted = view.item_form("work_items_new", choices)
+        submitted = view.item_form(view.fresh_key("work_items_new"), choices)
         if submitted:
             new, _ = submitted
             view.write(lambda s: svc.create_item(s, actor=actor, plan_id=plan.id, data=new),
                        lambda item: f"Đã thêm công việc số {item.id}.")
     with tabs[2]:
         st.caption("Một mẫu công việc, mỗi đơn vị một công việc; nếu một đơn vị không hợp lệ thì không tạo công việc nào.")
-        submitted = view.item_form("work_items_fan", choices, fan_out=True)
+        submitted = view.item_form(view.fresh_key("work_items_fan"), choices, fan_out=True)
         if submitted:
             template, extra = submitted
             scope = extra["scope"] if extra["scope"] != "units" else None

@@ -68,6 +68,25 @@ def test_changing_a_filter_writes_it_to_the_url(people):
     assert "0 công việc" in at.caption[0].value
 
 
+def test_the_filters_are_still_there_after_a_visit_to_another_page(people):
+    """The sidebar opens a page without its filters in the address: the board shows the last ones."""
+    users, _ = people
+    at = _open(users["leader"])
+    at.selectbox(key="board_filter_blocked").set_value(True).run()
+    at.text_input(key="board_filter_q").input("tọa đàm").run()
+    at.switch_page("pages/my_work.py")
+    at.query_params.clear()
+    at.run()
+    assert at.title[0].value == "Việc của tôi"
+    at.switch_page("pages/board.py")
+    at.query_params.clear()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="board_filter_blocked").value is True
+    assert at.text_input(key="board_filter_q").value == "tọa đàm"
+    assert dict(at.query_params) == {"blocked": "1", "q": "tọa đàm"}
+
+
 def test_unit_head_board_counts_only_the_unit(people):
     users, _ = people
     at = _open(users["tcbc"])
@@ -111,6 +130,23 @@ def test_move_handler_asks_for_evidence_then_accepts_it(people, engine):
     assert not outcome.ok and outcome.needs_evidence and "minh chứng" in outcome.message
     outcome = apply_move(engine, actor=head, request=request, today=TODAY, evidence="https://moha.gov.vn/bai-1")
     assert outcome.ok
+
+
+def test_move_handler_takes_an_evidence_file_instead_of_a_link(people, engine, tmp_path, monkeypatch):
+    """The dialog asks for "minh chứng (đường dẫn … hoặc tệp đính kèm)": a file is enough, and it is stored."""
+    from tracker.models import EvidenceFile
+    from tracker.services.evidence import Upload
+
+    monkeypatch.setenv("TRACKER_UPLOAD_DIR", str(tmp_path))
+    users, ids = people
+    request = _request(engine, ids["own"], "awaiting_confirmation")
+    outcome = apply_move(engine, actor=Actor.of(users["tcbc"]), request=request, today=TODAY,
+                         files=(Upload("bao-cao.pdf", b"%PDF-1.4 minh chung"),))
+    assert outcome.ok, outcome.message
+    assert outcome.message == "Đã chuyển công việc sang “Chờ xác nhận”."
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, ids["own"]).status is Status.AWAITING_CONFIRMATION
+        assert [f.filename for f in s.query(EvidenceFile).filter_by(work_item_id=ids["own"])] == ["bao-cao.pdf"]
 
 
 def test_move_handler_reports_a_stale_card(people, engine):

@@ -75,3 +75,21 @@ def test_the_monthly_flow_is_labelled_at_each_period_end(board):
     # 31/07 is left out: its label would overlap today's (01/08), the last point
     assert ticks == ["31/01/2024", "29/02/2024", "31/03/2024", "30/04/2024", "31/05/2024", "30/06/2024",
                      "01/08/2024"]
+
+
+def test_the_timeline_spans_the_plan_s_year_not_today(board):
+    """A 2024 plan seen in 2026: the axis ends with 2024 (the bars fill the width), today's line is left out."""
+    b, _ = board
+    fig = charts.gantt(b.gantt, today=pd.Timestamp(2026, 12, 1).date(), year=2024).figure
+    first, last = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    assert first == pd.Timestamp(2024, 1, 1) and last == pd.Timestamp(2025, 1, 1)
+    assert not fig.layout.shapes
+
+
+def test_the_heat_map_columns_carry_the_task_names_cut_at_a_word(board):
+    b, _ = board
+    names = {t: "<i>Tuyên truyền</i> về chính sách cải cách tiền lương theo Nghị quyết số 27-NQ/TW"
+             for t in b.heatmap["task"]}
+    ticks = charts.rag_heatmap(b.heatmap, task_names=names).figure.layout.xaxis.ticktext
+    assert ticks and all(t.startswith("<b>(") for t in ticks)
+    assert ticks[0].endswith("</b> &lt;i&gt;Tuyên truyền&lt;/i&gt; về chính…")

@@ -87,10 +87,20 @@ def test_coming_back_with_only_the_plan_in_the_address_keeps_the_filters(setup):
     assert at.query_params["unit"] == str(ids["tcbc"]) and _metrics(at)["Tổng số công việc"] == "3"
 
 
+def _descendants(node):
+    for child in (getattr(node, "children", None) or {}).values():
+        yield child
+        yield from _descendants(child)
+
+
 def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
     users, ids = setup
     at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "cell": f"{ids['hanoi']}-{ids['task5']}"})
     assert any(s.value == "Công việc: Sở Nội vụ thành phố Hà Nội · nhiệm vụ (5)" for s in at.subheader)
+    # In a dialog, drawn over the map where the square was clicked, not some 2.000 px under it.
+    dialog = next(b for root in at._tree.children.values() for b in root.children.values() if b.type == "dialog")
+    assert [e.value for e in _descendants(dialog) if e.type == "subheader"] == [
+        "Công việc: Sở Nội vụ thành phố Hà Nội · nhiệm vụ (5)"]
     cell = at.dataframe(key="dashboard_cell_items").value
     assert list(cell["Công việc"]) == ["Công việc E", "Công việc F"]
     assert list(cell["Đánh giá"]) == ["Đang thực hiện trong hạn", "Đang thực hiện trong hạn"]
@@ -107,3 +117,15 @@ def test_cumulative_flow_by_month_or_week(setup):
     at.radio(key="dashboard_flow_freq").set_value("W").run()
     captions = [c.value for c in at.caption]
     assert "Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc so với 28/07/2024." in captions
+
+
+def test_the_heat_map_as_a_list_worst_squares_first(setup):
+    """On a phone the map is unreadable: the same squares as a list, the most overdue first, tasks named."""
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"])})
+    at.toggle(key="dashboard_heat_as_list").set_value(True).run()
+    assert not at.exception, at.exception
+    table = at.dataframe(key="dashboard_heat_list").value
+    assert list(table.columns) == ["Đơn vị", "Quá hạn", "Có nguy cơ chậm", "Đúng tiến độ", "Nhiệm vụ"]
+    assert list(table["Quá hạn"]) == sorted(table["Quá hạn"], reverse=True) and table["Quá hạn"].iloc[0] > 0
+    assert all(t.startswith("(") and len(t) > 4 for t in table["Nhiệm vụ"])

@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from tracker.db import session_scope
 from tracker.errors import ValidationFailed
 from tracker.models import EventKind, ProgressEvent, Status, WorkItem
 from tracker.services.demo import generate_demo
@@ -64,3 +65,40 @@ def test_demo_on_2023_plan_uses_units_of_2023(session):
     generate_demo(session, plan=plan, items=100, seed=1)
     for item in session.scalars(select(WorkItem)):
         assert item.lead_unit.active_on(dt.date(2023, 6, 30))
+
+
+def test_the_demo_s_last_day_is_the_database_s_today_while_demo_items_remain(session):
+    from tracker.services.demo import demo_today
+
+    assert demo_today(session) is None
+    plan = find_plan(session, "184/QĐ-BNV")
+    generate_demo(session, plan=plan, items=20, seed=1, as_of=dt.date(2024, 8, 15))
+    assert demo_today(session) == dt.date(2024, 8, 15)
+    generate_demo(session, plan=plan, items=20, seed=1)
+    assert demo_today(session) == dt.date(2024, 9, 30)  # the latest demo
+    for item in session.scalars(select(WorkItem)):
+        session.delete(item)
+    session.flush()
+    assert demo_today(session) is None  # real data only: the real date
+
+
+def test_the_app_takes_the_demo_s_last_day_as_today(db_env, engine, monkeypatch):
+    """A newcomer on demo data sees the plan as it stood on its last day, not every open item overdue."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.factories import make_user, sign_in
+    from tracker.models import Role
+
+    monkeypatch.delenv("TRACKER_TODAY", raising=False)
+    with session_scope(engine) as s:
+        generate_demo(s, plan=find_plan(s, "184/QĐ-BNV"), items=30, seed=2, as_of=dt.date(2024, 9, 30))
+        admin = make_user(s, "van.phong", Role.ADMIN)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=30)
+    sign_in(at, admin)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Việc của tôi"
+    assert "Hôm nay: 30/09/2024" in [c.value for c in at.caption]
+    assert "Dữ liệu mẫu: hôm nay được tính là ngày 30/09/2024." in [c.value for c in at.sidebar.caption]

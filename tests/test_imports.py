@@ -322,3 +322,20 @@ def test_cli_import_bad_rows_exit_1_with_the_error_table(db_env, ctx, capsys, tm
     assert "Không tìm thấy đơn vị “Sao Hỏa”" in lines[3]
     assert _count(engine) == 0
     assert main(["import", str(tmp_path / "khong-co.xlsx"), "--plan", "184/QĐ-BNV"]) == 2
+
+
+def test_the_preview_shows_every_field_the_file_gives(ctx):
+    """Channel, start date, coordinating units and target are shown before anything is written."""
+    from tracker.services.work_item_lists import plan_choices
+    from tracker.ui.work_items_view import preview_frame
+
+    engine, admin, _, plans = ctx
+    data = xlsx([row(coord="SNV-HA-NOI", channel="Cổng Thông tin điện tử", target="12 tin bài",
+                     budget="50.000.000")])
+    with session_scope(engine) as s:
+        preview = imports.import_items(s, actor=admin, plan_id=plans["184/QĐ-BNV"], data=data, dry_run=True)
+        frame = preview_frame(preview, plan_choices(s, plan_id=plans["184/QĐ-BNV"]))
+    shown = frame.iloc[0].to_dict()
+    assert shown["Đơn vị phối hợp"] == "Sở Nội vụ thành phố Hà Nội"
+    assert shown["Kênh/Sản phẩm"] and shown["Bắt đầu"] == "01/04/2024" and shown["Hạn"] == "30/09/2024"
+    assert shown["Chỉ tiêu"] == "12 tin bài" and shown["Hình thức"] and shown["Sẽ"] == "mới"

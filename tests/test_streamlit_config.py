@@ -18,3 +18,11 @@ def test_no_forced_garbage_collection_after_each_run():
 
 def test_the_browser_sends_no_usage_statistics():
     assert _config()["browser"]["gatherUsageStats"] is False
+
+
+def test_the_server_upload_limit_is_the_largest_file_we_accept():
+    """Streamlit's own limit is what its uploader announces: it must be ours (10 MB evidence files),
+    not its default, so the widget never offers what the service refuses."""
+    from tracker.services import evidence, imports
+
+    assert _config()["server"]["maxUploadSize"] * 1024 * 1024 == max(evidence.MAX_BYTES, imports.MAX_BYTES)

@@ -113,6 +113,9 @@ def test_admin_fans_out_to_all_provincial_departments(people, engine):
         units = s.scalars(select(Unit.kind).join(WorkItem, WorkItem.lead_unit_id == Unit.id)
                           .where(WorkItem.title == "Chuyên mục nhiệm vụ 9")).all()
         assert len(units) == 63
+    # The form comes back empty: a second click must not send the same fan-out again.
+    assert at.text_area(key="work_items_fan_1_title").value == ""
+    assert at.selectbox(key="work_items_fan_1_task").value is None
 
 
 def _select_the_salary_item(at, engine) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,7 +17,7 @@ import plotly.graph_objects as go
 
 from tracker.models import Status
 from tracker.rag import RAG_COLORS, RAG_LABELS, Rag
-from tracker.text import fold, format_date, format_money
+from tracker.text import fold, format_date, format_money, shorten
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER
 
 FONT = "DejaVu Sans, Arial, sans-serif"
@@ -119,8 +120,10 @@ def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
     return Chart(fig, reading)
 
 
-def rag_heatmap(heat: pd.DataFrame) -> Chart:
+def rag_heatmap(heat: pd.DataFrame, task_names: Mapping[str, str] | None = None) -> Chart:
     """Units × priority tasks, each cell coloured by its worst RAG class and labelled with its counts.
+
+    `task_names` (the task's text by its column, "(1)") name the columns, shortened at a word boundary.
 
     Drawn as square markers rather than a heatmap trace: a click selects one point, which the page
     turns into the list of the cell's items (heatmap traces do not report single clicks).
@@ -143,10 +146,17 @@ def rag_heatmap(heat: pd.DataFrame) -> Chart:
             customdata=part[["unit_id", "task_id", "red", "amber", "green"]].to_numpy(),
             hovertemplate="%{y} · nhiệm vụ %{x}<br>Quá hạn: %{customdata[2]} · Có nguy cơ chậm: "
                           "%{customdata[3]} · Đúng tiến độ: %{customdata[4]}<extra></extra>")
-    _layout(fig, title=title, height=max(320, 30 * len(units) + 150),
-            xaxis={"categoryorder": "array", "categoryarray": tasks, "side": "top", "showgrid": False},
+    names = task_names or {}
+    # Catalog text, editable by the office: escaped, as plotly reads tick labels as HTML.
+    ticks = [f"<b>{t}</b> {html.escape(shorten(names[t], 30))}" if names.get(t) else t for t in tasks]
+    _layout(fig, title=title, height=max(320, 30 * len(units) + (260 if names else 150)),
+            xaxis={"categoryorder": "array", "categoryarray": tasks, "side": "top", "showgrid": False,
+                   "tickvals": tasks, "ticktext": ticks, "tickangle": -40, "tickfont": {"size": 10},
+                   "automargin": True},
             yaxis={"categoryorder": "array", "categoryarray": units, "showgrid": False},
             clickmode="event+select", dragmode=False)
+    # The title on the chart's top edge, above the slanted task names (which push the squares down).
+    fig.update_layout(title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}})
     red = heat[heat["red"] > 0]
     if red.empty:
         reading = "Không ô nào có việc quá hạn."
@@ -157,8 +167,13 @@ def rag_heatmap(heat: pd.DataFrame) -> Chart:
     return Chart(fig, reading)
 
 
-def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = None, limit: int = GANTT_ROWS) -> Chart:
-    """Timeline of items (start → due), grouped by task or unit, coloured by RAG; at most `limit` rows."""
+def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = None, limit: int = GANTT_ROWS,
+          year: int | None = None) -> Chart:
+    """Timeline of items (start → due), grouped by task or unit, coloured by RAG; at most `limit` rows.
+
+    The time axis spans the plan's `year` and the items' dates, not today: a past plan's bars fill the
+    width (today's line is drawn only when it falls inside).
+    """
     title = "Tiến trình công việc theo " + ("nhiệm vụ" if group == "task" else "đơn vị")
     frame = rows.dropna(subset=["due_date"]).copy()
     if frame.empty:
@@ -168,7 +183,7 @@ def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = No
     frame["end"] = pd.to_datetime(frame["due_date"]) + pd.Timedelta(days=1)
     frame["order"] = frame["number"] if key == "task" else frame["unit"].map(fold)
     frame = frame.sort_values(["order", "start", "id"]).head(limit)
-    frame["row"] = plain(f"{k} · #{i} {t[:40]}" for k, i, t in zip(frame[key], frame["id"], frame["title"]))
+    frame["row"] = plain(f"{k} · #{i} {shorten(t, 40)}" for k, i, t in zip(frame[key], frame["id"], frame["title"]))
     frame["title"], frame["unit"] = plain(frame["title"]), plain(frame["unit"])
     fig = go.Figure()
     for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
@@ -181,12 +196,15 @@ def gantt(rows: pd.DataFrame, *, group: str = "task", today: dt.date | None = No
             customdata=part[["id", "title", "unit"]].to_numpy(),
             hovertemplate="#%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}<extra></extra>")
     height = max(320, 22 * len(frame) + 160)
+    first, last = frame["start"].min(), frame["end"].max()
+    if year is not None:
+        first, last = min(first, pd.Timestamp(year, 1, 1)), max(last, pd.Timestamp(year + 1, 1, 1))
     _layout(fig, title=title, height=height, barmode="overlay",
-            xaxis={"type": "date", "tickformat": "%d/%m/%Y", "side": "top"},
+            xaxis={"type": "date", "tickformat": "%d/%m/%Y", "side": "top", "range": [first, last]},
             yaxis={"categoryorder": "array", "categoryarray": list(frame["row"])[::-1], "automargin": True})
     # Dates on top (visible without scrolling a long chart), legend just under the bars.
     fig.update_layout(margin={"t": 90, "b": 40}, legend={"orientation": "h", "y": -10 / height, "yanchor": "top"})
-    if today is not None:
+    if today is not None and first <= pd.Timestamp(today) <= last:
         fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color="#555")
     late = int((frame["rag"] == Rag.RED.value).sum())
     reading = f"{len(frame)} công việc trên trục thời gian; {late} việc quá hạn (màu đỏ)."

@@ -1,5 +1,9 @@
-"""Today's date and the current moment in Vietnam (UTC+7). TRACKER_TODAY=YYYY-MM-DD pins today for demos
-and tests; `frozen(moment)` pins the moment that new rows record (tests that write history on chosen days).
+"""Today's date and the current moment in Vietnam (UTC+7).
+
+TRACKER_TODAY=YYYY-MM-DD pins today for demos and tests. A database holding demo data has its own
+today, the date its history runs to: the app sets it with `use_database_today` at the start of
+every run, for the thread that runs it (each browser session's script runs in its own thread).
+`frozen(moment)` pins the moment that new rows record (tests that write history on chosen days).
 """
 
 from __future__ import annotations
@@ -8,16 +12,26 @@ import contextlib
 import contextvars
 import datetime as dt
 import os
+import threading
 from collections.abc import Iterator
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), name="ICT")
 _FROZEN: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("tracker_frozen_now", default=None)
+_local = threading.local()
+
+
+def use_database_today(day: dt.date | None) -> None:
+    """In this thread, take `day` as today (None: the real date); TRACKER_TODAY still wins."""
+    _local.database_today = day
 
 
 def today() -> dt.date:
     pinned = os.environ.get("TRACKER_TODAY", "").strip()
     if pinned:
         return dt.date.fromisoformat(pinned)
+    database_today = getattr(_local, "database_today", None)
+    if database_today is not None:
+        return database_today
     return dt.datetime.now(VN_TZ).date()
 
 

@@ -110,3 +110,14 @@ def format_datetime(moment: dt.datetime | None) -> str:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     local = moment.astimezone(dt.timezone(dt.timedelta(hours=7)))
     return local.strftime("%d/%m/%Y %H:%M")
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary and ended with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]  # the last word would be cut in the middle: leave it out
+    return cut.rstrip(" ,;:.–-") + "…"

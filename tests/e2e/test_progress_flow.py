@@ -19,7 +19,7 @@ LINK = "https://moha.gov.vn/tin-tuc/bai-viet-so-6"
 
 
 def _open_item(page: Page, item_id: int) -> None:
-    page.get_by_role("link", name="Chi tiết công việc").click()
+    page.get_by_role("link", name="Tra cứu công việc", exact=True).click()
     wait_for_app(page)
     search = page.get_by_label("Tìm theo số hoặc tên công việc")
     search.fill(str(item_id))
@@ -60,6 +60,9 @@ def test_unit_head_reports_and_leader_sees_it_in_history(app_server, page, outsi
     page.get_by_role("button", name="Gửi báo cáo").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã ghi nhận báo cáo tiến độ.")).to_be_visible()
+    # The form starts empty for the next report (the browser would send the same note and link again).
+    expect(page.get_by_label("Ghi chú")).to_have_value("")
+    expect(page.get_by_label("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)")).to_have_value("")
     page.get_by_role("button", name="Đăng xuất").click()
     wait_for_app(page)
 

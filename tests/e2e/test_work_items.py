@@ -161,7 +161,7 @@ def test_fan_out_to_every_provincial_department_then_preview_the_rollover(app_se
     form.get_by_text("Tất cả Sở Nội vụ").click()
     _pick(page, form, "Hình thức", "Chuyên trang, chuyên mục, chuyên đề, bài viết")
     for label, digits in (("Ngày bắt đầu", "01072024"), ("Hạn hoàn thành", "30092024")):
-        form.get_by_role("spinbutton", name=f"day, {label}").click()  # dd / mm / yyyy segments
+        form.get_by_role("spinbutton", name=f"ngày, {label}").click()  # dd / mm / yyyy segments
         page.keyboard.type(digits)
     form.get_by_text("Lặp lại hằng năm").click()
     screenshot(page, "work_items_fan_out_form.png", target=form)

@@ -3,6 +3,10 @@
 The same seed, plan and as-of date always give the same rows, so demo data is usable for
 trying the app and for benchmarks. Demo rows carry a `source_key` starting with "demo:";
 generating again replaces them, and nothing else is touched.
+
+The history ends on the as-of date (30/09 of the plan's year by default). While demo items remain,
+the app takes that date as today for this database (`demo_today`), so a newcomer sees the plan
+as it stood that day instead of every open item overdue.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import flow_ledger, item_states
 from tracker.errors import ValidationFailed
 from tracker.models import (
+    AuditEvent,
     EventKind,
     Form,
     Plan,
@@ -31,6 +36,7 @@ from tracker.models import (
 )
 
 DEMO_PREFIX = "demo:"
+DEMO_ACTION = "demo.generate"  # the audit event that records the as-of date
 BATCH = 2000
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
@@ -142,7 +148,22 @@ def generate_demo(session: Session, *, plan: Plan, items: int, seed: int,
     _fix_sequences(session)
     flow_ledger.rebuild(session, [plan.id])  # the rows above bypassed the ORM's listeners
     item_states.rebuild(session, [plan.id])
+    session.add(AuditEvent(action=DEMO_ACTION, target_type="plan", target_id=plan.id,
+                           details={"as_of": as_of.isoformat(), "items": items, "seed": seed}))
     return DemoResult(plan_code=plan.code, items=items, events=total_events, removed=removed, as_of=as_of)
+
+
+def demo_today(session: Session) -> dt.date | None:
+    """The date the latest demo history runs to, while demo items remain; else None."""
+    if session.scalar(select(WorkItem.id).where(WorkItem.source_key.like(f"{DEMO_PREFIX}%"),
+                                                WorkItem.deleted_at.is_(None)).limit(1)) is None:
+        return None
+    details = session.scalar(select(AuditEvent.details).where(AuditEvent.action == DEMO_ACTION)
+                             .order_by(AuditEvent.id.desc()).limit(1))
+    try:
+        return dt.date.fromisoformat(details["as_of"])
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def _next_id(session: Session) -> int:

@@ -19,8 +19,11 @@ from tracker.db import session_scope
 from tracker.errors import PermissionDenied, TrackerError, ValidationFailed
 from tracker.models import Status
 from tracker.permissions import Actor
+from tracker.services import evidence as evidence_service
 from tracker.services import moves as move_service
+from tracker.services import progress as progress_service
 from tracker.services.progress import parse_urls
+from tracker.workflow import STATUS_LABELS
 
 _ASSETS = Path(__file__).with_name("board_assets")
 _COMPONENT = st.components.v2.component(
@@ -92,14 +95,23 @@ class MoveOutcome:
 
 
 def apply_move(engine: Engine, *, actor: Actor | None, request: MoveRequest, today: dt.date,
-               reason: str = "", evidence: str = "") -> MoveOutcome:
+               reason: str = "", evidence: str = "",
+               files: tuple[evidence_service.Upload, ...] = ()) -> MoveOutcome:
     """Try one move through the move service; a refusal comes back as a Vietnamese message.
 
     `needs_reason` / `needs_evidence` say the move will be accepted once the user gives them
-    (the page then asks in a dialog); any other refusal leaves the card where it was.
+    (the page then asks in a dialog); any other refusal leaves the card where it was. With evidence
+    files the move is a progress report with a new status (the item page's way, which stores files).
     """
     try:
         with session_scope(engine) as session:
+            if files:
+                progress_service.update_progress(
+                    session, actor=actor, item_id=request.item_id, expected_version=request.version, today=today,
+                    change=progress_service.ProgressInput(status=request.to_status, note=reason or None,
+                                                          evidence_urls=parse_urls(evidence or "")),
+                    files=files)
+                return MoveOutcome(True, f"Đã chuyển công việc sang “{STATUS_LABELS[request.to_status]}”.")
             result = move_service.move_item(
                 session, actor=actor, item_id=request.item_id, to_status=request.to_status,
                 expected_version=request.version, today=today, reason=reason or None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 import streamlit as st
@@ -12,11 +13,11 @@ from tracker.figures import GLOSSARY, RATES
 from tracker.models import UnitKind
 from tracker.services import dashboard_filters
 from tracker.services.dashboard import UNIT_KIND_LABELS, Filters, Headline
-from tracker.text import format_date, format_number, parse_id
+from tracker.text import format_date, format_number, parse_id, shorten
 from tracker.ui import dashboard_data
 from tracker.ui.text import md
+from tracker.ui.vietnamese import PLOTLY_CONFIG
 
-PLOTLY_CONFIG = {"displaylogo": False, "locale": "vi"}
 _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to": "dashboard_filter_to",
          "kind": "dashboard_filter_kind", "unit": "dashboard_filter_unit", "task": "dashboard_filter_task",
          "form": "dashboard_filter_form", "asof": "dashboard_filter_asof"}
@@ -178,13 +179,32 @@ def item_list(rows: pd.DataFrame, key: str, total: int | None = None) -> None:
         st.switch_page("pages/item.py", query_params={"id": str(int(rows.iloc[event.selection.rows[0]]["id"]))})
 
 
+_CLOSED = "dashboard_cell_closed"  # the square whose dialog was closed: its selection stays in the chart
+
+
+def heat_list(heat: pd.DataFrame, task_names: dict[str, str]):
+    """The heat map as a list, worst squares first (readable on a phone); returns the table's selection."""
+    frame = heat.sort_values(["red", "amber", "unit"], ascending=[False, False, True]).reset_index(drop=True)
+    shown = pd.DataFrame({  # the counts next to the unit: on a phone the task's name is what runs off screen
+        "Đơn vị": frame["unit"], "Quá hạn": frame["red"], "Có nguy cơ chậm": frame["amber"],
+        "Đúng tiến độ": frame["green"],
+        "Nhiệm vụ": [f"{t} {shorten(task_names.get(t, ''), 50)}".strip() for t in frame["task"]],
+    })
+    event = st.dataframe(shown, key="dashboard_heat_list", hide_index=True, on_select="rerun",
+                         selection_mode="single-row", width="stretch")
+    rows = event.selection.rows
+    # The same shape as a chart's selection, so `selected_cell` reads both.
+    points = [{"customdata": [int(frame.iloc[rows[0]]["unit_id"]), int(frame.iloc[rows[0]]["task_id"])]}] if rows else []
+    return SimpleNamespace(selection=SimpleNamespace(points=points))
+
+
 def selected_cell(event) -> tuple[int, int] | None:
     """(unit id, task id) of the heat-map cell clicked now, else the one in the URL (?cell=unit-task)."""
     points = event.selection.points if event is not None else []
     data = points[0].get("customdata") if points else None
     # The browser sends a point's customdata array as an object keyed "0", "1"...
     values = [data[k] for k in sorted(data, key=int)] if isinstance(data, dict) else list(data or [])
-    if len(values) >= 2:
+    if len(values) >= 2 and (int(values[0]), int(values[1])) != st.session_state.get(_CLOSED):
         unit_id, task_id = int(values[0]), int(values[1])
         st.query_params["cell"] = f"{unit_id}-{task_id}"
         return unit_id, task_id
@@ -193,6 +213,23 @@ def selected_cell(event) -> tuple[int, int] | None:
     if len(parts) == 2 and None not in parts:
         return parts[0], parts[1]
     return None
+
+
+def _forget_cell() -> None:
+    raw = st.query_params.pop("cell", "")
+    parts = raw.split("-")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        st.session_state[_CLOSED] = (int(parts[0]), int(parts[1]))
+
+
+@st.dialog("Công việc của ô đã chọn", width="large", on_dismiss=_forget_cell)
+def cell_dialog(heat: pd.DataFrame, cell: tuple[int, int], rows: pd.DataFrame) -> None:
+    """The items of one heat-map square, over the map where it was clicked (a list under a map of
+    60 units would open some 2.000 px below the square); closing it forgets the square."""
+    names = heat[(heat["unit_id"] == cell[0]) & (heat["task_id"] == cell[1])]
+    if not names.empty:
+        st.subheader(md(f"Công việc: {names.iloc[0]['unit']} · nhiệm vụ {names.iloc[0]['task']}"), anchor=False)
+    item_list(rows, "dashboard_cell_items", total=int(names.iloc[0]["items"]) if not names.empty else None)
 
 
 def compare_table(compare: pd.DataFrame) -> None:

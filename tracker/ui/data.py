@@ -6,6 +6,7 @@ import streamlit as st
 
 from tracker.config import database_url
 from tracker.db import session_scope
+from tracker.services import demo as demo_service
 from tracker.services import plans as plan_service
 from tracker.ui.engine import engine_for
 
@@ -26,6 +27,17 @@ def _plans(url: str) -> list[plan_service.PlanInfo]:
 def _tasks(url: str, plan_id: int) -> list[plan_service.TaskInfo]:
     with session_scope(engine_for(url)) as session:
         return plan_service.list_tasks(session, plan_id=plan_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _demo_today(url: str):
+    with session_scope(engine_for(url)) as session:
+        return demo_service.demo_today(session)
+
+
+def demo_today():
+    """The demo data's as-of date while this database holds demo items (the app's today), else None."""
+    return _demo_today(_url())
 
 
 def plans() -> list[plan_service.PlanInfo]:

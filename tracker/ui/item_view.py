@@ -96,6 +96,14 @@ def history(entries: list[progress_service.HistoryEntry]) -> None:
                 st.markdown(f":material/attach_file: {md(name)}")
 
 
+def evidence_uploader(key: str):
+    """Evidence files: the types and size the evidence service accepts, said in the label."""
+    return st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
+                            f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
+                            type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
+                            max_upload_size=evidence_service.MAX_BYTES // 1048576, key=key)
+
+
 def _status_options(actor: Actor, item: ItemDetail) -> list[Status]:
     return [s for s in STATUS_ORDER if s == item.status or transition_problem(
         actor.role, item.status, s, has_evidence=True, reason="x") is None]
@@ -125,6 +133,10 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
             st.session_state[base_key] = conflict["version"]
             del st.session_state[f"item_conflict_{item.id}"]
             st.rerun()
+    if st.session_state.pop(f"item_{item.id}_sent", False):
+        # The browser sends back what was typed: set the texts empty, or the next run shows them again.
+        st.session_state[f"item_note_{item.id}"] = st.session_state[f"item_urls_{item.id}"] = ""
+    files_round = st.session_state.get(f"item_{item.id}_files_round", 0)  # a new uploader, emptied of the sent files
     options = _status_options(actor, item)
     with st.form(f"item_update_form_{item.id}"):
         status = st.selectbox("Trạng thái", options, index=options.index(item.status),
@@ -141,10 +153,7 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         note = st.text_area("Ghi chú", key=f"item_note_{item.id}", max_chars=max_chars("progress_note"))
         urls = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)", key=f"item_urls_{item.id}",
                             max_chars=max_chars("evidence_urls"))
-        uploads = st.file_uploader(f"Tệp minh chứng ({evidence_service.ALLOWED_LABEL}; tối đa "
-                                   f"{evidence_service.MAX_BYTES // 1048576} MB mỗi tệp)",
-                                   type=[e.lstrip(".") for e in evidence_service.ALLOWED], accept_multiple_files=True,
-                                   key=f"item_files_{item.id}")
+        uploads = evidence_uploader(f"item_files_{item.id}" + (f"_{files_round}" if files_round else ""))
         if not st.form_submit_button("Gửi báo cáo", type="primary"):
             return
     def changed(value, shown):
@@ -173,6 +182,8 @@ def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
         return
     for key in [k for k in st.session_state if str(k).startswith("item_") and str(k).endswith(f"_{item.id}")]:
         del st.session_state[key]
+    st.session_state[f"item_{item.id}_sent"] = True
+    st.session_state[f"item_{item.id}_files_round"] = files_round + 1
     clear_after_write()
     st.session_state["item_flash"] = "Đã ghi nhận báo cáo tiến độ."
     st.rerun()

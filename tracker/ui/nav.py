@@ -20,11 +20,14 @@ class PageSpec:
     url_path: str
     roles: frozenset[Role]
     section: str
+    visible: bool = True  # hidden pages are reached by links (an item's page, from the search and lists)
 
 
 PAGES = [
     PageSpec("pages/my_work.py", "Việc của tôi", ":material/inbox:", "viec-cua-toi", ALL, "Công việc"),
-    PageSpec("pages/item.py", "Chi tiết công việc", ":material/description:", "cong-viec", ALL, "Công việc"),
+    PageSpec("pages/item_search.py", "Tra cứu công việc", ":material/search:", "tra-cuu-cong-viec", ALL, "Công việc"),
+    PageSpec("pages/item.py", "Chi tiết công việc", ":material/description:", "cong-viec", ALL, "Công việc",
+             visible=False),
     PageSpec("pages/board.py", "Bảng Kanban", ":material/view_kanban:", "bang-kanban", ALL, "Công việc"),
     PageSpec("pages/work_items.py", "Công việc", ":material/list_alt:", "danh-sach-cong-viec", ALL, "Công việc"),
     PageSpec("pages/rounds.py", "Kỳ báo cáo", ":material/event_note:", "ky-bao-cao",
@@ -49,6 +52,6 @@ def pages_for(actor: Actor) -> dict[str, list]:
         if actor.role not in spec.roles:
             continue
         page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                       default=spec.path == landing)
+                       default=spec.path == landing, visibility="visible" if spec.visible else "hidden")
         sections.setdefault(spec.section, []).append(page)
     return sections

@@ -21,7 +21,7 @@ from tracker.services import progress as progress_service
 from tracker.services import work_item_lists as lists
 from tracker.services.work_item_lists import ItemFilter, ItemListRow, PlanChoices
 from tracker.services.work_items import ItemInput
-from tracker.text import format_date, format_money
+from tracker.text import format_date, format_money, shorten
 from tracker.ui import data, item_view
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
@@ -61,6 +61,13 @@ def write(action, done) -> None:
     st.rerun()
 
 
+def fresh_key(base: str) -> str:
+    """A form's key, new after each saved write: the form comes back empty (the browser would
+    otherwise send the submitted values again), and stays filled after a refusal."""
+    generation = st.session_state.get(GENERATION, 0)
+    return f"{base}_{generation}" if generation else base
+
+
 def _param_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -86,7 +93,7 @@ def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
     units = {o.id: o.label for o in ch.units}
     forms = {o.id: o.label for o in ch.forms}
     task = cols[0].selectbox("Nhiệm vụ", [ANY, *tasks], key=task_key, placeholder="Tất cả",
-                             format_func=lambda v: "Tất cả" if v is None else tasks[v][:60])
+                             format_func=lambda v: "Tất cả" if v is None else shorten(tasks[v], 60))
     unit = cols[1].selectbox("Đơn vị chủ trì", [ANY, *units], key="work_items_unit", placeholder="Tất cả",
                              format_func=lambda v: "Tất cả" if v is None else units[v])
     form = cols[2].selectbox("Hình thức", [ANY, *forms], key="work_items_form", placeholder="Tất cả",
@@ -260,10 +267,30 @@ def confirm_delete(actor: Actor, row: ItemListRow) -> None:
 
 def error_table(errors: list[import_service.RowError]) -> None:
     st.error(f"Tệp có {len(errors)} lỗi, chưa nhập công việc nào. Sửa các lỗi dưới đây rồi tải lên lại.")
-    st.dataframe(pd.DataFrame([{"Dòng": e.row, "Cột": e.column, "Giá trị": e.value, "Lỗi": e.reason}
+    # The reason is the column people need: it comes first after the row and takes the rest of the width,
+    # three lines high, so a long reason reads whole instead of being cut at the right edge.
+    st.dataframe(pd.DataFrame([{"Dòng": e.row, "Lỗi": e.reason, "Cột": e.column, "Giá trị": e.value}
                                for e in errors]), hide_index=True, width="stretch", key="work_items_import_errors",
-                 column_config={"Dòng": st.column_config.NumberColumn(width="small"),
-                                "Lỗi": st.column_config.TextColumn(width="large")})
+                 row_height=64, column_config={"Dòng": st.column_config.NumberColumn(width="small"),
+                                               "Lỗi": st.column_config.TextColumn(width="large"),
+                                               "Cột": st.column_config.TextColumn(width="small")})
+
+
+def preview_frame(preview: import_service.ImportResult, ch: PlanChoices) -> pd.DataFrame:
+    """Every field the file gives an item, one row per sheet row, and what the import would do with it."""
+    units = {o.id: o.label for o in ch.units}
+    forms = {o.id: o.label for o in ch.forms}
+    channels = {o.id: o.label for o in ch.channels}
+    return pd.DataFrame([{
+        "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title,
+        "Đơn vị chủ trì": r.lead_unit,
+        "Đơn vị phối hợp": "; ".join(units.get(u, str(u)) for u in r.data.coordinating_unit_ids),
+        "Hình thức": forms.get(r.data.form_id, ""),
+        "Kênh/Sản phẩm": channels.get(r.data.channel_id, "") if r.data.channel_id else (r.data.channel_text or ""),
+        "Bắt đầu": format_date(r.data.start_date), "Hạn": format_date(r.data.due_date),
+        "Chỉ tiêu": f"{r.data.target_qty or ''} {r.data.target_unit or ''}".strip(),
+        "Kinh phí": format_money(r.data.budget_planned), "Sẽ": preview.would.get(r.row, ""),
+    } for r in preview.rows])
 
 
 def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: bytes) -> list:
@@ -310,11 +337,8 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     seen = shown[1] if shown and shown[0] == tag else preview.versions
     st.session_state[SEEN_KEY] = (tag, preview.versions)
     st.success(md(preview.summary()))
-    st.dataframe(pd.DataFrame([{
-        "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title, "Đơn vị chủ trì": r.lead_unit,
-        "Hạn": format_date(r.data.due_date), "Kinh phí": format_money(r.data.budget_planned),
-        "Sẽ": preview.would.get(r.row, ""),
-    } for r in preview.rows]), hide_index=True, width="stretch", key="work_items_import_preview")
+    st.dataframe(preview_frame(preview, choices(plan_id)), hide_index=True, width="stretch",
+                 key="work_items_import_preview", column_config={"Dòng": st.column_config.NumberColumn(width="small")})
     choice = conflict_choice(preview.conflicts)
     if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
                  disabled=bool(preview.conflicts) and choice is None):
