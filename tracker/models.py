@@ -260,7 +260,7 @@ class WorkItem(Base):
         # Covers the dashboard's one GROUP BY (unit, task, form): read from the index, in its order.
         Index("ix_work_items_dashboard", "plan_id", "lead_unit_id", "priority_task_id", "form_id", "deleted_at",
               "status", "progress", "blocked", "due_date", "start_date", "completed_on", "target_qty",
-              "achieved_qty", "budget_planned", "budget_spent", "created_at"),
+              "achieved_qty", "budget_planned", "budget_spent", "created_at", "submitted_on"),
         UniqueConstraint("plan_id", "source_key"),
     )
 
@@ -360,6 +360,8 @@ class WorkItemState(Base):
     __table_args__ = (
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_order"),
         Index("ix_work_item_states_asof", "plan_id", "valid_from", "valid_to"),
+        # The timeline at a past cut-off reads the first rows by start date: walked in this order, not sorted.
+        Index("ix_work_item_states_start", "plan_id", "start_date", "due_date"),
     )
 
     work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)

@@ -21,6 +21,10 @@ down_revision: str | None = '0004_status_flow_days'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# ix_work_items_dashboard as revision 0003 made it.
+DASHBOARD_COLUMNS = ['plan_id', 'lead_unit_id', 'priority_task_id', 'form_id', 'deleted_at', 'status', 'progress',
+                     'blocked', 'due_date', 'start_date', 'completed_on', 'target_qty', 'achieved_qty',
+                     'budget_planned', 'budget_spent', 'created_at']
 _STATUS = sa.Enum('not_started', 'in_progress', 'awaiting_confirmation', 'done', name='state_status',
                   native_enum=False, create_constraint=True, length=32)
 
@@ -54,6 +58,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('work_item_id', 'valid_from', name=op.f('pk_work_item_states'))
     )
     op.create_index('ix_work_item_states_asof', 'work_item_states', ['plan_id', 'valid_from', 'valid_to'], unique=False)
+    op.create_index('ix_work_item_states_start', 'work_item_states', ['plan_id', 'start_date', 'due_date'], unique=False)
+    # The dashboard's covering index also holds submitted_on (work sent by its deadline is not overdue).
+    op.drop_index('ix_work_items_dashboard', table_name='work_items')
+    op.create_index('ix_work_items_dashboard', 'work_items', [*DASHBOARD_COLUMNS, 'submitted_on'], unique=False)
     op.create_table('cutoff_figures',
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('cutoff', sa.Date(), nullable=False),
@@ -80,6 +88,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_work_items_dashboard', table_name='work_items')
+    op.create_index('ix_work_items_dashboard', 'work_items', DASHBOARD_COLUMNS, unique=False)
+    op.drop_index('ix_work_item_states_start', table_name='work_item_states')
     op.drop_table('app_settings')
     op.drop_table('cutoff_figures')
     op.drop_index('ix_work_item_states_asof', table_name='work_item_states')
