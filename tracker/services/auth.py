@@ -7,15 +7,17 @@ and (as far as argon2 allows) the same cost, so a caller learns nothing about wh
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
-from tracker.models import User
+from tracker.models import User, UserSession
 from tracker.passwords import hash_password, needs_rehash, verify_password
 from tracker.permissions import Actor
+from tracker.services import sessions
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -94,6 +96,53 @@ def authenticate(session: Session, *, username: str, password: str, now: dt.date
         user.password_hash = hash_password(password)
     session.flush()
     return Actor.of(user)
+
+
+def begin_session(session: Session, *, user_id: int, client: str, now: dt.datetime) -> tuple[Actor, str]:
+    """Start a sign-in session for an account just authenticated; returns its actor and the
+    token for the browser's cookie (the database keeps only the token's hash).
+
+    Raises:
+        AuthFailed: the account is gone or inactive.
+    """
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise AuthFailed(GENERIC_FAILURE)
+    row, token = sessions.start(session, user=user, client=client, now=now)
+    return Actor.of(user, session_id=row.id), token
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What resume() found: the actor of a live session, or why there is none (sessions.IDLE...)."""
+
+    actor: Actor | None
+    reason: str | None = None
+
+
+def resume(session: Session, *, now: dt.datetime, session_id: int | None = None,
+           token: str | None = None) -> Resumed:
+    """The actor of a live session, found by id (this browser tab) or by its cookie's token.
+
+    A session found no longer live is ended (its reason recorded); a live one is marked as seen.
+    """
+    if session_id is not None:
+        row = session.get(UserSession, session_id)
+    else:
+        row = sessions.by_token(session, token=token or "")
+    user = session.get(User, row.user_id) if row is not None else None
+    reason = sessions.problem(row, user, now)
+    if reason is not None:
+        if row is not None and row.ended_at is None:
+            sessions.end(session, session_id=row.id, reason=reason, now=now)
+        return Resumed(None, reason)
+    sessions.touch(row, now)
+    return Resumed(Actor.of(user, session_id=row.id))
+
+
+def sign_out(session: Session, *, session_id: int, now: dt.datetime) -> None:
+    """End a session: every tab (and a copy of the cookie) using it is signed out."""
+    sessions.end(session, session_id=session_id, reason="signed_out", now=now)
 
 
 def load_actor(session: Session, *, user_id: int, auth_version: int) -> Actor | None:

@@ -413,7 +413,7 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes, d
         PermissionDenied: not the office. NotFound: no such plan.
         ImportFailed: any problem in the file (nothing written).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")

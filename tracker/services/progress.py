@@ -199,7 +199,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
         StaleItem: the item changed since `expected_version` (nothing written).
     """
     item = _load(session, item_id)
-    require(actor, Action.UPDATE_PROGRESS, item)
+    require(actor, Action.UPDATE_PROGRESS, item, session=session)
     problems = validate_input(change) + evidence.file_problems(list(files))
     if problems:
         raise ValidationFailed(problems[0], problems)
@@ -210,7 +210,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     new_status = change.status or old_status
     if new_status != old_status:
         if new_status is Status.DONE:
-            require(actor, Action.CONFIRM_ITEM, item)
+            require(actor, Action.CONFIRM_ITEM, item, session=session)
         problem = transition_problem(actor.role, old_status, new_status,
                                      has_evidence=_has_evidence(session, item, change, len(files)),
                                      reason=change.note)

@@ -291,7 +291,7 @@ def create_item(session: Session, *, actor: Actor, plan_id: int, data: ItemInput
         PermissionDenied: not the office. NotFound: no such plan.
         ValidationFailed: every problem with `data`.
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = _plan(session, plan_id)
     data = normalise(data)
     _raise(validate_item(session, plan=plan, data=data))
@@ -305,7 +305,7 @@ def create_items(session: Session, *, actor: Actor, plan_id: int,
     Raises:
         PermissionDenied, NotFound, ValidationFailed: the first item with a problem (nothing is created).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = _plan(session, plan_id)
     entries = [(normalise(data), note) for data, note in entries]
     with session.no_autoflush:
@@ -345,7 +345,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, expected_versio
         PermissionDenied, NotFound, ValidationFailed (nothing changed or a rule broken),
         StaleItem: the item changed since `expected_version` (nothing written).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id)
     plan = _plan(session, item.plan_id)
     data = normalise(data)
@@ -373,7 +373,7 @@ def delete_item(session: Session, *, actor: Actor, item_id: int, expected_versio
 
     Its source key is released (kept in the event), so the same work can be entered again.
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id)
     if item.version != expected_version:
         raise StaleItem(history_since(session, item_id=item.id, version=expected_version), item.version)
@@ -388,7 +388,7 @@ def delete_item(session: Session, *, actor: Actor, item_id: int, expected_versio
 
 def restore_item(session: Session, *, actor: Actor, item_id: int) -> WorkItem:
     """Bring a deleted item back, unless the same work was entered again meanwhile."""
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id, deleted=True)
     task = session.get(PriorityTask, item.priority_task_id)
     lead = session.get(Unit, item.lead_unit_id)
@@ -432,7 +432,7 @@ def fan_out(session: Session, *, actor: Actor, plan_id: int, template: ItemInput
     Raises:
         ValidationFailed: every problem of every unit's item (nothing is created).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = _plan(session, plan_id)
     template = normalise(template)
     ids = list(dict.fromkeys(unit_ids))
@@ -471,6 +471,6 @@ def item_input(item: WorkItem) -> ItemInput:
 
 def get_input(session: Session, *, actor: Actor, item_id: int) -> tuple[ItemInput, int]:
     """An item's editable facts and its version, for the edit form."""
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id)
     return item_input(item), item.version
