@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from tracker.ui import cookie
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
-from tracker.ui.nav import pages_for
+from tracker.ui.nav import pages_for, signed_out_pages
 
 st.set_page_config(
     page_title="Theo dõi kế hoạch truyền thông – Bộ Nội vụ",
@@ -18,8 +19,9 @@ with st.sidebar:
 
 require_ready_database()
 actor = current_actor()
+cookie.flush()
 if actor is None:
-    st.navigation([st.Page(login_form, title="Đăng nhập", icon="🔐")]).run()
+    st.navigation(signed_out_pages(login_form)).run()
     st.stop()
 
 user_box(actor)

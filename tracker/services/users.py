@@ -18,6 +18,8 @@ from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.models import AuditEvent, Role, Unit, User, UserSession
 from tracker.passwords import hash_password, password_problem, verify_password
 from tracker.permissions import SIGNED_OUT, Action, Actor, check_live, require
+from tracker.services import sessions as session_rules
+from tracker.services.auth import unlock
 from tracker.services.units import find_unit
 
 ROLE_LABELS = {
@@ -206,8 +208,7 @@ def set_active(session: Session, *, actor: Actor | None, user_id: int, active: b
     if user.active != active:
         user.active = active
         if active:
-            user.failed_logins = 0
-            user.locked_until = None
+            unlock(session, username=user.username)
         _bump(user)
         _audit(session, actor, "user_activated" if active else "user_deactivated", user, {})
         session.flush()
@@ -227,8 +228,7 @@ def reset_password(session: Session, *, actor: Actor | None, user_id: int, new_p
     if (problem := password_problem(new_password)) is not None:
         raise ValidationFailed(problem)
     user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
+    unlock(session, username=user.username)
     _bump(user)
     _audit(session, actor, "user_password_reset", user, {})
     session.flush()
@@ -294,3 +294,31 @@ def change_own_password(session: Session, *, actor: Actor | None, old_password: 
     _audit(session, actor, "password_changed", user, {})
     session.flush()
     return user.auth_version
+
+
+def list_sessions(session: Session, *, actor: Actor | None, user_id: int,
+                  now: dt.datetime | None = None) -> list[session_rules.SessionRow]:
+    """An account's live sign-in sessions (browser and address, started, last seen), for the office.
+
+    Raises:
+        PermissionDenied: the actor may not manage accounts.
+        NotFound: no such account.
+    """
+    require(actor, Action.MANAGE_USERS, session=session)
+    _get(session, user_id)
+    return session_rules.live_sessions(session, user_id=user_id, now=now or _now())
+
+
+def end_sessions(session: Session, *, actor: Actor | None, user_id: int) -> int:
+    """End every open session of an account (the person is signed out everywhere); returns how many.
+
+    Raises:
+        PermissionDenied: the actor may not manage accounts.
+        NotFound: no such account.
+    """
+    require(actor, Action.MANAGE_USERS, session=session)
+    user = _get(session, user_id)
+    count = session_rules.end_all(session, user_id=user_id, reason="ended_by_office", now=_now())
+    _audit(session, actor, "user_sessions_ended", user, {"sessions": count})
+    session.flush()
+    return count
