@@ -48,19 +48,20 @@ def _utcnow() -> dt.datetime:
 def client_description() -> str:
     """The browser and address a session was started from, for the accounts page."""
     try:
-        agent = st.context.headers.get("User-Agent") or ""
-        address = st.context.ip_address or ""
-    except Exception:  # AppTest has no request
+        agent, address = st.context.headers.get("User-Agent"), st.context.ip_address
+    except Exception:  # a bare run has no request
         return ""
-    return " · ".join(filter(None, [address, agent]))[:session_rules.CLIENT_MAX]
+    parts = [p for p in (address, agent) if isinstance(p, str) and p]  # AppTest's context is a stand-in
+    return " · ".join(parts)[:session_rules.CLIENT_MAX]
 
 
 def client_address() -> str:
     """The address this browser connects from (the throttle's key), or '' when unknown."""
     try:
-        return st.context.ip_address or ""
+        address = st.context.ip_address
     except Exception:
         return ""
+    return address if isinstance(address, str) else ""
 
 
 def _start(session, user_id: int, *, sso: bool = False) -> Actor:

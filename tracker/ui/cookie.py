@@ -31,7 +31,7 @@ def read() -> str | None:
         value = st.context.cookies.get(COOKIE_NAME)
     except Exception:  # AppTest and bare runs have no request
         return None
-    return value or None
+    return value if isinstance(value, str) and value else None
 
 
 def set_later(token: str, *, max_age_seconds: int) -> None:
