@@ -317,3 +317,24 @@ def test_an_idle_sso_session_also_ends_the_identity_cookie(accounts, engine):
     assert not at.exception
     assert at.user == {"is_logged_in": False}  # st.logout(): a reload does not sign straight back in
     assert _shows_login_form(at) and "Đăng xuất" not in _sidebar_buttons(at)
+
+
+def test_admin_sees_a_users_sessions_and_ends_them(accounts, engine):
+    head_tab = _app()
+    head_session = sign_in(head_tab, accounts["head"])
+    head_tab.run()
+    assert "Đăng xuất" in _sidebar_buttons(head_tab)
+
+    at = _users_page(accounts["admin"])
+    at.selectbox(key="users_pick").select(accounts["head"].id).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[1].value  # after the accounts table
+    assert list(table.columns) == ["Máy và trình duyệt", "Bắt đầu", "Hoạt động gần nhất"]
+    assert len(table) == 1 and table.iloc[0]["Máy và trình duyệt"] == "AppTest"
+    at.button(key="users_end_sessions").click().run()
+    assert not at.exception and not _errors(at)
+    assert [s.value for s in at.success] == ["Đã kết thúc các phiên đăng nhập của “tp.hanoi”."]
+    with session_scope(engine) as s:
+        assert s.get(UserSession, head_session).end_reason == "ended_by_office"
+    head_tab.run()  # the person's next click
+    assert _shows_login_form(head_tab)
