@@ -22,7 +22,6 @@ from tracker.services.progress import ProgressInput
 from tracker.services.sessions import IDLE_ENV
 
 TODAY = dt.date(2024, 9, 30)
-NOW = dt.datetime.now(dt.timezone.utc)
 
 
 @pytest.fixture
@@ -34,7 +33,8 @@ def world(session):
               "head": make_user(session, "tp.hanoi", Role.UNIT_HEAD, "SNV-HA-NOI"),
               "leader": make_user(session, "lanhdao", Role.LEADER)}
     item = make_item(session, unit_code="SNV-HA-NOI", status=Status.IN_PROGRESS, blocked=True)
-    actors = {k: auth.begin_session(session, user_id=u.id, client="pytest", now=NOW)[0] for k, u in people.items()}
+    now = dt.datetime.now(dt.timezone.utc)  # write checks read the clock: per test, not per module
+    actors = {k: auth.begin_session(session, user_id=u.id, client="pytest", now=now)[0] for k, u in people.items()}
     question = explanations.request_explanation(session, actor=actors["leader"], item_id=item.id,
                                                 question="Vì sao vướng mắc?", today=TODAY)
     round_ = rounds.open_round(session, actor=actors["admin"], name="Quý III", period_start=dt.date(2024, 7, 1),
@@ -42,7 +42,7 @@ def world(session):
                                unit_ids=[item.lead_unit_id])
     task = session.scalars(select(PriorityTask).where(PriorityTask.plan_id == item.plan_id)).first()
     return {"people": people, "actors": actors, "item": item, "question": question.id, "round": round_.id,
-            "task": task.id}
+            "task": task.id, "now": now}
 
 
 def _item_input(w):
@@ -99,12 +99,12 @@ def _change_role(s, w, who):
 
 
 def _idle(s, w, who):
-    s.get(UserSession, w["actors"][who].session_id).last_seen_at = NOW - dt.timedelta(minutes=31)
+    s.get(UserSession, w["actors"][who].session_id).last_seen_at = w["now"] - dt.timedelta(minutes=31)
     s.flush()
 
 
 def _signed_out(s, w, who):
-    auth.sign_out(s, session_id=w["actors"][who].session_id, now=NOW)
+    auth.sign_out(s, session_id=w["actors"][who].session_id, now=w["now"])
 
 
 def _ended_by_office(s, w, who):
@@ -150,16 +150,16 @@ def test_the_same_write_with_a_live_session_is_not_refused(world, session, path,
 
 def test_a_write_marks_the_session_as_seen(world, session):
     row = session.get(UserSession, world["actors"]["head"].session_id)
-    row.last_seen_at = NOW - dt.timedelta(minutes=20)
+    row.last_seen_at = world["now"] - dt.timedelta(minutes=20)
     session.flush()
     WRITES["round report"][1](session, world["actors"]["head"], world)
-    assert row.last_seen_at > NOW - dt.timedelta(minutes=1)
+    assert row.last_seen_at > world["now"] - dt.timedelta(minutes=1)
 
 
 def test_a_session_past_its_lifetime_is_refused_however_active(world, session, monkeypatch):
     monkeypatch.setenv("TRACKER_SESSION_MAX_HOURS", "12")
     row = session.get(UserSession, world["actors"]["head"].session_id)
-    row.created_at = NOW - dt.timedelta(hours=12, minutes=1)
+    row.created_at = world["now"] - dt.timedelta(hours=12, minutes=1)
     session.flush()
     with pytest.raises(PermissionDenied):
         WRITES["round report"][1](session, world["actors"]["head"], world)

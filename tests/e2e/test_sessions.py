@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import screenshot, wait_for_app
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
 from tracker.models import Plan, Role, Status, User, UserSession, WorkItem
@@ -21,6 +21,14 @@ pytestmark = pytest.mark.e2e
 NO_ACCESS = "Bạn không có quyền truy cập trang này."
 NOT_FOUND = "Page not found"
 WAIT = 20_000  # ms: a reload starts a new connection and a first run on a busy machine
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    """The sign-in form, then a first run of the page signed in to (Tổng quan's first run is slow)."""
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    wait_for_app(page, timeout=120_000)
 
 
 def _signed_out(page: Page) -> None:
@@ -61,10 +69,10 @@ def test_reload_and_new_tab_keep_the_page_and_filters_and_sign_out_ends_every_ta
     page.goto(server.url)
     wait_for_app(page)
     sign_in(page, "lanhdao", "mat-khau-lanh-dao")
-    wait_for_app(page, settle_ms=1000)
+    wait_for_app(page, timeout=120_000, settle_ms=1000)
     page.get_by_label("Loại đơn vị").click()
     page.get_by_role("option", name="Sở Nội vụ các tỉnh, thành phố").click()
-    wait_for_app(page, settle_ms=1000)
+    wait_for_app(page, timeout=120_000, settle_ms=1000)
     assert "kind=provincial" in page.url
     token = _token(page)
     cookie = next(c for c in page.context.cookies() if c["name"] == COOKIE_NAME)
@@ -75,7 +83,7 @@ def test_reload_and_new_tab_keep_the_page_and_filters_and_sign_out_ends_every_ta
 
     address = page.url
     page.reload()
-    wait_for_app(page, settle_ms=1500)
+    wait_for_app(page, timeout=120_000, settle_ms=1500)
     _signed_in(page)
     expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=WAIT)
     assert page.url == address
@@ -85,7 +93,7 @@ def test_reload_and_new_tab_keep_the_page_and_filters_and_sign_out_ends_every_ta
 
     other = page.context.new_page()
     other.goto(address)
-    wait_for_app(other, settle_ms=1000)
+    wait_for_app(other, timeout=120_000, settle_ms=1000)
     _signed_in(other)
     expect(other.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=WAIT)
     assert "kind=provincial" in other.url
@@ -124,7 +132,7 @@ def test_a_link_opened_signed_out_lands_there_after_sign_in_or_says_no(demo_app,
     _signed_out(page)
     assert page.url == link  # the address (page and filters) is kept under the sign-in form
     sign_in(page, "vanphong", "mat-khau-van-phong")  # the office lands on "Việc của tôi" by default
-    wait_for_app(page, settle_ms=1000)
+    wait_for_app(page, timeout=120_000, settle_ms=1000)
     expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=WAIT)
     assert re.search(rf"/tong-quan\?plan={plan_id}&kind=provincial$", page.url)
     expect(_kind_shown(page)).to_contain_text("Sở Nội vụ các tỉnh, thành phố", timeout=WAIT)
