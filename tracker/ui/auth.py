@@ -120,9 +120,10 @@ def current_actor() -> Actor | None:
         else:
             cookie.clear_later()  # a stale or copied token: forget it quietly
         return None
-    if record is None:
+    if record is None:  # a reload or a new tab: the cookie's session; SSO's identity cookie ends with it
+        sso = sso_enabled() and bool(st.user.get("is_logged_in", False))
         st.session_state[SESSION_KEY] = session_record(user_id=found.actor.user_id,
-                                                       session_id=found.actor.session_id)
+                                                       session_id=found.actor.session_id, sso=sso)
     return found.actor
 
 
