@@ -5,9 +5,10 @@ import streamlit as st
 from tracker import clock
 from tracker.text import format_date
 from tracker.ui import browser, data
+from tracker.ui import cookie
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
-from tracker.ui.nav import pages_for
+from tracker.ui.nav import pages_for, signed_out_pages
 
 st.set_page_config(
     page_title="Theo dõi kế hoạch truyền thông – Bộ Nội vụ",
@@ -25,8 +26,9 @@ clock.use_database_today(demo_day := data.demo_today())  # demo data: its last d
 if demo_day:
     st.sidebar.caption(f"Dữ liệu mẫu: hôm nay được tính là ngày {format_date(clock.today())}.")
 actor = current_actor()
+cookie.flush()
 if actor is None:
-    st.navigation([st.Page(login_form, title="Đăng nhập", icon="🔐")]).run()
+    st.navigation(signed_out_pages(login_form)).run()
     st.stop()
 
 user_box(actor)

@@ -79,7 +79,8 @@ user_id = st.selectbox("Chọn tài khoản", list(by_id), key="users_pick",
                        format_func=lambda i: f"{by_id[i].username} — {by_id[i].display_name} "
                                              f"({by_id[i].role_label})")
 picked = by_id[user_id]
-tab_active, tab_password, tab_role = st.tabs(["Khóa / mở khóa", "Đặt lại mật khẩu", "Vai trò và đơn vị"])
+tab_active, tab_password, tab_role, tab_sessions = st.tabs(
+    ["Khóa / mở khóa", "Đặt lại mật khẩu", "Vai trò và đơn vị", "Phiên đăng nhập"])
 
 with tab_active:
     if picked.active:
@@ -121,3 +122,18 @@ with tab_role:
             run(lambda s: user_service.change_role(s, actor=actor, user_id=picked.id, role=new_role,
                                                    unit_code=new_unit),
                 f"Đã cập nhật vai trò của “{picked.username}”.")
+
+with tab_sessions:
+    with session_scope(get_engine()) as session:
+        live = user_service.list_sessions(session, actor=actor, user_id=picked.id)
+    if not live:
+        st.caption(f"“{picked.username}” không có phiên đăng nhập nào đang mở.")
+    else:
+        st.dataframe(pd.DataFrame([{
+            "Máy và trình duyệt": r.client or "—", "Bắt đầu": format_datetime(r.created_at),
+            "Hoạt động gần nhất": format_datetime(r.last_seen_at),
+        } for r in live]), hide_index=True, width="stretch", key="users_sessions_table")
+        if st.button(f"Kết thúc {len(live)} phiên đăng nhập", key="users_end_sessions",
+                     icon=":material/logout:"):
+            run(lambda s: user_service.end_sessions(s, actor=actor, user_id=picked.id),
+                f"Đã kết thúc các phiên đăng nhập của “{picked.username}”.")

@@ -13,8 +13,22 @@ def make_user(session, username: str, role: Role, unit_code: str | None = None,
                        full_name=f"Người dùng {username}")
 
 
-def sign_in(at, user: User) -> None:
-    """Make an AppTest run as `user` (as if they had just signed in through the form)."""
+def sign_in(at, user: User) -> int:
+    """Make an AppTest run as `user` (as if they had just signed in through the form); returns the
+    id of the session started in the database TRACKER_DATABASE_URL names."""
+    import datetime as dt
+    import os
+
+    from tracker.db import make_engine, session_scope
+    from tracker.services import sessions
     from tracker.ui.auth import SESSION_KEY, session_record
 
-    at.session_state[SESSION_KEY] = session_record(user_id=user.id, auth_version=user.auth_version)
+    engine = make_engine(os.environ["TRACKER_DATABASE_URL"])
+    try:
+        with session_scope(engine) as s:
+            row, _token = sessions.start(s, user=s.get(User, user.id), client="AppTest",
+                                         now=dt.datetime.now(dt.timezone.utc))
+    finally:
+        engine.dispose()
+    at.session_state[SESSION_KEY] = session_record(user_id=user.id, session_id=row.id)
+    return row.id

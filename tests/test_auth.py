@@ -1,7 +1,10 @@
-"""Signing in: one message for every failure, per-account throttling that survives the transaction,
-sessions that end when the account changes, and single sign-on onto existing accounts only."""
+"""Signing in: one message for every failure, a throttle counted before the password is checked
+(per account, account and address, address; parallel guesses included), single sign-on onto
+existing accounts only."""
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from argon2 import PasswordHasher
@@ -11,9 +14,9 @@ from tests.factories import PASSWORD, make_user
 from tracker.db import session_scope
 from tracker.models import Role, User
 from tracker.services import auth
-from tracker.services.auth import (GENERIC_FAILURE, LOCK_MINUTES, MAX_FAILURES, SSO_NOT_ALLOWED, AuthFailed,
-                                   actor_for_sso, authenticate, load_actor)
-from tracker.services.users import reset_password
+from tracker.__main__ import main
+from tracker.services.auth import (ACCOUNT_LIMIT, ADDRESS_LIMIT, GENERIC_FAILURE, PAIR_LIMIT, SSO_NOT_ALLOWED,
+                                   AuthFailed, actor_for_sso, authenticate)
 
 NOW = dt.datetime(2024, 9, 30, 8, 0, tzinfo=dt.timezone.utc)
 
@@ -22,9 +25,9 @@ def _user(session, username):
     return session.scalars(select(User).where(User.username == username)).one()
 
 
-def _fail(session, username, password="sai-mat-khau", now=NOW):
+def _fail(session, username, password="sai-mat-khau", now=NOW, address=""):
     with pytest.raises(AuthFailed) as caught:
-        authenticate(session, username=username, password=password, now=now)
+        authenticate(session, username=username, password=password, now=now, address=address)
     return str(caught.value)
 
 
@@ -38,118 +41,141 @@ def test_right_password_signs_in_and_resets_the_counter(session):
     assert user.last_login_at == NOW
 
 
-def test_the_throttle_is_five_failures_then_a_quarter_hour():
-    assert (MAX_FAILURES, LOCK_MINUTES) == (5, 15)
+def _counting_verifies(monkeypatch) -> list[str]:
+    """Every argon2 verify authenticate() makes from now on (hashes only), thread-safe."""
+    checked: list[str] = []
+    real_verify = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: checked.append(h) or real_verify(h, p))
+    return checked
 
 
-def test_five_failures_lock_the_account_for_lock_minutes(session):
+def test_after_the_free_attempts_each_failure_doubles_the_wait(session, monkeypatch):
     make_user(session, "tp.hanoi", Role.UNIT_HEAD, "SNV-HA-NOI")
-    for attempt in range(MAX_FAILURES):
-        _fail(session, "tp.hanoi", now=NOW + dt.timedelta(seconds=attempt))
-    user = _user(session, "tp.hanoi")
-    assert user.locked_until == NOW + dt.timedelta(seconds=MAX_FAILURES - 1, minutes=LOCK_MINUTES)
-
-    # The sixth attempt, with the right password, is refused while the lock lasts...
-    during = NOW + dt.timedelta(minutes=LOCK_MINUTES - 1)
-    assert _fail(session, "tp.hanoi", PASSWORD, now=during) == GENERIC_FAILURE
-    # ...and works once it is over, starting a fresh count.
-    later = NOW + dt.timedelta(minutes=LOCK_MINUTES, seconds=MAX_FAILURES)
-    assert authenticate(session, username="tp.hanoi", password=PASSWORD, now=later).username == "tp.hanoi"
-    assert (user.failed_logins, user.locked_until) == (0, None)
-
-
-def test_attempts_during_the_lock_neither_check_the_password_nor_extend_it(session, monkeypatch):
-    make_user(session, "tp.hanoi", Role.UNIT_HEAD, "SNV-HA-NOI")
-    for _ in range(MAX_FAILURES):
+    for _ in range(ACCOUNT_LIMIT.free):
         _fail(session, "tp.hanoi")
+    checked = _counting_verifies(monkeypatch)
+    # Waiting: even the right password is refused, and not checked.
+    assert _fail(session, "tp.hanoi", PASSWORD) == GENERIC_FAILURE
+    assert checked == []
+    one_second = NOW + dt.timedelta(seconds=1)
+    _fail(session, "tp.hanoi", now=one_second)  # allowed again after 1 s: a wrong guess...
+    _fail(session, "tp.hanoi", PASSWORD, now=one_second + dt.timedelta(seconds=1))  # ...now 2 s
+    assert len(checked) == 1
+    actor = authenticate(session, username="tp.hanoi", password=PASSWORD, now=one_second + dt.timedelta(seconds=2))
+    assert actor.username == "tp.hanoi"
     user = _user(session, "tp.hanoi")
-    locked_until, real_hash = user.locked_until, user.password_hash
-    checked = []
-    real_verify = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda h, p: checked.append(h) or real_verify(h, p))
-    _fail(session, "tp.hanoi", PASSWORD, now=NOW + dt.timedelta(minutes=1))
-    assert real_hash not in checked and len(checked) == 1  # one dummy verify, for equal timing
-    assert user.locked_until == locked_until and user.failed_logins == MAX_FAILURES
+    assert (user.failed_logins, user.locked_until) == (0, None)
+    # The count started afresh: the free attempts are free again.
+    for _ in range(ACCOUNT_LIMIT.free - 1):
+        _fail(session, "tp.hanoi", now=NOW + dt.timedelta(seconds=10))
+    assert authenticate(session, username="tp.hanoi", password=PASSWORD, now=NOW + dt.timedelta(seconds=10))
 
 
-def test_a_lock_expires_and_one_more_failure_does_not_relock(session):
+def test_a_stranger_can_delay_an_account_by_at_most_the_account_cap(session):
+    """Failures from ever new addresses push the account's wait up to one minute, never to a lock."""
+    make_user(session, "vanphong", Role.ADMIN)
+    at = NOW
+    for i in range(40):
+        at += ACCOUNT_LIMIT.cap + dt.timedelta(seconds=1)
+        _fail(session, "vanphong", now=at, address=f"198.51.100.{i}")
+    owner_at = at + ACCOUNT_LIMIT.cap + dt.timedelta(seconds=1)
+    assert authenticate(session, username="vanphong", password=PASSWORD, now=owner_at, address="10.0.0.5")
+    assert ACCOUNT_LIMIT.cap == dt.timedelta(minutes=1) and ACCOUNT_LIMIT.free == 10
+
+
+def test_one_address_and_one_account_from_it_are_slowed_separately(session, monkeypatch):
     make_user(session, "lanhdao", Role.LEADER)
-    for _ in range(MAX_FAILURES):
-        _fail(session, "lanhdao")
-    _fail(session, "lanhdao", now=NOW + dt.timedelta(minutes=LOCK_MINUTES + 1))
-    user = _user(session, "lanhdao")
-    assert (user.failed_logins, user.locked_until) == (1, None)
+    for _ in range(PAIR_LIMIT.free):
+        _fail(session, "lanhdao", address="203.0.113.7")
+    checked = _counting_verifies(monkeypatch)
+    _fail(session, "lanhdao", PASSWORD, address="203.0.113.7")  # this address must wait for this account
+    assert checked == []
+    # The owner, from their own address, is not held up by the stranger's five guesses.
+    assert authenticate(session, username="lanhdao", password=PASSWORD, now=NOW, address="10.0.0.5")
+    # One address trying many names, known or not, is slowed after ADDRESS_LIMIT.free attempts.
+    for i in range(ADDRESS_LIMIT.free):
+        _fail(session, f"khong-ton-tai-{i}", address="192.0.2.9")
+    checked.clear()
+    _fail(session, "lanhdao", PASSWORD, address="192.0.2.9")
+    assert checked == []
+    assert authenticate(session, username="lanhdao", password=PASSWORD, now=NOW + dt.timedelta(seconds=1),
+                        address="192.0.2.9")
 
 
-def _locked(session):
-    make_user(session, "bikhoa", Role.VIEWER)
-    for _ in range(MAX_FAILURES):
-        _fail(session, "bikhoa")
-    return "bikhoa", PASSWORD
-
-
-def _inactive(session):
-    make_user(session, "nghiviec", Role.VIEWER).active = False
-    return "nghiviec", PASSWORD
-
-
-def _wrong_password(session):
-    make_user(session, "nguoixem", Role.VIEWER)
-    return "nguoixem", "khong-phai-mat-khau"
-
-
-def _unknown(session):
-    return "khong-ton-tai", PASSWORD
-
-
-def _blank(session):
-    return "   ", ""
-
-
-@pytest.mark.parametrize("case", [_unknown, _wrong_password, _inactive, _locked, _blank])
-def test_every_failure_has_the_same_generic_message(session, case):
-    username, password = case(session)
-    message = _fail(session, username, password)
-    assert message == GENERIC_FAILURE == (
-        "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản tạm thời bị khóa. Vui lòng thử lại.")
-
-
-def test_unknown_user_still_costs_an_argon2_verify(session, monkeypatch):
-    checked = []
-    real_verify = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda h, p: checked.append(h) or real_verify(h, p))
+def test_unknown_usernames_are_throttled_like_real_ones(session, monkeypatch):
+    for _ in range(ACCOUNT_LIMIT.free):
+        _fail(session, "khong-ton-tai")
+    checked = _counting_verifies(monkeypatch)
     _fail(session, "khong-ton-tai")
-    assert len(checked) == 1 and checked[0].startswith("$argon2")
+    assert checked == []  # refused before any (dummy) verify, exactly as a real account would be
 
 
-def test_failed_attempts_are_committed_although_auth_failed_is_raised(engine):
-    with session_scope(engine) as s:
-        make_user(s, "tp.hanoi", Role.UNIT_HEAD, "SNV-HA-NOI")
-    for attempt in range(MAX_FAILURES):
-        # The pattern tracker/ui/auth.py uses: catch inside the scope, so the scope commits.
+def _parallel(engine, attempts: list[tuple[str, str]], *, now, address) -> list[bool]:
+    """Run the attempts at once, each in its own transaction (as each browser tab would); True = signed in."""
+    barrier = threading.Barrier(len(attempts))
+
+    def attempt(username_password):
+        username, password = username_password
+        barrier.wait()
         with session_scope(engine) as s:
             try:
-                authenticate(s, username="tp.hanoi", password="sai", now=NOW + dt.timedelta(seconds=attempt))
+                authenticate(s, username=username, password=password, now=now, address=address)
+                return True
             except AuthFailed:
-                pass
-        with session_scope(engine) as s:
-            assert _user(s, "tp.hanoi").failed_logins == attempt + 1
-    with session_scope(engine) as s:
-        assert _user(s, "tp.hanoi").locked_until is not None
-        with pytest.raises(AuthFailed):
-            authenticate(s, username="tp.hanoi", password=PASSWORD, now=NOW + dt.timedelta(minutes=1))
+                return False
+
+    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+        return list(pool.map(attempt, attempts))
 
 
-def test_parallel_failures_are_all_counted(engine):
+def test_twenty_parallel_guesses_get_five_password_checks(engine, monkeypatch):
     with session_scope(engine) as s:
         make_user(s, "tp.hanoi", Role.UNIT_HEAD, "SNV-HA-NOI")
-    with session_scope(engine) as slow:
-        assert _user(slow, "tp.hanoi").failed_logins == 0  # read before the other attempt lands
-        with session_scope(engine) as fast:
-            _fail(fast, "tp.hanoi")
-        _fail(slow, "tp.hanoi")
+    checked = _counting_verifies(monkeypatch)
+    results = _parallel(engine, [("tp.hanoi", f"doan-sai-{i}") for i in range(20)], now=NOW, address="203.0.113.7")
+    assert results == [False] * 20
+    assert len(checked) == PAIR_LIMIT.free == 5  # counted before the check: none slipped through
     with session_scope(engine) as s:
-        assert _user(s, "tp.hanoi").failed_logins == 2
+        assert _user(s, "tp.hanoi").failed_logins == PAIR_LIMIT.free
+    # The right password from that address, at that moment, is refused unchecked.
+    checked.clear()
+    assert _parallel(engine, [("tp.hanoi", PASSWORD)], now=NOW, address="203.0.113.7") == [False]
+    assert checked == []
+
+
+def test_twenty_parallel_attempts_with_the_right_password_last_do_not_get_in(engine, monkeypatch):
+    with session_scope(engine) as s:
+        make_user(s, "vanphong", Role.ADMIN)
+    for i in range(PAIR_LIMIT.free - 1):
+        with session_scope(engine) as s:
+            _fail(s, "vanphong", f"doan-sai-{i}", address="203.0.113.7")
+    tried: list[str] = []  # passwords actually checked, in the order the checks ran (one at a time)
+    real_verify = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: tried.append(p) or real_verify(h, p))
+    # One free attempt left for this address: twenty at once, one of them right, get one check,
+    # unless that one check was the right password (a success starts the count afresh).
+    attempts = [("vanphong", f"doan-sai-x{i}") for i in range(19)] + [("vanphong", PASSWORD)]
+    results = _parallel(engine, attempts, now=NOW, address="203.0.113.7")
+    if sum(results) == 0:
+        assert len(tried) == 1 and tried[0] != PASSWORD
+    else:
+        assert sum(results) == 1 and tried[0] == PASSWORD
+
+
+def test_the_office_unlocks_an_account_from_the_command_line(db_env, engine, capsys):
+    with session_scope(engine) as s:
+        make_user(s, "vanphong", Role.ADMIN)
+    for i in range(ACCOUNT_LIMIT.free):
+        with session_scope(engine) as s:
+            _fail(s, "vanphong", address=f"203.0.113.{i}")
+    with session_scope(engine) as s:
+        _fail(s, "vanphong", PASSWORD, address="10.0.0.5")  # the account itself is waiting
+        assert _user(s, "vanphong").locked_until is not None
+    assert main(["user", "unlock", "VanPhong"]) == 0
+    assert "Đã mở khóa đăng nhập cho tài khoản “vanphong”" in capsys.readouterr().out
+    with session_scope(engine) as s:
+        assert authenticate(s, username="vanphong", password=PASSWORD, now=NOW, address="203.0.113.1")
+    assert main(["user", "unlock", "khong-ton-tai"]) == 2
 
 
 def test_an_outdated_hash_is_upgraded_on_sign_in(session):
@@ -171,23 +197,6 @@ def test_nothing_returned_carries_the_password_or_hash(session):
     actor = authenticate(session, username="vanphong", password=PASSWORD, now=NOW)
     assert PASSWORD not in repr(actor) and user.password_hash not in repr(actor)
     assert not hasattr(actor, "password_hash")
-
-
-def test_load_actor_ends_sessions_when_the_account_changes(session):
-    admin = make_user(session, "vanphong", Role.ADMIN)
-    user = make_user(session, "tp.hanoi", Role.UNIT_HEAD, "SNV-HA-NOI")
-    version = user.auth_version
-    assert load_actor(session, user_id=user.id, auth_version=version).unit_id == user.unit_id
-
-    reset_password(session, actor=load_actor(session, user_id=admin.id, auth_version=admin.auth_version),
-                   user_id=user.id, new_password="mat-khau-moi-123")
-    assert load_actor(session, user_id=user.id, auth_version=version) is None
-    assert load_actor(session, user_id=user.id, auth_version=user.auth_version) is not None
-
-    user.active = False
-    session.flush()
-    assert load_actor(session, user_id=user.id, auth_version=user.auth_version) is None
-    assert load_actor(session, user_id=987654, auth_version=1) is None
 
 
 def test_sso_maps_by_subject_then_by_email_and_remembers_the_subject(session):

@@ -1,6 +1,6 @@
 """The login gate and the Tài khoản page through AppTest."""
 
-import time
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from tests.factories import PASSWORD, make_user, sign_in
 from tracker.db import session_scope
-from tracker.models import AuditEvent, Role, User
+from tracker.models import AuditEvent, Role, User, UserSession
 from tracker.permissions import Actor
 from tracker.services.auth import GENERIC_FAILURE, SSO_NOT_ALLOWED
 from tracker.services.users import reset_password
-from tracker.ui.auth import EXPIRED_MESSAGE, NO_ACCESS_MESSAGE, SESSION_KEY, session_record
+from tracker.ui.auth import EXPIRED_MESSAGE, NO_ACCESS_MESSAGE, SESSION_KEY
 
 TIMEOUT = 30
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +22,13 @@ USERS_PAGE = ROOT / "pages" / "users.py"
 SSO_SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                         "client_id": "tracker", "client_secret": "s",
                         "server_metadata_url": "https://sso.example/.well-known/openid-configuration"}}
+
+
+def _age_session(engine, session_id: int, *, minutes: int) -> None:
+    """Pretend the browser's session was last seen `minutes` ago."""
+    with session_scope(engine) as s:
+        row = s.get(UserSession, session_id)
+        row.last_seen_at = row.last_seen_at - dt.timedelta(minutes=minutes)
 
 
 @pytest.fixture
@@ -143,12 +150,12 @@ def test_a_user_changes_their_own_password_and_stays_signed_in(accounts, engine)
     assert "Đăng xuất" in _sidebar_buttons(at)  # this session carries on
 
 
-def test_an_idle_session_expires_with_one_message(accounts, monkeypatch):
+def test_an_idle_session_expires_with_one_message(accounts, engine, monkeypatch):
     monkeypatch.setenv("TRACKER_SESSION_TIMEOUT_MINUTES", "30")
     at = _app()
     user = accounts["admin"]
-    at.session_state[SESSION_KEY] = session_record(user_id=user.id, auth_version=user.auth_version,
-                                                   last_seen=time.time() - 31 * 60)
+    session_id = sign_in(at, user)
+    _age_session(engine, session_id, minutes=31)
     at.run()
     assert not at.exception
     assert _shows_login_form(at)
@@ -305,8 +312,29 @@ def test_an_idle_sso_session_also_ends_the_identity_cookie(accounts, engine):
     at.user = {"is_logged_in": True, "sub": "oidc|99"}
     at.run()
     assert "Đăng xuất" in _sidebar_buttons(at)
-    at.session_state[SESSION_KEY] = {**at.session_state[SESSION_KEY], "last_seen": time.time() - 31 * 60}
+    _age_session(engine, at.session_state[SESSION_KEY]["session_id"], minutes=31)
     at.run()
     assert not at.exception
     assert at.user == {"is_logged_in": False}  # st.logout(): a reload does not sign straight back in
     assert _shows_login_form(at) and "Đăng xuất" not in _sidebar_buttons(at)
+
+
+def test_admin_sees_a_users_sessions_and_ends_them(accounts, engine):
+    head_tab = _app()
+    head_session = sign_in(head_tab, accounts["head"])
+    head_tab.run()
+    assert "Đăng xuất" in _sidebar_buttons(head_tab)
+
+    at = _users_page(accounts["admin"])
+    at.selectbox(key="users_pick").select(accounts["head"].id).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[1].value  # after the accounts table
+    assert list(table.columns) == ["Máy và trình duyệt", "Bắt đầu", "Hoạt động gần nhất"]
+    assert len(table) == 1 and table.iloc[0]["Máy và trình duyệt"] == "AppTest"
+    at.button(key="users_end_sessions").click().run()
+    assert not at.exception and not _errors(at)
+    assert [s.value for s in at.success] == ["Đã kết thúc các phiên đăng nhập của “tp.hanoi”."]
+    with session_scope(engine) as s:
+        assert s.get(UserSession, head_session).end_reason == "ended_by_office"
+    head_tab.run()  # the person's next click
+    assert _shows_login_form(head_tab)

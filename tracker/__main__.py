@@ -15,16 +15,19 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from sqlalchemy import select
+
 from tracker import clock, mail, periods
 from tracker.catalog import CatalogError, load_catalog
 from tracker.config import database_url
 from tracker.db import make_engine, session_scope
 from tracker.errors import NotFound, TrackerError, ValidationFailed
 from tracker.migrate import upgrade
-from tracker.models import Role
+from tracker.models import Role, User
 from tracker.permissions import Actor
 from tracker.charts import format_percent
 from tracker.services import dashboard
+from tracker.services import auth as auth_service
 from tracker.services import demo as demo_service
 from tracker.services import imports as import_service
 from tracker.services import work_item_lists
@@ -128,6 +131,15 @@ def cmd_user_add(engine, args) -> int:
         user = user_service.create_user(session, username=args.username, password=password, role=role,
                                         unit_code=args.unit, full_name=args.full_name)
         print(f"Đã tạo tài khoản “{user.username}” ({user_service.ROLE_LABELS[role]}).")
+    return 0
+
+
+def cmd_user_unlock(engine, args) -> int:
+    with session_scope(engine) as session:
+        if session.scalar(select(User.id).where(User.username == args.username.strip().lower())) is None:
+            raise NotFound(f"Không có tài khoản “{args.username}”.")
+        waiting = auth_service.unlock(session, username=args.username)
+    print(f"Đã mở khóa đăng nhập cho tài khoản “{args.username.strip().lower()}” ({waiting} bộ đếm được xóa).")
     return 0
 
 
@@ -409,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="mã đơn vị (bắt buộc với unit_head)")
     p.add_argument("--full-name")
     p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("unlock", help="mở khóa đăng nhập (xóa bộ đếm sai mật khẩu) của một tài khoản")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_unlock)
 
     p = sub.add_parser("demo", help="tạo dữ liệu mẫu có tính xác định")
     p.add_argument("--items", type=int, default=300)

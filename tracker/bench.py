@@ -212,14 +212,22 @@ def _dashboard(bench: Bench, backend: str, size: int, engine: Engine, info: dict
 def _apptest(url: str, info: dict, user_key: str, page: str | None, params: dict | None = None):
     from streamlit.testing.v1 import AppTest
 
+    from tracker.services import sessions
     from tracker.ui.auth import SESSION_KEY, session_record
+
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        row, _token = sessions.start(s, user=s.get(User, info[user_key]), client="bench",
+                                     now=dt.datetime.now(dt.timezone.utc))
+        session_id = row.id
+    engine.dispose()
 
     def run():
         import streamlit as st
 
         st.cache_data.clear()  # a cold page: every figure computed, as after a write
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.session_state[SESSION_KEY] = session_record(user_id=info[user_key], auth_version=1)
+        at.session_state[SESSION_KEY] = session_record(user_id=info[user_key], session_id=session_id)
         if params:
             for k, v in params.items():
                 at.query_params[k] = v

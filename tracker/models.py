@@ -241,6 +241,35 @@ class User(Base):
     unit: Mapped[Unit | None] = relationship()
 
 
+
+class UserSession(Base):
+    """A browser's sign-in: the database keeps the SHA-256 of the cookie's token, never the token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The account's auth_version when the session began: a reset, deactivation or role change ends it.
+    auth_version: Mapped[int] = mapped_column(Integer)
+    client: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class LoginThrottle(Base):
+    """Sign-in attempts counted per key (account, account and address, address), whether or not
+    the account exists; an attempt is allowed only once `blocked_until` has passed."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
 class WorkItem(Base):
     """A concrete piece of work under a priority task, led by one unit."""
 

@@ -1,10 +1,15 @@
 """Who may do what: the one place for authorization rules.
 
-Every mutating service calls `require(actor, action, obj)` first; pages call `can(...)` only
-to show or hide controls. Reading is open: the ministry works in the open, so anyone signed in
-may read every unit's items, their history, evidence and explanations, the dashboards and the
-exports (VIEW_ITEM, VIEW_DASHBOARD); writing is limited to the lead unit's head and the office. `obj` is the thing acted on (a WorkItem, a unit id for unit-scoped
-actions, an ExplanationRequest...), or None for actions that are not about one object.
+Every mutating service calls `require(actor, action, obj, session=session)` first; pages call
+`can(...)` only to show or hide controls. Reading is open: the ministry works in the open, so
+anyone signed in may read every unit's items, their history, evidence and explanations, the
+dashboards and the exports (VIEW_ITEM, VIEW_DASHBOARD); writing is limited to the lead unit's head
+and the office. `obj` is the thing acted on (a WorkItem, a unit id for
+unit-scoped actions, an ExplanationRequest...), or None for actions that are not about one object.
+
+A write is authorised against the account as it is now, re-read in the write's own transaction
+(active, role, unit, auth_version and the sign-in session), never against the Actor the page
+built at its last full run: a fragment, a dialog or a board message reruns without that page.
 """
 
 from __future__ import annotations
@@ -12,9 +17,18 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from tracker.errors import PermissionDenied
-from tracker.models import ExplanationRequest, Role, User, WorkItem
+from tracker.models import ExplanationRequest, Role, User, UserSession, WorkItem
+from tracker.services import sessions as session_rules
 from tracker.workflow import confirmed_lock
+
+# The operator at the command line (no account: whoever can reach the database is trusted).
+CONSOLE_USER_ID = 0
+SIGNED_OUT = "Vui lòng đăng nhập."
+SESSION_OVER = ("Phiên đăng nhập đã kết thúc (hết thời gian chờ, đã đăng xuất, hoặc tài khoản đã được đổi "
+                "mật khẩu, vai trò hay bị khóa). Thay đổi chưa được lưu; vui lòng đăng nhập lại.")
 
 
 @dataclass(frozen=True)
@@ -26,11 +40,14 @@ class Actor:
     role: Role
     unit_id: int | None = None
     full_name: str | None = None
+    # What the account looked like at sign-in, and the sign-in session (None: no web session).
+    auth_version: int | None = None
+    session_id: int | None = None
 
     @classmethod
-    def of(cls, user: User) -> Actor:
+    def of(cls, user: User, *, session_id: int | None = None) -> Actor:
         return cls(user_id=user.id, username=user.username, role=user.role, unit_id=user.unit_id,
-                   full_name=user.full_name)
+                   full_name=user.full_name, auth_version=user.auth_version, session_id=session_id)
 
     @property
     def display_name(self) -> str:
@@ -68,6 +85,8 @@ MESSAGES = {
     Action.EDIT_CATALOG: "Chỉ quản trị viên được sửa danh mục.",
     Action.VIEW_DASHBOARD: "Bạn không có quyền xem trang tổng quan.",
 }
+
+_READS = frozenset({Action.VIEW_ITEM, Action.VIEW_DASHBOARD, Action.VIEW_ROUND_STATUS})
 
 _ADMIN_ONLY = {Action.CONFIRM_ITEM, Action.MANAGE_ITEMS, Action.MANAGE_USERS, Action.MANAGE_ROUNDS,
                Action.EDIT_CATALOG}
@@ -113,9 +132,45 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
     return False
 
 
-def require(actor: Actor | None, action: Action, obj: object = None) -> None:
-    """Raise PermissionDenied (with a Vietnamese reason) unless `can(...)`."""
+def check_live(session: Session, actor: Actor, *, now=None) -> None:
+    """Re-read the actor's account (and sign-in session) in `session`; refuse if either moved on.
+
+    The account must exist, be active and still have the actor's role, unit and auth_version;
+    a web actor's session must be live (not ended, not idle past the timeout, within its
+    lifetime) and is marked as seen. The console operator has no account and is not re-read.
+
+    Raises:
+        PermissionDenied: with SESSION_OVER.
+    """
+    if actor.user_id == CONSOLE_USER_ID and actor.session_id is None:
+        return
+    now = now or session_rules.utcnow()
+    user = session.get(User, actor.user_id, populate_existing=True)
+    if (user is None or not user.active or (user.role, user.unit_id) != (actor.role, actor.unit_id)
+            or (actor.auth_version is not None and user.auth_version != actor.auth_version)):
+        raise PermissionDenied(SESSION_OVER)
+    if actor.session_id is not None:
+        row = session.get(UserSession, actor.session_id, populate_existing=True)
+        if session_rules.problem(row, user, now) is not None:
+            raise PermissionDenied(SESSION_OVER)
+        session_rules.touch(row, now)
+
+
+def require(actor: Actor | None, action: Action, obj: object = None, *, session: Session | None = None) -> None:
+    """Raise PermissionDenied (with a Vietnamese reason) unless `can(...)`.
+
+    A write must pass the service's `session`: the account is re-read there (check_live) before
+    the rule is applied. A read may omit it (the page re-read the account at its run).
+
+    Raises:
+        PermissionDenied: not signed in, the session is over, or the rule refuses.
+        TypeError: a write action without `session` (a programming error, never a user's).
+    """
     if actor is None:
-        raise PermissionDenied("Vui lòng đăng nhập.")
+        raise PermissionDenied(SIGNED_OUT)
+    if session is not None:
+        check_live(session, actor)
+    elif action not in _READS:
+        raise TypeError(f"require({action.value}) is a write: pass the service's session=")
     if not can(actor, action, obj):
         raise PermissionDenied(MESSAGES[action])

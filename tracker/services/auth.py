@@ -1,4 +1,4 @@
-"""Signing in: password check with per-account throttling, session re-validation, SSO mapping.
+"""Signing in: password check behind a throttle, database sessions (begin, resume, sign out), SSO mapping.
 
 Nothing here logs or returns a password or a hash. Every password failure has the same message
 and (as far as argon2 allows) the same cost, so a caller learns nothing about which accounts exist.
@@ -7,18 +7,35 @@ and (as far as argon2 allows) the same cost, so a caller learns nothing about wh
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
-from tracker.models import User
+from tracker.models import LoginThrottle, User, UserSession
 from tracker.passwords import hash_password, needs_rehash, verify_password
 from tracker.permissions import Actor
+from tracker.services import sessions
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+# Sign-in throttle: per key, the first FREE attempts in a row are free; each later failure doubles
+# the wait before the next attempt, up to CAP. Keys: the account (however many addresses try it),
+# the account from one address, and one address (whatever accounts it tries); unknown accounts too.
+@dataclass(frozen=True)
+class Limit:
+    free: int
+    cap: dt.timedelta
+
+
+ACCOUNT_LIMIT = Limit(free=10, cap=dt.timedelta(minutes=1))
+PAIR_LIMIT = Limit(free=5, cap=dt.timedelta(minutes=15))
+ADDRESS_LIMIT = Limit(free=30, cap=dt.timedelta(minutes=15))
+# A key with no attempt for this long starts counting afresh.
+FORGET_AFTER = dt.timedelta(days=1)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 GENERIC_FAILURE = ("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản tạm thời bị khóa. "
                    "Vui lòng thử lại.")
 SSO_NOT_ALLOWED = ("Tài khoản đăng nhập một lần này chưa được cấp quyền sử dụng hệ thống. "
@@ -40,23 +57,101 @@ def _burn_verify(password: str) -> None:
     verify_password(_dummy_hash(), password)
 
 
-def authenticate(session: Session, *, username: str, password: str, now: dt.datetime) -> Actor:
-    """The actor for a correct username and password, recording the attempt on the account.
+def _delay(failures: int, limit: Limit) -> dt.timedelta:
+    if failures < limit.free:
+        return dt.timedelta(0)
+    return min(dt.timedelta(seconds=2 ** min(failures - limit.free, 20)), limit.cap)
 
-    After MAX_FAILURES consecutive failures the account is locked for LOCK_MINUTES; while locked
-    every attempt is refused without checking the password. Success resets the counter, stamps
-    last_login_at and upgrades an outdated hash.
 
-    The counters are written to `session` (flushed) *before* AuthFailed is raised, so the caller
-    must catch AuthFailed inside its transaction and let it commit, as tracker/ui/auth.py does::
+def _take(session: Session, key: str, limit: Limit, now: dt.datetime) -> bool:
+    """Count one attempt on `key` unless it is waiting out a delay; False when it is.
+
+    One conditional UPDATE ... RETURNING, before any password is checked: the row stays locked
+    (PostgreSQL) or the database reserved (SQLite) until the caller's commit, so parallel
+    attempts are counted one after another and none slips through on a stale count.
+    """
+    table = LoginThrottle.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(key=key, failures=0, blocked_until=_EPOCH, updated_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    failures = session.execute(
+        update(table).where(table.c.key == key, table.c.blocked_until <= now)
+        .values(failures=case((table.c.updated_at < now - FORGET_AFTER, 1), else_=table.c.failures + 1),
+                updated_at=now)
+        .returning(table.c.failures)).scalar()
+    if failures is None:
+        return False
+    if (wait := _delay(failures, limit)) > dt.timedelta(0):
+        session.execute(update(table).where(table.c.key == key).values(blocked_until=now + wait))
+    return True
+
+
+def _throttle_keys(name: str, address: str) -> list[tuple[str, Limit]]:
+    """The keys an attempt counts against, always in this order (so parallel attempts never deadlock)."""
+    name, address = name[:150], address[:100]
+    account = (f"acct:{name}", ACCOUNT_LIMIT)
+    if not address:
+        return [account]
+    # The narrowest key first: guesses from one address held up there no longer count on the account.
+    return [(f"pair:{name}|{address}", PAIR_LIMIT), account, (f"addr:{address}", ADDRESS_LIMIT)]
+
+
+def _forgive(session: Session, name: str, address: str) -> None:
+    """A right password: the account's counts start afresh; the address's loses this attempt only."""
+    table = LoginThrottle.__table__
+    for key, _limit in _throttle_keys(name, address):
+        values = ({"failures": case((table.c.failures > 0, table.c.failures - 1), else_=0)}
+                  if key.startswith("addr:") else {"failures": 0, "blocked_until": _EPOCH})
+        session.execute(update(table).where(table.c.key == key).values(**values))
+
+
+def _show_on_account(session: Session, user: User, name: str, now: dt.datetime) -> None:
+    """Copy the account's count and wait onto the user (the accounts page shows "Tạm khóa")."""
+    table = LoginThrottle.__table__
+    failures, until = session.execute(select(table.c.failures, table.c.blocked_until)
+                                      .where(table.c.key == f"acct:{name[:150]}")).one()
+    user.failed_logins = failures
+    user.locked_until = until if until > now else None
+    session.flush()
+
+
+def unlock(session: Session, *, username: str) -> int:
+    """Lift every sign-in delay on an account (from any address); returns how many keys were waiting.
+
+    For the office: `python -m tracker user unlock NAME`, a password reset, a reactivation.
+    """
+    name = username.strip().lower()
+    table = LoginThrottle.__table__
+    result = session.execute(delete(table).where(or_(table.c.key == f"acct:{name}",
+                                                     table.c.key.startswith(f"pair:{name}|", autoescape=True))))
+    user = session.scalars(select(User).where(User.username == name)).first()
+    if user is not None:
+        user.failed_logins = 0
+        user.locked_until = None
+    session.flush()
+    return result.rowcount or 0
+
+
+def authenticate(session: Session, *, username: str, password: str, now: dt.datetime,
+                 address: str = "") -> Actor:
+    """The actor for a correct username and password.
+
+    The attempt is counted first (per account, per account and address, per address, whether
+    the account exists or not); while any of these keys is waiting out its delay, the attempt
+    is refused without checking the password. A right password clears the account's counts,
+    stamps last_login_at and upgrades an outdated hash.
+
+    The counts are written to `session` *before* AuthFailed is raised, so the caller must catch
+    AuthFailed inside its transaction and let it commit, as tracker/ui/auth.py does::
 
         with session_scope(engine) as s:
             try:
                 actor = authenticate(s, ...)
             except AuthFailed as exc:
-                ...   # the scope still commits the failure count
+                ...   # the scope still commits the attempt counts
 
-    Letting AuthFailed escape `session_scope` rolls the count back and defeats the throttle.
+    Letting AuthFailed escape `session_scope` rolls the counts back and defeats the throttle.
+    Call it first in its transaction (SQLite takes the write lock at the first write).
 
     Raises:
         AuthFailed: with GENERIC_FAILURE, whatever the reason.
@@ -64,29 +159,17 @@ def authenticate(session: Session, *, username: str, password: str, now: dt.date
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     name = username.strip().lower()
+    allowed = all(_take(session, key, limit, now) for key, limit in _throttle_keys(name, address))
     user = session.scalars(select(User).where(User.username == name)).first() if name else None
-    if user is None or not user.active or user.password_hash is None:
+    usable = user is not None and user.active and user.password_hash is not None
+    if allowed and not usable:
         _burn_verify(password)
+    if not (allowed and usable and verify_password(user.password_hash, password)):
+        if user is not None:
+            _show_on_account(session, user, name, now)
         raise AuthFailed(GENERIC_FAILURE)
 
-    if user.locked_until is not None:
-        if now < user.locked_until:
-            _burn_verify(password)
-            raise AuthFailed(GENERIC_FAILURE)
-        user.locked_until = None
-        user.failed_logins = 0
-        session.flush()
-
-    if not verify_password(user.password_hash, password):
-        # Incremented in SQL, not in Python: parallel guesses must not overwrite each other's count.
-        user.failed_logins = User.failed_logins + 1
-        session.flush()
-        session.refresh(user, ["failed_logins"])
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-        session.flush()
-        raise AuthFailed(GENERIC_FAILURE)
-
+    _forgive(session, name, address)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -96,25 +179,51 @@ def authenticate(session: Session, *, username: str, password: str, now: dt.date
     return Actor.of(user)
 
 
-def load_actor(session: Session, *, user_id: int, auth_version: int) -> Actor | None:
-    """The actor of a stored sign-in, or None when the account is gone, inactive or its
-    auth_version moved on (password reset, deactivation or role change ends open sessions)."""
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.auth_version != auth_version:
-        return None
-    return Actor.of(user)
-
-
-def auth_version_of(session: Session, *, user_id: int) -> int:
-    """The current auth_version of an account, to remember alongside a new sign-in.
+def begin_session(session: Session, *, user_id: int, client: str, now: dt.datetime) -> tuple[Actor, str]:
+    """Start a sign-in session for an account just authenticated; returns its actor and the
+    token for the browser's cookie (the database keeps only the token's hash).
 
     Raises:
-        AuthFailed: the account no longer exists.
+        AuthFailed: the account is gone or inactive.
     """
-    version = session.scalar(select(User.auth_version).where(User.id == user_id))
-    if version is None:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
         raise AuthFailed(GENERIC_FAILURE)
-    return version
+    row, token = sessions.start(session, user=user, client=client, now=now)
+    return Actor.of(user, session_id=row.id), token
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What resume() found: the actor of a live session, or why there is none (sessions.IDLE...)."""
+
+    actor: Actor | None
+    reason: str | None = None
+
+
+def resume(session: Session, *, now: dt.datetime, session_id: int | None = None,
+           token: str | None = None) -> Resumed:
+    """The actor of a live session, found by id (this browser tab) or by its cookie's token.
+
+    A session found no longer live is ended (its reason recorded); a live one is marked as seen.
+    """
+    if session_id is not None:
+        row = session.get(UserSession, session_id)
+    else:
+        row = sessions.by_token(session, token=token or "")
+    user = session.get(User, row.user_id) if row is not None else None
+    reason = sessions.problem(row, user, now)
+    if reason is not None:
+        if row is not None and row.ended_at is None:
+            sessions.end(session, session_id=row.id, reason=reason, now=now)
+        return Resumed(None, reason)
+    sessions.touch(row, now)
+    return Resumed(Actor.of(user, session_id=row.id))
+
+
+def sign_out(session: Session, *, session_id: int, now: dt.datetime) -> None:
+    """End a session: every tab (and a copy of the cookie) using it is signed out."""
+    sessions.end(session, session_id=session_id, reason="signed_out", now=now)
 
 
 def actor_for_sso(session: Session, *, subject: str, email: str | None,

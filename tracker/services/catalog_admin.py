@@ -52,7 +52,7 @@ def _unit(session: Session, unit_id: int) -> Unit:
 
 def edit_task_text(session: Session, *, actor: Actor, task_id: int, text: str, note: str | None = None) -> PriorityTask:
     """Fill in or correct a priority task's text (e.g. task (11), missing from the published source)."""
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     task = session.get(PriorityTask, task_id)
     if task is None:
         raise NotFound(f"Không tìm thấy nhiệm vụ số {task_id}.")
@@ -90,7 +90,7 @@ def _too_long(**values: str | None) -> list[str]:
 def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: UnitKind, short_name: str | None = None,
              province: str | None = None, valid_from: dt.date | None = None, aliases: list[str] = ()) -> Unit:
     """A new unit (e.g. a department created by a reorganisation)."""
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     code, name = (code or "").strip().upper(), nfc(name or "")
     short_name = nfc(short_name) if short_name else None
     aliases = [nfc(a) for a in aliases if nfc(a)]
@@ -115,7 +115,7 @@ def add_unit(session: Session, *, actor: Actor, code: str, name: str, kind: Unit
 
 def rename_unit(session: Session, *, actor: Actor, unit_id: int, name: str, short_name: str | None = None) -> Unit:
     """A new official name; the old one stays as an alias for matching."""
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     unit = _unit(session, unit_id)
     name = nfc(name or "")
     short_name = nfc(short_name) if short_name else unit.short_name
@@ -136,7 +136,7 @@ def rename_unit(session: Session, *, actor: Actor, unit_id: int, name: str, shor
 
 def end_unit(session: Session, *, actor: Actor, unit_id: int, last_day: dt.date) -> Unit:
     """The unit stops existing after `last_day` (no successor: its work must be reassigned by hand)."""
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     unit = _unit(session, unit_id)
     if unit.valid_from and last_day < unit.valid_from:
         raise ValidationFailed(f"Ngày kết thúc ({format_date(last_day)}) trước ngày bắt đầu hoạt động "
@@ -160,7 +160,7 @@ def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: in
     Raises:
         ValidationFailed: the successor is the unit itself, leads back to it, or does not exist on `from_day`.
     """
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     unit, successor = _unit(session, unit_id), _unit(session, successor_id)
     problems = []
     chain, cur = set(), successor
@@ -215,7 +215,7 @@ def create_provincial_plan(session: Session, *, actor: Actor, parent_plan_id: in
                            code: str, title: str | None = None) -> Plan:
     """A Sở Nội vụ's own plan on the ministry plan's tasks: each task links to the ministry task it refines,
     so the department's items roll up under the same numbered tasks."""
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     parent = session.get(Plan, parent_plan_id)
     if parent is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {parent_plan_id}.")

@@ -63,7 +63,7 @@ def request_explanation(session: Session, *, actor: Actor, item_id: int, questio
     item = session.get(WorkItem, item_id)
     if item is None or item.deleted_at is not None:
         raise NotFound(f"Không tìm thấy công việc số {item_id}.")
-    require(actor, Action.REQUEST_EXPLANATION, item)
+    require(actor, Action.REQUEST_EXPLANATION, item, session=session)
     question = _text(question, "yêu cầu giải trình", "question")
     overdue = item.status is not Status.DONE and item.due_date is not None and item.due_date < today
     if not (overdue or item.blocked):
@@ -91,7 +91,7 @@ def answer_explanation(session: Session, *, actor: Actor, request_id: int, answe
     request = session.get(ExplanationRequest, request_id)
     if request is None:
         raise NotFound(f"Không tìm thấy yêu cầu giải trình số {request_id}.")
-    require(actor, Action.ANSWER_EXPLANATION, request)
+    require(actor, Action.ANSWER_EXPLANATION, request, session=session)
     if request.status is not ExplanationStatus.OPEN:
         raise ValidationFailed("Yêu cầu này đã được giải trình.")
     answer = _text(answer, "giải trình", "answer")

@@ -476,7 +476,7 @@ def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes) -> l
     Raises:
         PermissionDenied: not the office. NotFound: no such plan. ImportFailed: any problem in the file.
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
@@ -510,7 +510,7 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
         PermissionDenied: not the office. NotFound: no such plan.
         ImportFailed: any problem in the file (nothing written).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")

@@ -103,7 +103,7 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
     to_status = Status(to_status)
     item = _load(session, item_id)
     refuse_if_confirmed(actor, item)
-    require(actor, Action.MOVE_ITEM, item)
+    require(actor, Action.MOVE_ITEM, item, session=session)
     reason = clean(reason)
     problems = validate_input(ProgressInput(note=reason, evidence_urls=tuple(evidence_urls)))
     if problems:
@@ -116,7 +116,7 @@ def move_item(session: Session, *, actor: Actor | None, item_id: int, to_status:
         raise ValidationFailed(f"Công việc đã ở cột “{STATUS_LABELS[frm]}”.")
     _check_transition(session, actor, item, to_status, reason, evidence_urls)
     if to_status is Status.DONE:
-        require(actor, Action.CONFIRM_ITEM, item)  # backstop: the workflow already refuses unit heads
+        require(actor, Action.CONFIRM_ITEM, item, session=session)  # backstop: the workflow already refuses unit heads
 
     changes: dict = {}
 

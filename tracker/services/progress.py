@@ -215,7 +215,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
     """
     item = _load(session, item_id)
     refuse_if_confirmed(actor, item)
-    require(actor, Action.UPDATE_PROGRESS, item)
+    require(actor, Action.UPDATE_PROGRESS, item, session=session)
     change = replace(change, note=clean(change.note), blocked_reason=clean(change.blocked_reason),
                      evidence_urls=tuple(strip_controls(u) for u in change.evidence_urls))
     problems = (validate_input(change) + evidence.file_problems(list(files))
@@ -233,7 +233,7 @@ def update_progress(session: Session, *, actor: Actor, item_id: int, expected_ve
         raise ValidationFailed(problem)
     if new_status != old_status:
         if new_status is Status.DONE:
-            require(actor, Action.CONFIRM_ITEM, item)
+            require(actor, Action.CONFIRM_ITEM, item, session=session)
         problem = transition_problem(actor.role, old_status, new_status,
                                      has_evidence=_has_evidence(session, item, change, len(files)),
                                      reason=change.note)

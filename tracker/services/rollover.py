@@ -119,7 +119,7 @@ def preview_rollover(session: Session, *, actor: Actor, source_plan_id: int, new
 
     `item_ids` None means the source plan's recurring items.
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     source = _source(session, source_plan_id)
     year = source.year + 1
     new_code = nfc(new_code or "")

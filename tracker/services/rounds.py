@@ -176,7 +176,7 @@ def open_round(session: Session, *, actor: Actor, name: str, period_start: dt.da
     Raises:
         PermissionDenied: not the office. ValidationFailed: every problem found, listed.
     """
-    require(actor, Action.MANAGE_ROUNDS)
+    require(actor, Action.MANAGE_ROUNDS, session=session)
     name = nfc(name or "")
     note = clean(note)
     problems: list[str] = []
@@ -226,7 +226,7 @@ def close_round(session: Session, *, actor: Actor, round_id: int) -> ReportingRo
     Raises:
         PermissionDenied, NotFound, ValidationFailed (already closed).
     """
-    require(actor, Action.MANAGE_ROUNDS)
+    require(actor, Action.MANAGE_ROUNDS, session=session)
     round_ = _get_round(session, round_id, lock=True)
     if round_.closed_at is not None:
         raise ValidationFailed(f"Kỳ báo cáo “{round_.name}” đã được đóng trước đó.")
@@ -277,11 +277,11 @@ def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str
         PermissionDenied (not a head of a unit in the round), NotFound,
         ValidationFailed (closed, empty, too long).
     """
-    require(actor, Action.SUBMIT_ROUND_REPORT, ((actor.unit_id,), actor.unit_id) if actor else None)
+    require(actor, Action.SUBMIT_ROUND_REPORT, ((actor.unit_id,), actor.unit_id) if actor else None, session=session)
     round_ = _get_round(session, round_id, lock=True)
     unit_ids = tuple(session.scalars(select(reporting_round_units.c.unit_id)
                                      .where(reporting_round_units.c.round_id == round_.id)))
-    require(actor, Action.SUBMIT_ROUND_REPORT, (unit_ids, actor.unit_id))
+    require(actor, Action.SUBMIT_ROUND_REPORT, (unit_ids, actor.unit_id), session=session)
     if round_.closed_at is not None:
         raise ValidationFailed(f"Kỳ báo cáo “{round_.name}” đã đóng, không nhận báo cáo nữa.")
     summary = clean(summary) or ""

@@ -48,7 +48,7 @@ def set_reporting(session: Session, *, actor: Actor, rule: periods.Rule | str, s
     Raises:
         PermissionDenied: not the office. ValidationFailed: an unknown rule or days outside 0–60.
     """
-    require(actor, Action.EDIT_CATALOG)
+    require(actor, Action.EDIT_CATALOG, session=session)
     try:
         rule = periods.Rule(rule)
     except ValueError:

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.limits import too_long
-from tracker.models import AuditEvent, Role, Unit, User
+from tracker.models import AuditEvent, Role, Unit, User, UserSession
 from tracker.passwords import hash_password, password_problem, verify_password
-from tracker.permissions import Action, Actor, require
+from tracker.permissions import SIGNED_OUT, Action, Actor, check_live, require
+from tracker.services import sessions as session_rules
+from tracker.services.auth import unlock
 from tracker.services.units import find_unit
 from tracker.text import nfc
 
@@ -130,7 +132,7 @@ def list_users(session: Session, *, actor: Actor | None, now: dt.datetime | None
     Raises:
         PermissionDenied: the actor may not manage accounts.
     """
-    require(actor, Action.MANAGE_USERS)
+    require(actor, Action.MANAGE_USERS, session=session)
     now = now or _now()
     rows = session.execute(
         select(User, Unit).outerjoin(Unit, User.unit_id == Unit.id)
@@ -179,7 +181,7 @@ def add_user(session: Session, *, actor: Actor | None, username: str, password: 
         ValidationFailed: see create_user; a Trưởng đơn vị without a unit.
         NotFound: the unit does not exist.
     """
-    require(actor, Action.MANAGE_USERS)
+    require(actor, Action.MANAGE_USERS, session=session)
     unit_code = _clean(unit_code)
     if role is Role.UNIT_HEAD and unit_code is None:
         raise ValidationFailed(UNIT_HEAD_NEEDS_UNIT)
@@ -199,7 +201,7 @@ def set_active(session: Session, *, actor: Actor | None, user_id: int, active: b
         ValidationFailed: an admin deactivating their own account, or the last active admin.
         NotFound: no such account.
     """
-    require(actor, Action.MANAGE_USERS)
+    require(actor, Action.MANAGE_USERS, session=session)
     user = _get(session, user_id)
     if not active and user.id == actor.user_id:
         raise ValidationFailed("Bạn không thể tự khóa tài khoản của chính mình.")
@@ -208,8 +210,7 @@ def set_active(session: Session, *, actor: Actor | None, user_id: int, active: b
     if user.active != active:
         user.active = active
         if active:
-            user.failed_logins = 0
-            user.locked_until = None
+            unlock(session, username=user.username)
         _bump(user)
         _audit(session, actor, "user_activated" if active else "user_deactivated", user, {})
         session.flush()
@@ -224,13 +225,12 @@ def reset_password(session: Session, *, actor: Actor | None, user_id: int, new_p
         ValidationFailed: the new password breaks the password rules.
         NotFound: no such account.
     """
-    require(actor, Action.MANAGE_USERS)
+    require(actor, Action.MANAGE_USERS, session=session)
     user = _get(session, user_id)
     if (problem := password_problem(new_password)) is not None:
         raise ValidationFailed(problem)
     user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
+    unlock(session, username=user.username)
     _bump(user)
     _audit(session, actor, "user_password_reset", user, {})
     session.flush()
@@ -246,7 +246,7 @@ def change_role(session: Session, *, actor: Actor | None, user_id: int, role: Ro
         ValidationFailed: a Trưởng đơn vị without a unit; demoting the last active admin.
         NotFound: no such account or unit.
     """
-    require(actor, Action.MANAGE_USERS)
+    require(actor, Action.MANAGE_USERS, session=session)
     user = _get(session, user_id)
     unit_code = _clean(unit_code)
     if role is Role.UNIT_HEAD and unit_code is None:
@@ -272,8 +272,7 @@ def change_own_password(session: Session, *, actor: Actor | None, old_password: 
                         new_password: str) -> int:
     """Change the signed-in person's own password; returns the new auth_version.
 
-    Other open sessions of the account end; the caller keeps its own by storing the returned
-    auth_version.
+    Other open sessions of the account end; the actor's own session carries on.
 
     Raises:
         PermissionDenied: nobody is signed in.
@@ -281,10 +280,9 @@ def change_own_password(session: Session, *, actor: Actor | None, old_password: 
         NotFound: the account no longer exists.
     """
     if actor is None:
-        raise PermissionDenied("Vui lòng đăng nhập.")
+        raise PermissionDenied(SIGNED_OUT)
+    check_live(session, actor)
     user = _get(session, actor.user_id)
-    if not user.active:
-        raise PermissionDenied("Tài khoản đã bị khóa.")
     if not verify_password(user.password_hash, old_password):
         raise ValidationFailed("Mật khẩu hiện tại không đúng.")
     if (problem := password_problem(new_password)) is not None:
@@ -293,6 +291,36 @@ def change_own_password(session: Session, *, actor: Actor | None, old_password: 
         raise ValidationFailed("Mật khẩu mới phải khác mật khẩu hiện tại.")
     user.password_hash = hash_password(new_password)
     _bump(user)
+    if actor.session_id is not None:  # this browser's session carries on; every other one ends
+        session.get(UserSession, actor.session_id).auth_version = user.auth_version
     _audit(session, actor, "password_changed", user, {})
     session.flush()
     return user.auth_version
+
+
+def list_sessions(session: Session, *, actor: Actor | None, user_id: int,
+                  now: dt.datetime | None = None) -> list[session_rules.SessionRow]:
+    """An account's live sign-in sessions (browser and address, started, last seen), for the office.
+
+    Raises:
+        PermissionDenied: the actor may not manage accounts.
+        NotFound: no such account.
+    """
+    require(actor, Action.MANAGE_USERS, session=session)
+    _get(session, user_id)
+    return session_rules.live_sessions(session, user_id=user_id, now=now or _now())
+
+
+def end_sessions(session: Session, *, actor: Actor | None, user_id: int) -> int:
+    """End every open session of an account (the person is signed out everywhere); returns how many.
+
+    Raises:
+        PermissionDenied: the actor may not manage accounts.
+        NotFound: no such account.
+    """
+    require(actor, Action.MANAGE_USERS, session=session)
+    user = _get(session, user_id)
+    count = session_rules.end_all(session, user_id=user_id, reason="ended_by_office", now=_now())
+    _audit(session, actor, "user_sessions_ended", user, {"sessions": count})
+    session.flush()
+    return count

@@ -286,7 +286,7 @@ def create_item(session: Session, *, actor: Actor, plan_id: int, data: ItemInput
         PermissionDenied: not the office. NotFound: no such plan.
         ValidationFailed: every problem with `data`.
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = _plan(session, plan_id)
     data = normalise(data)
     _raise(validate_item(session, plan=plan, data=data))
@@ -300,7 +300,7 @@ def create_items(session: Session, *, actor: Actor, plan_id: int,
     Raises:
         PermissionDenied, NotFound, ValidationFailed: the first item with a problem (nothing is created).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = _plan(session, plan_id)
     entries = [(normalise(data), note) for data, note in entries]
     with session.no_autoflush:
@@ -340,7 +340,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, expected_versio
         PermissionDenied, NotFound, ValidationFailed (nothing changed or a rule broken),
         StaleItem: the item changed since `expected_version` (nothing written).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id)
     plan = _plan(session, item.plan_id)
     data = normalise(data)
@@ -368,7 +368,7 @@ def delete_item(session: Session, *, actor: Actor, item_id: int, expected_versio
 
     Its source key is released (kept in the event), so the same work can be entered again.
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     if problem := too_long("progress_note", clean(reason)):
         raise ValidationFailed(problem)
     item = _load(session, item_id)
@@ -385,7 +385,7 @@ def delete_item(session: Session, *, actor: Actor, item_id: int, expected_versio
 
 def restore_item(session: Session, *, actor: Actor, item_id: int) -> WorkItem:
     """Bring a deleted item back, unless the same work was entered again meanwhile."""
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id, deleted=True)
     task = session.get(PriorityTask, item.priority_task_id)
     lead = session.get(Unit, item.lead_unit_id)
@@ -429,7 +429,7 @@ def fan_out(session: Session, *, actor: Actor, plan_id: int, template: ItemInput
     Raises:
         ValidationFailed: every problem of every unit's item (nothing is created).
     """
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     plan = _plan(session, plan_id)
     template = normalise(template)
     ids = list(dict.fromkeys(unit_ids))
@@ -468,6 +468,6 @@ def item_input(item: WorkItem) -> ItemInput:
 
 def get_input(session: Session, *, actor: Actor, item_id: int) -> tuple[ItemInput, int]:
     """An item's editable facts and its version, for the edit form."""
-    require(actor, Action.MANAGE_ITEMS)
+    require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id)
     return item_input(item), item.version

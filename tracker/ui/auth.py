@@ -1,15 +1,15 @@
-"""Sign-in for the app: the login form, the idle timeout, per-page guards and the sidebar user box.
+"""Sign-in for the app: the login form, sessions that outlive a reload, per-page guards, the user box.
 
-Only plain data is kept in st.session_state (user id, auth_version, last activity, SSO flag);
-the account is re-read on every run, so a password reset, a deactivation or a role change
-ends open sessions at the next click.
+A sign-in is a session row in the database (tracker/services/sessions.py) named by a random
+token in the browser's cookie; st.session_state keeps only the row's id. Every run re-reads the
+session and the account, so sign-out in another tab, the idle timeout, the absolute lifetime,
+a password reset, a deactivation or a role change end it at the next click, and every write
+checks it again in its own transaction (tracker/permissions.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 
 import streamlit as st
 
@@ -18,40 +18,59 @@ from tracker.db import session_scope
 from tracker.errors import DatabaseUnavailable, TrackerError
 from tracker.models import Role
 from tracker.permissions import Actor
+from tracker.services import sessions as session_rules
 from tracker.services import units as unit_service
-from tracker.services.auth import AuthFailed, actor_for_sso, auth_version_of, authenticate, load_actor
+from tracker.services.auth import AuthFailed, actor_for_sso, authenticate, begin_session, resume, sign_out
 from tracker.services.users import ROLE_LABELS, change_own_password, has_active_admin
+from tracker.ui import cookie
 from tracker.ui.engine import engine_for, get_engine
 from tracker.ui.text import md
 
 SESSION_KEY = "auth"
-TIMEOUT_ENV = "TRACKER_SESSION_TIMEOUT_MINUTES"
-DEFAULT_TIMEOUT_MINUTES = 30
 EXPIRED_MESSAGE = "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại."
 NO_ACCESS_MESSAGE = "Bạn không có quyền truy cập trang này."
 _EXPIRED_FLAG = "auth_expired"
 _LOGIN_ERROR = "auth_login_error"
 _SSO_ERROR = "auth_sso_error"
+# Reasons a session ends that deserve "your session expired" rather than a plain sign-in form.
+_EXPIRY_REASONS = {session_rules.IDLE, session_rules.LIFETIME, session_rules.ACCOUNT}
 
 
-def timeout_minutes() -> float:
-    """Idle minutes before a session ends: TRACKER_SESSION_TIMEOUT_MINUTES, default 30."""
-    try:
-        value = float(os.environ.get(TIMEOUT_ENV, "") or DEFAULT_TIMEOUT_MINUTES)
-    except ValueError:
-        return DEFAULT_TIMEOUT_MINUTES
-    return value if value > 0 else DEFAULT_TIMEOUT_MINUTES
-
-
-def session_record(*, user_id: int, auth_version: int, sso: bool = False,
-                   last_seen: float | None = None) -> dict:
+def session_record(*, user_id: int, session_id: int, sso: bool = False) -> dict:
     """What st.session_state keeps about a sign-in (also how tests sign a user in)."""
-    return {"user_id": user_id, "auth_version": auth_version, "sso": sso,
-            "last_seen": time.time() if last_seen is None else last_seen}
+    return {"user_id": user_id, "session_id": session_id, "sso": sso}
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def client_description() -> str:
+    """The browser and address a session was started from, for the accounts page."""
+    try:
+        agent, address = st.context.headers.get("User-Agent"), st.context.ip_address
+    except Exception:  # a bare run has no request
+        return ""
+    parts = [p for p in (address, agent) if isinstance(p, str) and p]  # AppTest's context is a stand-in
+    return " · ".join(parts)[:session_rules.CLIENT_MAX]
+
+
+def client_address() -> str:
+    """The address this browser connects from (the throttle's key), or '' when unknown."""
+    try:
+        address = st.context.ip_address
+    except Exception:
+        return ""
+    return address if isinstance(address, str) else ""
+
+
+def _start(session, user_id: int, *, sso: bool = False) -> Actor:
+    """Begin a database session for a just-authenticated account and have the cookie written."""
+    actor, token = begin_session(session, user_id=user_id, client=client_description(), now=_utcnow())
+    st.session_state.pop(_EXPIRED_FLAG, None)
+    st.session_state[SESSION_KEY] = session_record(user_id=actor.user_id, session_id=actor.session_id, sso=sso)
+    cookie.set_later(token, max_age_seconds=int(session_rules.max_lifetime().total_seconds()))
+    return actor
 
 
 def sso_enabled() -> bool:
@@ -64,6 +83,7 @@ def sso_enabled() -> bool:
 
 def _end_session(*, expired: bool) -> None:
     record = st.session_state.pop(SESSION_KEY, None) or {}
+    cookie.clear_later()
     if expired:
         st.session_state[_EXPIRED_FLAG] = True
     if record.get("sso"):
@@ -79,30 +99,32 @@ def _sso_sign_in() -> Actor | None:
         with session_scope(get_engine()) as session:
             actor = actor_for_sso(session, subject=str(st.user.get("sub") or ""),
                                   email=st.user.get("email"), now=_utcnow())
-            version = auth_version_of(session, user_id=actor.user_id)
+            return _start(session, actor.user_id, sso=True)
     except AuthFailed as exc:
         st.session_state[_SSO_ERROR] = str(exc)
         return None
-    st.session_state[SESSION_KEY] = session_record(user_id=actor.user_id, auth_version=version, sso=True)
-    return actor
 
 
 def current_actor() -> Actor | None:
-    """The signed-in person, re-validated against the database, or None (idle timeout enforced)."""
+    """The signed-in person: this tab's session, else the cookie's, re-validated; or None."""
     record = st.session_state.get(SESSION_KEY)
-    if record is None:
+    token = None if record is not None else cookie.read()
+    if record is None and token is None:
         return _sso_sign_in()
-    now = time.time()
-    if now - record["last_seen"] > timeout_minutes() * 60:
-        _end_session(expired=True)
-        return None
     with session_scope(get_engine()) as session:
-        actor = load_actor(session, user_id=record["user_id"], auth_version=record["auth_version"])
-    if actor is None:
-        _end_session(expired=True)
+        found = resume(session, now=_utcnow(), token=token,
+                       session_id=record["session_id"] if record is not None else None)
+    if found.actor is None:
+        if record is not None or found.reason in _EXPIRY_REASONS:
+            _end_session(expired=found.reason in _EXPIRY_REASONS)
+        else:
+            cookie.clear_later()  # a stale or copied token: forget it quietly
         return None
-    st.session_state[SESSION_KEY] = {**record, "last_seen": now}
-    return actor
+    if record is None:  # a reload or a new tab: the cookie's session; SSO's identity cookie ends with it
+        sso = sso_enabled() and bool(st.user.get("is_logged_in", False))
+        st.session_state[SESSION_KEY] = session_record(user_id=found.actor.user_id,
+                                                       session_id=found.actor.session_id, sso=sso)
+    return found.actor
 
 
 def _submit_login() -> None:
@@ -111,21 +133,19 @@ def _submit_login() -> None:
     password = st.session_state.get("login_password", "")
     st.session_state["login_password"] = ""
     error = None
-    # AuthFailed is caught inside the scope so the failure counter (the throttle) commits.
+    # AuthFailed is caught inside the scope so the attempt counters (the throttle) commit.
     try:
         with session_scope(get_engine()) as session:
             try:
-                actor = authenticate(session, username=username, password=password, now=_utcnow())
-                version = auth_version_of(session, user_id=actor.user_id)
+                actor = authenticate(session, username=username, password=password, now=_utcnow(),
+                                     address=client_address())
+                _start(session, actor.user_id)
             except AuthFailed as exc:
                 error = str(exc)
     except DatabaseUnavailable as exc:  # locked or unreachable: say so, nobody is signed in
         error = str(exc)
     if error is not None:
         st.session_state[_LOGIN_ERROR] = error
-        return
-    st.session_state.pop(_EXPIRED_FLAG, None)
-    st.session_state[SESSION_KEY] = session_record(user_id=actor.user_id, auth_version=version)
 
 
 def login_form() -> None:
@@ -170,14 +190,21 @@ def _unit_names(url: str) -> dict[int, str]:
         return {u.id: u.name for u in unit_service.list_units(session)}
 
 
+def _sign_out() -> None:
+    """Button callback: end the session in the database (every tab using it), forget this tab's state."""
+    record = st.session_state.get(SESSION_KEY) or {}
+    if record.get("session_id") is not None:
+        with session_scope(get_engine()) as session:
+            sign_out(session, session_id=record["session_id"], now=_utcnow())
+    st.session_state.clear()
+    cookie.clear_later()
+    if record.get("sso"):
+        st.logout()
+
+
 def logout_button() -> None:
-    """'Đăng xuất' in the sidebar: forget the sign-in and everything this browser session held."""
-    if st.sidebar.button("Đăng xuất", key="logout", icon=":material/logout:"):
-        sso = (st.session_state.get(SESSION_KEY) or {}).get("sso", False)
-        st.session_state.clear()
-        if sso:
-            st.logout()
-        st.rerun()
+    """'Đăng xuất' in the sidebar: end this sign-in everywhere and forget what this tab held."""
+    st.sidebar.button("Đăng xuất", key="logout", icon=":material/logout:", on_click=_sign_out)
 
 
 def _own_password_form(actor: Actor) -> None:
@@ -193,11 +220,10 @@ def _own_password_form(actor: Actor) -> None:
             return
         try:
             with session_scope(get_engine()) as session:
-                version = change_own_password(session, actor=actor, old_password=old, new_password=new)
+                change_own_password(session, actor=actor, old_password=old, new_password=new)
         except TrackerError as exc:
             st.error(md(str(exc)))
             return
-        st.session_state[SESSION_KEY] = {**st.session_state[SESSION_KEY], "auth_version": version}
         st.success("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.")
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from tracker.models import Role
 from tracker.permissions import Actor
+from tracker.ui.auth import NO_ACCESS_MESSAGE
 
 ALL = frozenset(Role)
 
@@ -44,14 +45,34 @@ PAGES = [
 LANDING = {Role.LEADER: "pages/dashboard.py", Role.VIEWER: "pages/dashboard.py"}
 
 
+def _refused() -> None:
+    st.error(NO_ACCESS_MESSAGE)
+
+
 def pages_for(actor: Actor) -> dict[str, list]:
-    """st.Page objects grouped by section for this role; the landing page is LANDING's or the first."""
+    """st.Page objects grouped by section for this role; the landing page is LANDING's or the first.
+
+    A page the role may not see keeps its address as a hidden page that says so in Vietnamese,
+    so a link to it does not end on Streamlit's English "Page not found".
+    """
     sections: dict[str, list] = {}
     landing = LANDING.get(actor.role) or next(p.path for p in PAGES if actor.role in p.roles)
+    refused = []
     for spec in PAGES:
         if actor.role not in spec.roles:
+            refused.append(st.Page(_refused, title=spec.title, url_path=spec.url_path, visibility="hidden"))
             continue
         page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
                        default=spec.path == landing, visibility="visible" if spec.visible else "hidden")
         sections.setdefault(spec.section, []).append(page)
+    sections[next(s.section for s in PAGES if s.path == landing)].extend(refused)
     return sections
+
+
+def signed_out_pages(login_form) -> list:
+    """The sign-in form at the landing address and, hidden, at every page's address: a link opened
+    signed-out shows the form and keeps its address (path and query), so signing in lands there."""
+    pages = [st.Page(login_form, title="Đăng nhập", icon="🔐", default=True)]
+    pages += [st.Page(login_form, title="Đăng nhập", url_path=spec.url_path, visibility="hidden")
+              for spec in PAGES]
+    return pages
