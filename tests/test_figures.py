@@ -249,20 +249,30 @@ def test_the_state_rows_replayed_from_the_history_equal_the_ones_kept_on_each_wr
     assert replayed == kept and len(kept) == 9
 
 
-def test_a_late_confirmation_does_not_make_the_unit_late(engine):
-    """Sent for confirmation before the deadline, confirmed after it: done on time, on the day it was sent."""
+def _office_item(engine, title: str, due: dt.date) -> tuple[Actor, int, int]:
+    """An office account and one new item due on `due`: (actor, plan id, item id)."""
     with session_scope(engine) as s:
         actor = Actor.of(make_user(s, "van.phong", Role.ADMIN))
         plan_id, task_id, form_id, units = _context(s)
-        item = create_item(s, actor=actor, plan_id=plan_id, data=ItemInput(
-            priority_task_id=task_id, title="Thông cáo báo chí", lead_unit_id=units[0], form_id=form_id,
-            start_date=dt.date(2024, 5, 1), due_date=dt.date(2024, 6, 10)))
-        item_id = item.id
-    steps = [(dt.date(2024, 6, 5), AW), (dt.date(2024, 6, 20), DN)]
+        item_id = create_item(s, actor=actor, plan_id=plan_id, data=ItemInput(
+            priority_task_id=task_id, title=title, lead_unit_id=units[0], form_id=form_id,
+            start_date=dt.date(2024, 5, 1), due_date=due)).id
+    return actor, plan_id, item_id
+
+
+def _moves(engine, actor: Actor, item_id: int, steps):
+    """Move the item through (day, status) steps, each in its own transaction; the last result."""
     for day, to in steps:
         with session_scope(engine) as s:
             result = move_item(s, actor=actor, item_id=item_id, to_status=to,
                                expected_version=s.get(WorkItem, item_id).version, today=day, evidence_urls=LINK)
+    return result
+
+
+def test_a_late_confirmation_does_not_make_the_unit_late(engine):
+    """Sent for confirmation before the deadline, confirmed after it: done on time, on the day it was sent."""
+    actor, plan_id, item_id = _office_item(engine, "Thông cáo báo chí", dt.date(2024, 6, 10))
+    result = _moves(engine, actor, item_id, [(dt.date(2024, 6, 5), AW), (dt.date(2024, 6, 20), DN)])
     assert "Hoàn thành đúng hạn" in result.message and "05/06/2024" in result.message
     with session_scope(engine) as s:
         item = s.get(WorkItem, item_id)
@@ -272,16 +282,8 @@ def test_a_late_confirmation_does_not_make_the_unit_late(engine):
 
 
 def test_confirmed_straight_from_work_in_progress_counts_the_confirmation_day(engine):
-    with session_scope(engine) as s:
-        actor = Actor.of(make_user(s, "van.phong", Role.ADMIN))
-        plan_id, task_id, form_id, units = _context(s)
-        item_id = create_item(s, actor=actor, plan_id=plan_id, data=ItemInput(
-            priority_task_id=task_id, title="Tập huấn", lead_unit_id=units[0], form_id=form_id,
-            start_date=dt.date(2024, 5, 1), due_date=dt.date(2024, 6, 10))).id
-    for day, to in [(dt.date(2024, 6, 1), IP), (dt.date(2024, 6, 12), DN)]:
-        with session_scope(engine) as s:
-            result = move_item(s, actor=actor, item_id=item_id, to_status=to,
-                               expected_version=s.get(WorkItem, item_id).version, today=day, evidence_urls=LINK)
+    actor, _, item_id = _office_item(engine, "Tập huấn", dt.date(2024, 6, 10))
+    result = _moves(engine, actor, item_id, [(dt.date(2024, 6, 1), IP), (dt.date(2024, 6, 12), DN)])
     assert "Hoàn thành quá hạn" in result.message
     with session_scope(engine) as s:
         item = s.get(WorkItem, item_id)
@@ -290,12 +292,7 @@ def test_confirmed_straight_from_work_in_progress_counts_the_confirmation_day(en
 
 def test_states_agree_with_their_progress(engine):
     """Progress on work not started starts it; a sending is 100%; not started is 0%; each change is history."""
-    with session_scope(engine) as s:
-        actor = Actor.of(make_user(s, "van.phong", Role.ADMIN))
-        plan_id, task_id, form_id, units = _context(s)
-        item_id = create_item(s, actor=actor, plan_id=plan_id, data=ItemInput(
-            priority_task_id=task_id, title="Chuyên mục", lead_unit_id=units[0], form_id=form_id,
-            start_date=dt.date(2024, 5, 1), due_date=dt.date(2024, 9, 10))).id
+    actor, _, item_id = _office_item(engine, "Chuyên mục", dt.date(2024, 9, 10))
     day = dt.date(2024, 6, 1)
 
     def version(s):
