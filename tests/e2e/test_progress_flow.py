@@ -19,7 +19,7 @@ LINK = "https://moha.gov.vn/tin-tuc/bai-viet-so-6"
 
 
 def _open_item(page: Page, item_id: int) -> None:
-    page.get_by_role("link", name="Tra cứu công việc", exact=True).click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Tra cứu công việc", exact=True).click()
     wait_for_app(page)
     search = page.get_by_label("Tìm theo số hoặc tên công việc")
     search.fill(str(item_id))

@@ -106,6 +106,7 @@ def test_every_page_of_every_role_is_in_vietnamese(app_server, browser):
         wait_for_app(page)
         _check(page, f"sign-in-{user}", problems)
         _sign_in(page, user)
+        page.locator("[data-testid='stSidebarNav'] a").first.wait_for(timeout=SLOW)  # the signed-in run drew it
         titles = [t.strip().split("\n")[-1] for t in
                   page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()]
         assert "Tổng quan" in titles
