@@ -177,36 +177,27 @@ def build(url: str, size: int, seed: int = 1) -> tuple[Engine, dict]:
 def _dashboard(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
     from tracker.services import dashboard
 
-    filters = dashboard.Filters(plan_id=info["plan_id"])
-
-    def data():
-        with session_scope(engine) as s:
-            dashboard.build(s, actor=info["leader"], filters=filters, today=info["as_of"])
-
-    def raw():
-        with engine.connect() as conn:
-            conn.execute(text("SELECT status, COUNT(*), SUM(progress) FROM work_items "
-                              "WHERE plan_id = :p AND deleted_at IS NULL GROUP BY status"),
-                         {"p": info["plan_id"]}).all()
-
-    bench.measure(backend, size, "Số liệu tổng quan", data, floor=raw, floor_name="SQL GROUP BY trạng thái")
-
+    now = dashboard.Filters(plan_id=info["plan_id"])
     # A cut-off in the past: every item as it was at the end of 30/06 (work_item_states), not as it is now.
     past = dashboard.Filters(plan_id=info["plan_id"], as_of=dt.date(info["as_of"].year, 6, 30))
+    floor_now = ("SELECT status, COUNT(*), SUM(progress) FROM work_items "
+                 "WHERE plan_id = :p AND deleted_at IS NULL GROUP BY status")
+    floor_past = ("SELECT status, COUNT(*), SUM(progress) FROM work_item_states "
+                  "WHERE plan_id = :p AND valid_from <= :d AND (valid_to IS NULL OR valid_to > :d) "
+                  "AND NOT deleted GROUP BY status")
+    for name, filters, sql, floor_name in (
+            ("Số liệu tổng quan", now, floor_now, "SQL GROUP BY trạng thái"),
+            ("Số liệu tổng quan, chốt 30/06", past, floor_past, "SQL GROUP BY trạng thái tại 30/06")):
 
-    def data_past():
-        with session_scope(engine) as s:
-            dashboard.build(s, actor=info["leader"], filters=past, today=info["as_of"])
+        def data(filters=filters):
+            with session_scope(engine) as s:
+                dashboard.build(s, actor=info["leader"], filters=filters, today=info["as_of"])
 
-    def raw_past():
-        with engine.connect() as conn:
-            conn.execute(text("SELECT status, COUNT(*), SUM(progress) FROM work_item_states "
-                              "WHERE plan_id = :p AND valid_from <= :d AND (valid_to IS NULL OR valid_to > :d) "
-                              "AND NOT deleted GROUP BY status"),
-                         {"p": info["plan_id"], "d": past.as_of}).all()
+        def raw(sql=sql):
+            with engine.connect() as conn:
+                conn.execute(text(sql), {"p": info["plan_id"], "d": past.as_of}).all()
 
-    bench.measure(backend, size, "Số liệu tổng quan, chốt 30/06", data_past, floor=raw_past,
-                  floor_name="SQL GROUP BY trạng thái tại 30/06")
+        bench.measure(backend, size, name, data, floor=raw, floor_name=floor_name)
 
 
 def _apptest(url: str, info: dict, user_key: str, page: str | None, params: dict | None = None):

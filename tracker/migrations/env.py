@@ -19,27 +19,20 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def _configure(**where) -> None:
+    """The one configuration of every run: batch mode for SQLite, types compared, plain types rendered."""
+    context.configure(target_metadata=target_metadata, render_as_batch=True, compare_type=True,
+                      render_item=render_item, **where)
+
+
 def run_migrations_offline() -> None:
-    context.configure(
-        url=database_url(),
-        target_metadata=target_metadata,
-        literal_binds=True,
-        render_as_batch=True,
-        compare_type=True,
-        render_item=render_item,
-    )
+    _configure(url=database_url(), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def _run(connection, *, check_keys: bool = False) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,
-        compare_type=True,
-        render_item=render_item,
-    )
+    _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()
         if check_keys:
