@@ -62,8 +62,9 @@ def test_leader_filters_the_dashboard_and_the_url_follows(app_server, page, outs
     page.go_back()
     wait_for_app(page, settle_ms=1500)
     expect(page).to_have_url(re.compile(r"kind=provincial"), timeout=15_000)
-    # Back where they were: the square's list again; closing it forgets the square.
-    expect(page.get_by_role("dialog")).to_be_visible()
+    # Back where they were: the square's list again (drawn after the charts of the tabs before it,
+    # some seconds on a loaded two-core machine); closing it forgets the square.
+    expect(page.get_by_role("dialog")).to_be_visible(timeout=20_000)
     page.keyboard.press("Escape")
     wait_for_app(page, settle_ms=500)
     expect(page.get_by_role("dialog")).to_have_count(0)
