@@ -9,7 +9,8 @@ def test_bench_runs_every_measurement_and_prints_the_table(tmp_path, monkeypatch
     result = bench.run(sizes=[40], postgres_url=None, repeat=1, workdir=tmp_path, skip=set(),
                        echo=lines.append, import_rows=30)
     names = [r.name for r in result.rows]
-    assert names == ["Tạo dữ liệu mẫu (một lần)", "Số liệu tổng quan", "Số liệu tổng quan, chốt 30/06",
+    assert names == ["Tạo dữ liệu mẫu (một lần)", "Số liệu tổng quan", "Số liệu tổng quan, chốt 30/06, lần đầu",
+                     "Số liệu tổng quan, chốt 30/06, lần sau",
                      "Chuyển một thẻ",
                      "Trang Tổng quan (AppTest)", "Trang Bảng Kanban, có lọc (AppTest)", "Báo cáo Word",
                      "Nhập Excel 30 dòng"]
