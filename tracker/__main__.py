@@ -371,6 +371,50 @@ def cmd_rollover(engine, args) -> int:
     return 0
 
 
+def cmd_plan_from(engine, args) -> int:
+    from tracker import decision_text
+    from tracker.services import catalog_admin
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"Lỗi: không đọc được tệp {path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    if path.suffix.lower() == ".docx":
+        try:
+            draft = decision_text.read(data)
+        except Exception:  # not a Word file after all (python-docx raises several kinds)
+            print(f"Lỗi: tệp {path.name} không phải tệp Word (.docx) đọc được.", file=sys.stderr)
+            return EXIT_BAD_REQUEST
+    else:
+        draft = decision_text.read(text=data.decode("utf-8", errors="replace"))
+    if args.year:
+        draft.year = args.year
+    print(f"Quyết định số: {draft.decision_no or '(không thấy)'}")
+    print(f"Ngày ban hành: {format_date(draft.issued_on) or '(không thấy)'}")
+    print(f"Người ban hành: {draft.issuer or '(không thấy)'}")
+    print(f"Tên kế hoạch: {draft.title or '(không thấy)'}")
+    print(f"Năm: {draft.year or '(không thấy)'}")
+    print(f"Nhiệm vụ: {len(draft.tasks)}, thiếu nội dung: "
+          + (", ".join(f"({t.label})" for t in draft.tasks if t.text is None) or "không"))
+    for t in draft.tasks:
+        print(f"  ({t.label}) {t.text if t.text else '[' + plan_service.MISSING_TEXT_LABEL + ']'}")
+    for note in draft.notes:
+        print(f"Lưu ý: {note}")
+    if args.dry_run:
+        print("Chưa ghi gì (--dry-run).")
+        return 0
+    code = args.code or draft.decision_no
+    with session_scope(engine) as session:
+        plan = catalog_admin.create_plan_from_decision(
+            session, actor=work_item_service.cli_actor(), code=code or "", draft=draft,
+            source_filename=path.name if path.suffix.lower() == ".docx" else None,
+            source=data if path.suffix.lower() == ".docx" else None)
+        print(f"Đã tạo kế hoạch {plan.code} (năm {plan.year}) với {len(plan.tasks)} nhiệm vụ.")
+    return 0
+
+
 def cmd_bench(_engine, args) -> int:
     import os
     import tempfile
@@ -497,6 +541,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust-unsigned", action="store_true",
                    help="khôi phục cả bản sao lưu không có chữ ký hợp lệ với khóa sao lưu của máy này")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("plan-from", help="tạo kế hoạch mới từ tệp Quyết định (.docx) hoặc văn bản (.txt)")
+    p.add_argument("file", help="tệp .docx của Quyết định, hoặc tệp văn bản UTF-8")
+    p.add_argument("--code", help="mã kế hoạch (mặc định: số Quyết định)")
+    p.add_argument("--year", type=int, help="năm của kế hoạch (mặc định: đọc từ tên kế hoạch)")
+    p.add_argument("--dry-run", action="store_true", help="chỉ in kết quả đọc, không ghi gì")
+    p.set_defaults(func=cmd_plan_from)
 
     p = sub.add_parser("bench", help="đo tốc độ với 1.000, 10.000 và 100.000 công việc (in bảng trung vị)")
     p.add_argument("--sizes", default="1000,10000,100000", help="số công việc, cách nhau bởi dấu phẩy")

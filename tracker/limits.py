@@ -45,6 +45,8 @@ TEXT_LIMITS = {
     "unit_short_name": TextLimit("Tên viết tắt", 100),  # String(100)
     "plan_code": TextLimit("Mã kế hoạch", 60),  # String(60)
     "plan_title": TextLimit("Tên kế hoạch", 1000),
+    "decision_no": TextLimit("Số Quyết định", 60),  # String(60)
+    "issuer": TextLimit("Cơ quan, người ban hành", 200),  # String(200)
     # accounts
     "username": TextLimit("Tên đăng nhập", 80),  # String(80)
     "full_name": TextLimit("Họ và tên", 200),  # String(200)

@@ -145,6 +145,10 @@ class Plan(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))
+    # The Decision file the plan was read from (python -m tracker plan-from, "Kế hoạch" page); its bytes are
+    # kept by checksum in the evidence store, so the backup carries them.
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
 
     tasks: Mapped[list[PriorityTask]] = relationship(
         back_populates="plan", order_by="PriorityTask.number", cascade="all, delete-orphan"

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.decision_text import DecisionDraft
 from tracker.errors import NotFound, ValidationFailed
 from tracker.limits import too_long
 from tracker.models import (
@@ -22,6 +23,7 @@ from tracker.models import (
     EventKind,
     ExplanationRequest,
     ExplanationStatus,
+    Numbering,
     Plan,
     PriorityTask,
     ProgressEvent,
@@ -244,3 +246,74 @@ def create_provincial_plan(session: Session, *, actor: Actor, parent_plan_id: in
     session.flush()
     _audit(session, actor, "plan.add_provincial", "plan", plan.id, {"parent": parent.code, "unit": unit.code})
     return plan
+
+
+MAX_DECISION_BYTES = 10 * 1024 * 1024
+
+
+def create_plan_from_decision(session: Session, *, actor: Actor, code: str, draft: DecisionDraft,
+                              source_filename: str | None = None, source: bytes | None = None) -> Plan:
+    """A new plan from a Decision read by `tracker.decision_text` and corrected by the office: its number, date,
+    issuer, title, year and numbered tasks (a slot with no text is kept as "chưa có nội dung", never invented).
+    The Decision's file is kept with the evidence files and linked from the plan. All or nothing; audited."""
+    require(actor, Action.EDIT_CATALOG, session=session)
+    code = nfc(code or "")
+    title = nfc(draft.title or "")
+    problems = _too_long(plan_code=code, plan_title=title, decision_no=draft.decision_no, issuer=draft.issuer)
+    if not code:
+        problems.append("Chưa nhập mã kế hoạch.")
+    elif session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
+        problems.append(f"Đã có kế hoạch mã “{code}”.")
+    if not title:
+        problems.append("Chưa có tên kế hoạch.")
+    if draft.year is None or not 2000 <= draft.year <= 2100:
+        problems.append("Năm của kế hoạch phải từ 2000 đến 2100.")
+    if not draft.tasks:
+        problems.append("Kế hoạch chưa có nhiệm vụ nào.")
+    numbers = [t.number for t in draft.tasks]
+    if any(n < 1 for n in numbers):
+        problems.append("Số thứ tự nhiệm vụ phải từ 1 trở lên.")
+    if len(set(numbers)) != len(numbers):
+        twice = sorted({n for n in numbers if numbers.count(n) > 1})
+        problems.append("Trùng số thứ tự nhiệm vụ: " + ", ".join(f"({n})" for n in twice) + ".")
+    for t in draft.tasks:
+        if t.text and (problem := too_long("task_text", nfc(t.text))):
+            problems.append(f"Nhiệm vụ ({t.label}): {problem}")
+    if source is not None and len(source) > MAX_DECISION_BYTES:
+        problems.append("Tệp Quyết định lớn hơn 10 MB.")
+    if problems:
+        raise ValidationFailed(problems[0], problems)
+    plan = Plan(code=code, title=title, year=draft.year, decision_no=nfc(draft.decision_no or "") or None,
+                issued_on=draft.issued_on, issuer=nfc(draft.issuer or "") or None,
+                numbering=Numbering.ROMAN if draft.numbering == "roman" else Numbering.ARABIC, verified=True,
+                source=(f"Quyết định số {draft.decision_no}" if draft.decision_no else "Văn bản do Văn phòng nhập")
+                + (f", tệp {source_filename}" if source_filename else ""))
+    plan.tasks = [PriorityTask(number=t.number, label=nfc(t.label or str(t.number))[:10], text=nfc(t.text) or None
+                               if t.text else None, text_missing=not (t.text and nfc(t.text)),
+                               note="Văn bản gốc không có nội dung nhiệm vụ này." if not (t.text and nfc(t.text))
+                               else None)
+                  for t in sorted(draft.tasks, key=lambda t: t.number)]
+    if source is not None:
+        from tracker.services import evidence
+
+        plan.source_filename = evidence.safe_name(source_filename or "quyet-dinh.docx")
+        plan.source_sha256 = evidence.keep(session, source)
+    session.add(plan)
+    session.flush()
+    _audit(session, actor, "plan.add_from_decision", "plan", plan.id,
+           {"code": code, "decision_no": plan.decision_no, "tasks": len(plan.tasks),
+            "missing": [t.number for t in plan.tasks if t.text_missing], "source": plan.source_filename})
+    return plan
+
+
+def decision_file(session: Session, *, actor: Actor, plan_id: int) -> tuple[str, bytes]:
+    """The Decision file a plan was read from (name, bytes), for anyone who may read the plans."""
+    from tracker.services import evidence
+
+    plan = session.get(Plan, plan_id)
+    if plan is None or not plan.source_sha256:
+        raise NotFound("Kế hoạch này không có tệp Quyết định.")
+    try:
+        return plan.source_filename or "quyet-dinh.docx", evidence.read_kept(plan.source_sha256)
+    except (OSError, ValueError):
+        raise NotFound("Không đọc được tệp Quyết định trên máy chủ; vui lòng báo quản trị hệ thống.") from None

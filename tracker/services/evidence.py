@@ -153,37 +153,63 @@ def _remove_on_rollback(session: Session, paths: list[Path]) -> None:
     event.listen(session, "after_commit", committed, once=True)
 
 
+def keep(session: Session, data: bytes, *, root: Path | None = None) -> str:
+    """Write the bytes once under root/ab/abcdef... (by checksum) and return the checksum. If the session's
+    transaction rolls back, a file this call wrote is removed (no orphan files).
+
+    Raises:
+        StorageFailed: the file could not be written.
+    """
+    root = root or upload_dir()
+    digest = hashlib.sha256(data).hexdigest()
+    target = root / digest[:2] / digest
+    if target.exists():
+        return digest
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write(target, data)
+    except OSError as exc:
+        raise StorageFailed(DISK_FULL if exc.errno in (errno.ENOSPC, errno.EDQUOT) else WRITE_FAILED) from None
+    _remove_on_rollback(session, [target])
+    return digest
+
+
 def store(session: Session, *, work_item_id: int, event_id: int, uploaded_by_id: int,
           files: list[Upload], root: Path | None = None) -> list[EvidenceFile]:
-    """Write each file once under root/ab/abcdef... (by checksum) and record it. Files must be checked first.
+    """Keep each file's bytes (`keep`) and record it. Files must be checked first.
 
     Raises:
         StorageFailed: a file could not be written; the files this call wrote are removed.
     """
     root = root or upload_dir()
-    written: list[Path] = []
-    records = []
-    try:
-        for f in files:
-            digest = hashlib.sha256(f.data).hexdigest()
-            target = root / digest[:2] / digest
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                _write(target, f.data)
-                written.append(target)
-            name = safe_name(f.filename)
-            record = EvidenceFile(work_item_id=work_item_id, event_id=event_id, filename=name,
-                                  content_type=ALLOWED[Path(name).suffix.lower()][0], size_bytes=len(f.data),
-                                  sha256=digest, uploaded_by_id=uploaded_by_id)
-            session.add(record)
-            records.append(record)
-    except OSError as exc:
-        _remove(written)
-        raise StorageFailed(DISK_FULL if exc.errno in (errno.ENOSPC, errno.EDQUOT) else WRITE_FAILED) from None
-    if written:  # the transaction may still roll back (a later error, a failed commit): then no orphan files
-        _remove_on_rollback(session, written)
+    records, written = [], []
+    for f in files:
+        digest = hashlib.sha256(f.data).hexdigest()
+        target = root / digest[:2] / digest
+        existed = target.exists()
+        try:
+            keep(session, f.data, root=root)
+        except StorageFailed:
+            _remove(written)
+            raise
+        if not existed:
+            written.append(target)
+        name = safe_name(f.filename)
+        record = EvidenceFile(work_item_id=work_item_id, event_id=event_id, filename=name,
+                              content_type=ALLOWED[Path(name).suffix.lower()][0], size_bytes=len(f.data),
+                              sha256=digest, uploaded_by_id=uploaded_by_id)
+        session.add(record)
+        records.append(record)
     session.flush()
     return records
+
+
+def read_kept(sha256: str, root: Path | None = None) -> bytes:
+    """Bytes kept by `keep`, verified against their checksum."""
+    data = ((root or upload_dir()) / sha256[:2] / sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError("Tệp lưu trữ đã bị thay đổi trên đĩa (sai mã kiểm tra).")
+    return data
 
 
 def read(record: EvidenceFile, root: Path | None = None) -> bytes:
