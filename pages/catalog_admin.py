@@ -12,7 +12,7 @@ from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
 from tracker.text import format_date
 from tracker.services.units import KIND_LABELS
-from tracker.ui import data
+from tracker.ui import data, plan_from_decision
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
@@ -34,8 +34,9 @@ names = {u.id: f"{u.name} ({u.code})" for u in units}
 today = clock.today()
 active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)]
 
-tab_task, tab_unit, tab_merge, tab_plan, tab_periods = st.tabs(
-    ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kỳ báo cáo"])
+tab_task, tab_unit, tab_merge, tab_plan, tab_decision, tab_periods = st.tabs(
+    ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kế hoạch mới từ Quyết định",
+     "Kỳ báo cáo"])
 with tab_task:
     plan_id = st.selectbox("Kế hoạch", list(by_plan), format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}",
                            key="catalog_task_plan")
@@ -115,6 +116,9 @@ with tab_plan:
                 view.write(lambda s: admin_svc.create_provincial_plan(s, actor=actor, parent_plan_id=parent_id,
                                                                       unit_id=unit, code=code),
                            lambda p: f"Đã tạo kế hoạch {p.code}.")
+
+with tab_decision:
+    plan_from_decision.draw(actor)
 
 with tab_periods:
     with session_scope(get_engine()) as session:

@@ -2,13 +2,17 @@
 
 import streamlit as st
 
+from tracker.db import session_scope
+from tracker.errors import NotFound
+from tracker.services.catalog_admin import decision_file
 from tracker.services.plans import MISSING_TEXT_LABEL
 from tracker.text import format_date
 from tracker.ui import data
 from tracker.ui.auth import require_actor
+from tracker.ui.engine import get_engine
 from tracker.ui.text import md
 
-require_actor()
+actor = require_actor()
 st.title("Kế hoạch")
 
 plans = data.plans()
@@ -49,3 +53,12 @@ for tab, plan in zip(tabs, plans):
                     st.markdown(f"**({task.label})** {md(task.text)}")
         if plan.source:
             st.caption(f"Nguồn: {md(plan.source)}")
+        if plan.source_filename:
+            with session_scope(get_engine()) as session:
+                try:
+                    name, content = decision_file(session, actor=actor, plan_id=plan.id)
+                except NotFound as exc:
+                    st.warning(md(str(exc)))
+                else:
+                    st.download_button(f"Tải tệp Quyết định ({md(name)})", content, file_name=name,
+                                       key=f"plan_decision_file_{plan.id}", icon=":material/download:")

@@ -76,3 +76,27 @@ def test_only_the_office_enters(people):
     assert not at.exception
     assert [e.value for e in at.error] == [NO_ACCESS_MESSAGE]
     assert not at.tabs
+
+
+def test_office_reads_a_pasted_decision_corrects_the_code_and_saves_the_plan(people, engine):
+    users, _ = people
+    at = _run(users["admin"])
+    text = (Path(__file__).resolve().parent / "fixtures_text" / "decision_184_article.txt").read_text(encoding="utf-8")
+    at.text_area(key="plan_from_decision_text").input(text)
+    at.button[[b.label for b in at.button].index("Đọc văn bản")].click().run()
+    assert not at.exception, at.exception
+    assert any("(11)" in w.value for w in at.warning)  # the gap is said, not filled in
+    assert at.text_input(key="plan_from_decision_code_1").value == "184/QĐ-BNV"
+    # saving under the catalog's own code is refused with the reason; nothing is lost from the form
+    at.button[[b.label for b in at.button].index("Lưu kế hoạch")].click().run()
+    assert any("Đã có kế hoạch mã “184/QĐ-BNV”" in e.value for e in at.error)
+    at.text_input(key="plan_from_decision_code_1").input("184-DAN")
+    at.text_input(key="plan_from_decision_title_1").input("Kế hoạch truyền thông năm 2024 (bản dán)")
+    at.button[[b.label for b in at.button].index("Lưu kế hoạch")].click().run()
+    assert not at.exception, at.exception
+    assert any("Đã tạo kế hoạch 184-DAN (năm 2024) với 16 nhiệm vụ; chưa có nội dung: (11)." in s.value
+               for s in at.success)
+    with session_scope(engine) as s:
+        plan = s.scalars(select(Plan).where(Plan.code == "184-DAN")).one()
+        assert [t.number for t in plan.tasks if t.text_missing] == [11]
+        assert plan.decision_no == "184/QĐ-BNV" and plan.issued_on == dt.date(2024, 3, 18)

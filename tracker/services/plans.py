@@ -30,6 +30,7 @@ class PlanInfo:
     verified: bool
     note: str | None
     source: str | None
+    source_filename: str | None  # the Decision file kept with the plan (plan-from), if any
     task_count: int
     missing_count: int
     item_count: int
@@ -92,6 +93,7 @@ def list_plans(session: Session) -> list[PlanInfo]:
             id=p.id, code=p.code, title=p.title, year=p.year, decision_no=p.decision_no,
             issued_on=p.issued_on, issuer=p.issuer, message=p.message, numbering=p.numbering.value,
             task_label=p.task_label, verified=p.verified, note=p.note, source=p.source,
+            source_filename=p.source_filename if p.source_sha256 else None,
             task_count=task_counts.get(p.id, (0, 0))[0], missing_count=task_counts.get(p.id, (0, 0))[1],
             item_count=item_counts.get(p.id, 0),
         )
