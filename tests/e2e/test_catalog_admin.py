@@ -36,3 +36,40 @@ def test_office_fills_in_task_11_and_the_plan_page_shows_it(app_server, page, ou
     expect(page.get_by_text(TEXT)).to_be_visible()  # shown as typed: the <b> is text, not markup
     assert page.locator("b", has_text="năm 2024").count() == 0
     assert outside_requests == []
+
+
+def test_office_uploads_a_decision_reviews_it_and_the_plan_keeps_the_file(app_server, page, outside_requests, tmp_path):
+    from tests.test_decision_text import decision_184
+
+    server = app_server(setup=[(["user", "add", "vanphong", "--role", "admin"], "mat-khau-van-phong\n")],
+                        env={"TRACKER_UPLOAD_DIR": str(tmp_path / "uploads")})
+    path = tmp_path / "QĐ 184-QĐ-BNV.docx"
+    path.write_bytes(decision_184())
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Quản trị danh mục").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Kế hoạch mới từ Quyết định").click()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    wait_for_app(page, settle_ms=500)
+    page.get_by_role("button", name="Đọc văn bản").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("Văn bản không có nội dung nhiệm vụ (11)")).to_be_visible()
+    expect(page.get_by_label("Số Quyết định")).to_have_value("184/QĐ-BNV")
+    expect(page.get_by_label("Người ban hành")).to_have_value("Bộ trưởng Bộ Nội vụ")
+    page.get_by_role("textbox", name="Mã kế hoạch mới").fill("184-TEP")
+    screenshot(page, "catalog_admin_plan_from_decision.png")
+    page.get_by_role("button", name="Lưu kế hoạch").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("Đã tạo kế hoạch 184-TEP (năm 2024) với 16 nhiệm vụ; chưa có nội dung: (11).")).to_be_visible()
+
+    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="184-TEP · năm 2024").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Tải tệp Quyết định (QĐ 184-QĐ-BNV.docx)").click()
+    saved = tmp_path / "downloaded.docx"
+    info.value.save_as(saved)
+    assert saved.read_bytes() == path.read_bytes()
+    assert outside_requests == []

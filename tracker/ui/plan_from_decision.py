@@ -61,7 +61,7 @@ def draw(actor: Actor) -> None:
         st.warning(md(note), icon=":material/info:")
     with st.form(view.fresh_key("plan_from_decision_save")):
         c1, c2 = st.columns(2)
-        code = c1.text_input("Mã kế hoạch", key=f"plan_from_decision_code_{n}", value=draft.decision_no or "",
+        code = c1.text_input("Mã kế hoạch mới", key=f"plan_from_decision_code_{n}", value=draft.decision_no or "",
                              max_chars=max_chars("plan_code"),
                              help="Mặc định là số Quyết định; phải khác mã các kế hoạch đã có.")
         number = c2.text_input("Số Quyết định", key=f"plan_from_decision_number_{n}", value=draft.decision_no or "",
