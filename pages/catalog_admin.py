@@ -6,7 +6,8 @@ import streamlit as st
 from tracker import clock, periods
 from tracker.db import session_scope
 from tracker.limits import max_chars
-from tracker.models import Role, UnitKind
+from tracker.models import Role, Status, UnitKind
+from tracker.workflow import STATUS_LABELS, STATUS_ORDER
 from tracker.services import catalog_admin as admin_svc
 from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
@@ -34,9 +35,9 @@ names = {u.id: f"{u.name} ({u.code})" for u in units}
 today = clock.today()
 active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)]
 
-tab_task, tab_unit, tab_merge, tab_plan, tab_decision, tab_periods = st.tabs(
+tab_task, tab_unit, tab_merge, tab_plan, tab_decision, tab_periods, tab_board = st.tabs(
     ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kế hoạch mới từ Quyết định",
-     "Kỳ báo cáo"])
+     "Kỳ báo cáo", "Bảng Kanban"])
 with tab_task:
     plan_id = st.selectbox("Kế hoạch", list(by_plan), format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}",
                            key="catalog_task_plan")
@@ -134,3 +135,25 @@ with tab_periods:
         if st.form_submit_button("Lưu cách tính kỳ", type="primary"):
             view.write(lambda s: settings_service.set_reporting(s, actor=actor, rule=rule, send_within_days=int(days)),
                        lambda r: "Đã lưu cách tính kỳ báo cáo.")
+
+with tab_board:
+    with session_scope(get_engine()) as session:
+        wip = settings_service.board_wip(session)
+    st.caption("Giới hạn số công việc đang làm (WIP) của mỗi cột. Khi vượt, số đếm ở đầu cột chuyển màu đỏ; vẫn "
+               "chuyển thẻ được. Nhập 0 để không giới hạn.")
+    with st.form("catalog_board_wip"):
+        columns, lanes = {}, {}
+        for status in STATUS_ORDER:
+            if status is Status.DONE:
+                continue
+            c1, c2 = st.columns(2)
+            columns[status] = c1.number_input(f"Cột “{STATUS_LABELS[status]}”: cả bảng", min_value=0,
+                                              max_value=settings_service.MAX_WIP, step=1,
+                                              value=wip.columns.get(status, 0), key=f"catalog_wip_{status.value}")
+            lanes[status] = c2.number_input(f"Cột “{STATUS_LABELS[status]}”: mỗi làn (khi xem theo làn)", min_value=0,
+                                            max_value=settings_service.MAX_WIP, step=1,
+                                            value=wip.lanes.get(status, 0), key=f"catalog_wip_lane_{status.value}")
+        if st.form_submit_button("Lưu giới hạn WIP", type="primary"):
+            view.write(lambda s: settings_service.set_board_wip(
+                s, actor=actor, columns={k: int(v) for k, v in columns.items()},
+                lanes={k: int(v) for k, v in lanes.items()}), "Đã lưu giới hạn WIP của Bảng Kanban.")

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
+from tests.factories import make_user
 from tests.item_factories import make_item
 from tracker.db import session_scope
 from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind, WorkItem
@@ -299,3 +300,40 @@ def test_an_included_card_shows_in_its_swimlane(board_db):
     hanoi_lane = next(titles for label, titles in lanes.items() if "Hà Nội" in label)
     assert hanoi_lane == ["Hà Nội gấp 0", "Tọa đàm của Sở Nội vụ Hà Nội"]
     assert all("Tọa đàm của Sở Nội vụ Hà Nội" not in titles for label, titles in lanes.items() if "Hà Nội" not in label)
+
+
+def test_the_office_sets_wip_limits_per_column_and_per_lane(engine, monkeypatch):
+    from tracker.errors import PermissionDenied, ValidationFailed
+    from tracker.models import AuditEvent
+    from tracker.services import settings
+
+    monkeypatch.setenv("TRACKER_BOARD_WIP_LIMITS", "in_progress=7")
+    with session_scope(engine) as s:
+        admin = Actor.of(make_user(s, "van.phong.wip", Role.ADMIN))
+        head = Actor.of(make_user(s, "truong.wip", Role.UNIT_HEAD, "VU-TCBC"))
+        make_item(s, unit_code="VU-TCBC")
+        make_item(s, unit_code="SNV-HA-NOI")
+    with session_scope(engine) as s:  # until the office sets them: the environment's (or the defaults), no lanes'
+        assert settings.board_wip(s) == settings.BoardWip(columns={IP: 7}, lanes={})
+    with session_scope(engine) as s:
+        with pytest.raises(PermissionDenied):
+            settings.set_board_wip(s, actor=head, columns={IP: 3}, lanes={})
+    with session_scope(engine) as s:
+        with pytest.raises(ValidationFailed, match="Đang thực hiện"):
+            settings.set_board_wip(s, actor=admin, columns={IP: -1}, lanes={})
+    with session_scope(engine) as s:
+        settings.set_board_wip(s, actor=admin, columns={IP: 3, AW: 0}, lanes={IP: 1})
+    with session_scope(engine) as s:
+        assert settings.board_wip(s) == settings.BoardWip(columns={IP: 3}, lanes={IP: 1})
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "settings.board_wip")).one()
+        assert audit.details["columns"] == [{"in_progress": 7}, {"in_progress": 3}]
+        flat = read_board(s, actor=admin, filters=BoardFilters(), today=dt.date(2024, 8, 1)).as_data()
+        assert next(c["wip"] for c in flat["columns"] if c["status"] == "in_progress") == 3
+        by_unit = read_board(s, actor=admin, filters=BoardFilters(lanes=Swimlane.UNIT), today=dt.date(2024, 8, 1))
+        lanes = by_unit.as_data()["lanes"]
+        assert len(lanes) == 2 and all(lane["cells"]["in_progress"]["wip"] == 1 for lane in lanes)
+        assert all(cell["wip"] is None for lane in flat["lanes"] for cell in lane["cells"].values())
+    with session_scope(engine) as s:  # 0 everywhere: no limits at all, whatever the environment says
+        settings.set_board_wip(s, actor=admin, columns={IP: 0}, lanes={})
+    with session_scope(engine) as s:
+        assert settings.board_wip(s) == settings.BoardWip(columns={}, lanes={})

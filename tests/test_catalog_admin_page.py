@@ -100,3 +100,20 @@ def test_office_reads_a_pasted_decision_corrects_the_code_and_saves_the_plan(peo
         plan = s.scalars(select(Plan).where(Plan.code == "184-DAN")).one()
         assert [t.number for t in plan.tasks if t.text_missing] == [11]
         assert plan.decision_no == "184/QĐ-BNV" and plan.issued_on == dt.date(2024, 3, 18)
+
+
+def test_office_sets_the_board_s_wip_limits(people, engine):
+    from tracker.models import Status
+    from tracker.services import settings
+
+    users, _ = people
+    at = _run(users["admin"])
+    at.number_input(key="catalog_wip_in_progress").set_value(12)
+    at.number_input(key="catalog_wip_lane_in_progress").set_value(3)
+    at.button[[b.label for b in at.button].index("Lưu giới hạn WIP")].click().run()
+    assert not at.exception, at.exception
+    assert any("Đã lưu giới hạn WIP của Bảng Kanban." in s.value for s in at.success)
+    assert at.number_input(key="catalog_wip_in_progress").value == 12  # the form shows what is now in force
+    with session_scope(engine) as s:
+        wip = settings.board_wip(s)
+    assert wip.columns[Status.IN_PROGRESS] == 12 and wip.lanes == {Status.IN_PROGRESS: 3}

@@ -505,3 +505,30 @@ def test_screenshot_of_a_board_with_swimlanes(app_server, page):
     page.wait_for_timeout(300)
     page.locator("[data-testid='kanban-board']").scroll_into_view_if_needed()
     screenshot(page, "board_swimlanes.png")  # the viewport: column heads and the first lanes, readable
+
+
+def test_a_lane_over_its_own_wip_limit_is_marked_and_a_move_updates_the_mark(page):
+    """The office's per-lane limit (Quản trị danh mục → Bảng Kanban) as the component draws it."""
+    page.set_content("<div id='host'><div class='kb-root'></div></div>")
+    page.evaluate("""async (source) => {
+        const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
+        const module = await import(url);
+        window.sent = [];
+        window.draw = (data) => module.default({data, parentElement: document.getElementById("host"),
+            setTriggerValue: (name, value) => window.sent.push({name, ...value})});
+    }""", BOARD_JS.read_text(encoding="utf-8"))
+    a = _card_data(1, "Chuyên mục cải cách tiền lương", "in_progress", ["not_started"], "2-2024-09-30-1")
+    b = _card_data(2, "Thông cáo báo chí tháng 8", "in_progress", ["not_started"], "2-2024-08-20-2")
+    data = _board_data({"in_progress": [a, b]})
+    data["swimlanes"] = True
+    data["lanes"][0]["label"] = "Vụ Tổ chức - Biên chế"
+    for status, cell in data["lanes"][0]["cells"].items():
+        cell["wip"] = 1 if status == "in_progress" else None
+    page.evaluate("(data) => window.draw(data)", json.loads(json.dumps(data)))
+    cell = _cell(page, "in_progress")
+    expect(cell).to_have_class(re.compile(r"\bkb-cell-over\b"))
+    expect(cell.locator(".kb-cell-limit")).to_have_text("Vượt giới hạn WIP của làn: 2 / 1")
+    _card(page, "Thông cáo báo chí tháng 8").locator("select").select_option("not_started")
+    _card(page, "Thông cáo báo chí tháng 8").get_by_role("button", name="Chuyển").click()
+    expect(cell).not_to_have_class(re.compile(r"\bkb-cell-over\b"))
+    expect(cell.locator(".kb-cell-limit")).to_have_count(0)

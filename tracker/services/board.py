@@ -24,6 +24,7 @@ from tracker.permissions import Action, Actor, can
 from tracker.figures import STANDING_LABELS, Standing
 from tracker.rag import RAG_LABELS, Rag, rag_case
 from tracker.services.units import KIND_LABELS
+from tracker.services import settings
 from tracker.limits import max_chars
 from tracker.text import fold, format_date, parse_id
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER, is_done_late, transition_problem
@@ -160,6 +161,7 @@ class Board:
     limits: dict[Status, int]
     lane_count: int = 0  # lanes that have cards (only the first MAX_LANES are drawn)
     filters: BoardFilters = field(default_factory=BoardFilters)
+    lane_wip: dict[Status, int] = field(default_factory=dict)  # per lane's cell, when lanes are shown
 
     def as_data(self) -> dict:
         """Plain JSON for the board component: columns, lanes, cards."""
@@ -171,6 +173,7 @@ class Board:
             "lanes": [{
                 "key": lane.key, "label": lane.label,
                 "cells": {s.value: {"count": lane.counts.get(s, 0),
+                                    "wip": self.lane_wip.get(s) if self.filters.lanes is not Swimlane.NONE else None,
                                     "cards": [c.as_data() for c in lane.cards.get(s, [])]} for s in STATUS_ORDER},
             } for lane in self.lanes],
             "status_labels": {s.value: STATUS_LABELS[s] for s in STATUS_ORDER},
@@ -324,8 +327,9 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
                 cell.sort(key=lambda c: c.order_key)
 
     lanes = [Lane(key=k, label=labels.get(k, ("", ()))[0], counts=counts[k], cards=cards[k]) for k in shown_keys]
-    return Board(lanes=lanes, totals=totals, wip=dict(wip if wip is not None else wip_limits()), limits=limits,
-                 lane_count=len(keys), filters=filters)
+    chosen = settings.board_wip(session)
+    return Board(lanes=lanes, totals=totals, wip=dict(wip if wip is not None else chosen.columns), limits=limits,
+                 lane_count=len(keys), filters=filters, lane_wip=chosen.lanes)
 
 
 def _first_cards(conds: list, lane, shown_keys: list[int], limits: Mapping[Status, int], include: list[int],

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from tracker import periods
 from tracker.errors import ValidationFailed
-from tracker.models import AppSetting, AuditEvent
+from tracker.models import AppSetting, AuditEvent, Status
+from tracker.workflow import STATUS_LABELS
 from tracker.permissions import Action, Actor, require
 
 RULE_KEY = "reporting.cutoff_rule"
@@ -67,3 +68,69 @@ def set_reporting(session: Session, *, actor: Actor, rule: periods.Rule | str, s
                                                     "send_within_days": [before.send_within_days, send_within_days]}))
     session.flush()
     return Reporting(rule=rule, send_within_days=send_within_days)
+
+
+WIP_COLUMNS_KEY = "board.wip_columns"
+WIP_LANES_KEY = "board.wip_lanes"
+MAX_WIP = 10_000
+
+
+@dataclass(frozen=True)
+class BoardWip:
+    """WIP limits of the Kanban board: per column (all lanes together) and per lane's cell when lanes are shown."""
+    columns: dict[Status, int]
+    lanes: dict[Status, int]
+
+
+def _limits(value) -> dict[Status, int] | None:
+    if not isinstance(value, dict):
+        return None
+    out = {}
+    for name, limit in value.items():
+        try:
+            status = Status(name)
+        except ValueError:
+            continue
+        if isinstance(limit, int) and limit > 0:
+            out[status] = limit
+    return out
+
+
+def board_wip(session: Session) -> BoardWip:
+    """The limits the office set on "Quản trị danh mục"; until then the columns' come from TRACKER_BOARD_WIP_LIMITS
+    (or its defaults) and lanes have none."""
+    from tracker.services.board import wip_limits
+
+    columns = session.get(AppSetting, WIP_COLUMNS_KEY)
+    lanes = session.get(AppSetting, WIP_LANES_KEY)
+    chosen = _limits(columns.value) if columns is not None else None
+    return BoardWip(columns=chosen if chosen is not None else wip_limits(),
+                    lanes=(_limits(lanes.value) or {}) if lanes is not None else {})
+
+
+def set_board_wip(session: Session, *, actor: Actor, columns: dict[Status, int], lanes: dict[Status, int]) -> BoardWip:
+    """Set the board's WIP limits (office only; 0 or missing: no limit), recorded in the audit trail.
+
+    Raises:
+        PermissionDenied: not the office. ValidationFailed: a limit that is not a whole number from 0 to 10.000.
+    """
+    require(actor, Action.EDIT_CATALOG, session=session)
+    problems = [f"Giới hạn WIP của cột “{STATUS_LABELS[s]}” phải là số nguyên từ 0 đến {MAX_WIP:,}.".replace(",", ".")
+                for s, v in [*columns.items(), *lanes.items()] if not isinstance(v, int) or not 0 <= v <= MAX_WIP]
+    if problems:
+        raise ValidationFailed(problems[0], problems)
+    before = board_wip(session)
+    values = {WIP_COLUMNS_KEY: {s.value: v for s, v in columns.items() if v},
+              WIP_LANES_KEY: {s.value: v for s, v in lanes.items() if v}}
+    for key, value in values.items():
+        row = session.get(AppSetting, key)
+        if row is None:
+            session.add(AppSetting(key=key, value=value, updated_by_id=actor.user_id or None))
+        else:
+            row.value, row.updated_by_id = value, actor.user_id or None
+    session.add(AuditEvent(actor_id=actor.user_id or None, action="settings.board_wip", target_type="settings",
+                           target_id=None, details={
+                               "columns": [{s.value: v for s, v in before.columns.items()}, values[WIP_COLUMNS_KEY]],
+                               "lanes": [{s.value: v for s, v in before.lanes.items()}, values[WIP_LANES_KEY]]}))
+    session.flush()
+    return board_wip(session)

@@ -89,7 +89,7 @@ function view(state) {
     lanes: data.lanes.map((lane) => ({
       ...lane,
       cells: Object.fromEntries(Object.entries(lane.cells).map(
-        ([status, cell]) => [status, { count: cell.count, cards: cell.cards.slice() }])),
+        ([status, cell]) => [status, { count: cell.count, wip: cell.wip, cards: cell.cards.slice() }])),
     })),
   };
   for (const [id, pending] of state.pending) {
@@ -159,8 +159,25 @@ function fillCount(count, column) {
     : "Số công việc";
 }
 
+// A lane's cell over its own WIP limit (set by the office when lanes are shown): marked, with its count.
+function fillCellLimit(zone, cell) {
+  const over = cell.wip ? cell.count > cell.wip : false;
+  zone.classList.toggle("kb-cell-over", over);
+  let badge = zone.querySelector(":scope > .kb-cell-limit");
+  if (!over) {
+    if (badge) badge.remove();
+    return;
+  }
+  if (!badge) {
+    badge = el("div", "kb-cell-limit");
+    zone.insertBefore(badge, zone.firstChild);
+  }
+  badge.textContent = `Vượt giới hạn WIP của làn: ${cell.count} / ${cell.wip}`;
+}
+
 // "Xem thêm (shown/count)" under a cell with more cards, "Không có công việc" in an empty one.
 function fillFooter(state, zone, cell, status) {
+  fillCellLimit(zone, cell);
   for (const old of zone.querySelectorAll(":scope > .kb-more, :scope > .kb-empty")) old.remove();
   if (cell.count > cell.cards.length) {
     const more = el("button", "kb-more", `Xem thêm (${cell.cards.length}/${cell.count})`);
