@@ -190,3 +190,33 @@ def test_items_that_become_the_same_work_are_folded_with_their_targets(ctx):
     assert events[0].note == (f"Chuyển từ công việc số {twin_id}, {ids['province']} của kế hoạch 184/QĐ-BNV "
                               "(gộp các công việc trùng sau khi thay đơn vị).")
     assert [e.changes for e in events[1:]] == [{"lead_unit": ["Sở Nội vụ tỉnh Hà Giang", "Sở Nội vụ tỉnh Tuyên Quang"]}]
+
+
+def test_work_whose_year_crosses_the_day_a_unit_ended_goes_to_the_unit_there_when_it_is_due(ctx):
+    """15/01–30/06/2025: Vụ Tiền lương ends on 28/02/2025 and Cục Tiền lương và Bảo hiểm xã hội begins on 01/03/2025;
+    neither exists for the whole span. The work goes to the one that exists when it is due — not an error that
+    says the unit has no successor."""
+    engine, admin, plan_id, ids = ctx
+    with session_scope(engine) as s:
+        item = s.get(WorkItem, ids["wage"])
+        item.start_date, item.due_date = dt.date(2024, 1, 15), dt.date(2024, 6, 30)
+    with session_scope(engine) as s:
+        preview = rollover.preview_rollover(s, actor=admin, source_plan_id=plan_id, new_code="KH-2025",
+                                            item_ids=[ids["wage"]])
+    assert preview.problems == []
+    assert [(r.role, r.old_unit, r.new_unit) for r in preview.replacements if r.role == "Chủ trì"] == [
+        ("Chủ trì", "Vụ Tiền lương", "Cục Tiền lương và Bảo hiểm xã hội")]
+
+
+def test_the_refusal_names_each_unit_s_dates_when_no_unit_can_carry_the_work(ctx):
+    engine, admin, plan_id, ids = ctx
+    with session_scope(engine) as s:
+        [ban_tg] = _ids(s, Unit, ["BAN-TGCP"])
+        s.get(WorkItem, ids["once"]).lead_unit_id = ban_tg
+    with session_scope(engine) as s:
+        preview = rollover.preview_rollover(s, actor=admin, source_plan_id=plan_id, new_code="KH-2025",
+                                            item_ids=[ids["once"]])
+    [problem] = preview.problems
+    assert "không đơn vị nào hoạt động vào 01/03/2025 – 31/03/2025" in problem
+    assert "“Ban Tôn giáo Chính phủ” hoạt động từ 15/09/2022 đến 28/02/2025" in problem
+    assert "“Ban Tôn giáo Chính phủ” không có đơn vị kế thừa" in problem

@@ -100,6 +100,27 @@ def unit_on(unit: Unit, days: Sequence[dt.date]) -> Unit | None:
     return None
 
 
+def unit_for_work(unit: Unit, days: Sequence[dt.date]) -> Unit | None:
+    """Who carries work over `days`: a unit that exists on all of them (`unit_on`), else — when the span crosses
+    the day a unit ended and its successor began — the one that exists when the work is due (the last day)."""
+    return unit_on(unit, days) or (unit_on(unit, [max(days)]) if len(days) > 1 else None)
+
+
+def why_no_unit(unit: Unit, days: Sequence[dt.date]) -> str:
+    """The real reason no unit of `unit`'s line can carry work over `days` (Vietnamese), naming each unit's dates."""
+    span = " – ".join(format_date(d) for d in days)
+    parts, seen, current = [], set(), unit
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        since = f"từ {format_date(current.valid_from)} " if current.valid_from else ""
+        until = f"đến {format_date(current.valid_to)}" if current.valid_to else "đến nay"
+        parts.append(f"“{current.name}” hoạt động {since}{until}".replace("  ", " "))
+        if current.successor is None and current.valid_to is not None:
+            parts.append(f"“{current.name}” không có đơn vị kế thừa")
+        current = current.successor
+    return f"không đơn vị nào hoạt động vào {span} ({'; '.join(parts)})"
+
+
 def recurring_item_ids(session: Session, *, plan_id: int) -> list[int]:
     """The items a rollover offers by default: those marked recurring."""
     return list(session.scalars(select(WorkItem.id).where(
@@ -187,16 +208,17 @@ def _carry(item: WorkItem, year: int, preview: RolloverPreview) -> None:
     start, due = next_year(item.start_date), next_year(item.due_date)
     days = [d for d in (start, due) if d] or [dt.date(year, 12, 31)]
     when = " – ".join(format_date(d) for d in days)
-    lead = unit_on(item.lead_unit, days)
+    lead = unit_for_work(item.lead_unit, days)
     if lead is None:
         preview.problems.append(f"Công việc số {item.id} “{item.title}”: đơn vị chủ trì “{item.lead_unit.name}” không "
-                                f"còn hoạt động vào {when} và không có đơn vị kế thừa; hãy giao lại trước khi chuyển.")
+                                f"còn hoạt động vào {when}: {why_no_unit(item.lead_unit, days)}; hãy giao lại trước "
+                                "khi chuyển.")
         return
     if lead.id != item.lead_unit_id:
         preview.replacements.append(Replacement(item.id, item.title, "Chủ trì", item.lead_unit.name, lead.name))
     coordinators: list[int] = []
     for unit in item.coordinating_units:
-        new = unit_on(unit, days)
+        new = unit_for_work(unit, days)
         if new is None or new.id != unit.id:
             preview.replacements.append(Replacement(item.id, item.title, "Phối hợp", unit.name,
                                                     new.name if new else None))
