@@ -108,9 +108,16 @@ def open_round_fields(units: list[unit_service.UnitInfo]) -> None:
     end = c2.date_input("Đến ngày (ngày chốt số liệu)", format=DATE, key="rounds_period_end")
     deadline = c3.date_input("Hạn nộp", format=DATE, key="rounds_deadline")
     scope = st.radio("Đơn vị phải nộp", list(SCOPES), horizontal=True, key="rounds_scope")
-    names = {u.id: u.name for u in units}
-    chosen = st.multiselect("Chọn đơn vị (khi chọn “Chọn đơn vị”)", list(names), format_func=names.get,
-                            key="rounds_units")
+    # The units that existed in the period shown (a preset fills it at once; typed dates count after "Mở kỳ"):
+    # a round on 2024 may ask a unit merged in 2025. The service checks the period again.
+    shown = (st.session_state.get("rounds_period_start"), st.session_state.get("rounds_period_end"))
+    names = {u.id: u.name + (f" (đến {format_date(u.valid_to)})" if u.valid_to else "") for u in units
+             if None in shown or ((u.valid_from is None or u.valid_from <= shown[1])
+                                  and (u.valid_to is None or u.valid_to >= shown[0]))}
+    if "rounds_units" in st.session_state:  # the period changed: drop choices that did not exist in it
+        st.session_state["rounds_units"] = [i for i in st.session_state["rounds_units"] if i in names]
+    chosen = st.multiselect("Chọn đơn vị (khi chọn “Chọn đơn vị”): các đơn vị hoạt động trong kỳ", list(names),
+                            format_func=names.get, key="rounds_units")
     note = st.text_area("Ghi chú", key="rounds_note", max_chars=max_chars("round_note"))
     if st.form_submit_button("Mở kỳ báo cáo", type="primary", key="rounds_open"):
         kind = SCOPES[scope]
@@ -168,7 +175,7 @@ def status_view(info: round_service.RoundInfo) -> None:
 def office_view() -> None:
     with session_scope(get_engine()) as session:
         listed = round_service.list_rounds(session, actor=actor, today=today)
-        units = unit_service.list_units(session, active_on=today) if actor.role is Role.ADMIN else []
+        units = unit_service.list_units(session) if actor.role is Role.ADMIN else []
     if actor.role is Role.ADMIN:
         open_round_form(units)
     if not listed:

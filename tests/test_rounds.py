@@ -80,8 +80,9 @@ def test_unit_kind_and_chosen_units_combine_without_duplicates(session, people):
     ({"period_end": dt.date(2023, 12, 31)}, "Ngày kết thúc kỳ phải sau hoặc bằng ngày bắt đầu."),
     ({"deadline": dt.date(2023, 12, 31)}, "Hạn nộp phải sau hoặc bằng ngày bắt đầu kỳ."),
     ({"unit_ids": []}, "Vui lòng chọn ít nhất một đơn vị."),
-    ({"unit_ids": ["VU-TL"], "deadline": dt.date(2025, 3, 15)},
-     "Đơn vị không còn hoạt động vào hạn nộp 15/03/2025: Vụ Tiền lương."),
+    ({"unit_ids": ["VU-TL"], "period_start": dt.date(2025, 3, 1), "period_end": dt.date(2025, 6, 30),
+      "deadline": dt.date(2025, 7, 15)},
+     "Đơn vị không hoạt động trong kỳ 01/03/2025 – 30/06/2025: Vụ Tiền lương."),
     ({"unit_ids": [], "unit_kind": UnitKind.PROVINCIAL, "deadline": dt.date(2030, 1, 1), "period_end": None},
      "Vui lòng nhập đủ thời gian"),
     ({"plan_id": 999_999}, "Không tìm thấy kế hoạch số 999999."),
@@ -273,3 +274,11 @@ def test_open_rounds_for_unit_shows_own_submission(session, people):
 ])
 def test_report_status_rule(submitted_at, today, closed, expected):
     assert rounds.report_status(submitted_at=submitted_at, deadline=JUNE_15, today=today, closed=closed) is expected
+
+
+def test_a_round_on_a_past_period_may_ask_a_unit_merged_since(session, people):
+    """A 2024 half-year round opened in 2026: Vụ Tiền lương (ended 28/02/2025) existed in the period."""
+    r = rounds.open_round(session, actor=people["admin"], name="Báo cáo 6 tháng 2024 (bổ sung)",
+                          period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 6, 30),
+                          deadline=dt.date(2026, 12, 15), unit_ids=[unit_id(session, "VU-TL")])
+    assert [u.code for u in r.units] == ["VU-TL"]

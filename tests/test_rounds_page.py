@@ -195,3 +195,22 @@ def test_page_refuses_viewers_and_anonymous(accounts, monkeypatch, who):
     assert not at.exception
     assert texts(at.error) == ["Bạn không có quyền truy cập trang này."]
     assert not at.title
+
+
+def test_a_round_on_last_year_offers_the_units_of_that_period(accounts, engine, monkeypatch):
+    """In March 2025 the office opens a round on 2024: Vụ Tiền lương (ended 28/02/2025) is offered, Cục Tiền lương
+    và Bảo hiểm xã hội (from 01/03/2025) is not."""
+    at = page_as(accounts["admin"], monkeypatch, today="2025-03-10")
+    at.selectbox(key="rounds_preset").set_value("2024:year").run()
+    assert not at.exception, at.exception
+    offered = at.multiselect(key="rounds_units").options
+    assert "Vụ Tiền lương (đến 28/02/2025)" in offered
+    assert not any(o.startswith("Cục Tiền lương và Bảo hiểm xã hội") for o in offered)
+    with session_scope(engine) as s:
+        vu_tl = s.scalars(select(Unit.id).where(Unit.code == "VU-TL")).one()
+    at.radio(key="rounds_scope").set_value("Chọn đơn vị")
+    at.multiselect(key="rounds_units").set_value([vu_tl])
+    at.button(key="rounds_open").click().run()
+    assert texts(at.error) == []
+    with session_scope(engine) as s:
+        assert [u.code for u in s.scalars(select(ReportingRound)).one().units] == ["VU-TL"]

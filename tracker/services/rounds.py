@@ -135,10 +135,16 @@ def _kinds(unit_kind: UnitKind | Collection[UnitKind] | None) -> list[UnitKind]:
     return [unit_kind] if isinstance(unit_kind, UnitKind) else list(unit_kind)
 
 
+def existed_during(unit: Unit, start: dt.date, end: dt.date) -> bool:
+    """True when the unit existed on at least one day of start–end (a 2024 period may ask a unit merged in 2025)."""
+    return (unit.valid_from is None or unit.valid_from <= end) and (unit.valid_to is None or unit.valid_to >= start)
+
+
 def _round_units(session: Session, *, unit_ids: list[int] | None,
                  unit_kind: UnitKind | Collection[UnitKind] | None, deadline: dt.date | None,
-                 problems: list[str]) -> list[int]:
-    """The round's unit ids: the chosen ones (each active on the deadline) and the kinds' active units."""
+                 problems: list[str], period: tuple[dt.date, dt.date] | None = None) -> list[int]:
+    """The round's unit ids: the chosen ones (each existing during the period — it reports on that period's work,
+    even if it has since been merged) and the kinds' units active on the deadline."""
     chosen = sorted(set(unit_ids or []))
     kinds = _kinds(unit_kind)
     if not chosen and not kinds:
@@ -152,10 +158,11 @@ def _round_units(session: Session, *, unit_ids: list[int] | None,
         unknown = [i for i in chosen if i not in found]
         if unknown:
             problems.append(f"Không tìm thấy đơn vị số {', '.join(map(str, unknown))}.")
-        inactive = [u.name for u in found.values() if not u.active_on(deadline)]
-        if inactive:
-            problems.append(f"Đơn vị không còn hoạt động vào hạn nộp {format_date(deadline)}: "
-                            f"{'; '.join(sorted(inactive))}.")
+        if period is not None:
+            absent = [u.name for u in found.values() if not existed_during(u, *period)]
+            if absent:
+                problems.append(f"Đơn vị không hoạt động trong kỳ {format_date(period[0])} – "
+                                f"{format_date(period[1])}: {'; '.join(sorted(absent))}.")
         ids.update(found)
     if kinds:
         ids.update(session.scalars(select(Unit.id).where(Unit.kind.in_(kinds), _active_on(deadline))))
@@ -195,7 +202,9 @@ def open_round(session: Session, *, actor: Actor, name: str, period_start: dt.da
         problems.append(problem)
     if plan_id is not None and session.get(Plan, plan_id) is None:
         problems.append(f"Không tìm thấy kế hoạch số {plan_id}.")
-    ids = _round_units(session, unit_ids=unit_ids, unit_kind=unit_kind, deadline=deadline, problems=problems)
+    period = (period_start, period_end) if period_start and period_end and period_start <= period_end else None
+    ids = _round_units(session, unit_ids=unit_ids, unit_kind=unit_kind, deadline=deadline, problems=problems,
+                       period=period)
     if problems:
         raise ValidationFailed(problems[0], problems)
 
