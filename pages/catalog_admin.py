@@ -13,7 +13,7 @@ from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
 from tracker.text import format_date
 from tracker.services.units import KIND_LABELS
-from tracker.ui import data, plan_from_decision
+from tracker.ui import data, ended_units, plan_from_decision
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
@@ -82,10 +82,13 @@ with tab_unit:
                            "Đã cập nhật thời gian hoạt động của đơn vị.")
 
 with tab_merge:
+    ended = ended_units.draw(actor, today, {u.id: u.code for u in units})
+    st.subheader("Sáp nhập đơn vị", anchor=False)
     st.caption("Các công việc chưa hoàn thành do đơn vị chủ trì hoặc phối hợp được chuyển sang đơn vị kế thừa; "
                "mỗi lần chuyển được ghi vào lịch sử của công việc.")
+    mergeable = active_now + [e.unit_id for e in ended if e.successor_id is None]
     with st.form("catalog_merge"):
-        old = st.selectbox("Đơn vị bị sáp nhập", active_now, index=None, format_func=lambda i: names[i],
+        old = st.selectbox("Đơn vị bị sáp nhập", mergeable, index=None, format_func=lambda i: names[i],
                            key="catalog_merge_old", placeholder="Chọn đơn vị")
         new = st.selectbox("Đơn vị kế thừa", [u.id for u in units], index=None, format_func=lambda i: names[i],
                            key="catalog_merge_new", placeholder="Chọn đơn vị")

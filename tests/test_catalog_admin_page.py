@@ -117,3 +117,34 @@ def test_office_sets_the_board_s_wip_limits(people, engine):
     with session_scope(engine) as s:
         wip = settings.board_wip(s)
     assert wip.columns[Status.IN_PROGRESS] == 12 and wip.lanes == {Status.IN_PROGRESS: 3}
+
+
+def test_office_sends_an_ended_unit_s_work_to_its_successor_and_moves_the_account(db_env, engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2025-07-10")
+    with session_scope(engine) as s:
+        admin = make_user(s, "van.phong", Role.ADMIN)
+        head = make_user(s, "snv.hagiang", Role.UNIT_HEAD, "SNV-HA-GIANG")
+        item_id = make_item(s, unit_code="SNV-HA-GIANG", title="Chuyên mục cải cách hành chính",
+                            due=dt.date(2025, 3, 31)).id
+    # the account is told, on every page, before the office acts
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    sign_in(at, head)
+    at.run()
+    assert any("Sở Nội vụ tỉnh Hà Giang đã kết thúc hoạt động ngày 30/06/2025" in w.value
+               and "Sở Nội vụ tỉnh Tuyên Quang" in w.value for w in at.sidebar.warning)
+
+    at = _run(admin)
+    table = next(d.value for d in at.dataframe if "Kết thúc" in d.value.columns)
+    assert list(table["Đơn vị"]) == ["Sở Nội vụ tỉnh Hà Giang"]
+    assert list(table["Tài khoản"]) == ["snv.hagiang"]
+    at.button(key="catalog_ended_follow").click().run()
+    assert any("Chuyển 1 công việc đang mở của 1 đơn vị" in w.value for w in at.warning)  # asked first
+    at.button(key="catalog_ended_go").click().run()
+    assert not at.exception, at.exception
+    assert any("Sở Nội vụ tỉnh Hà Giang → Sở Nội vụ tỉnh Tuyên Quang (1 chủ trì, 0 phối hợp)" in s.value
+               for s in at.success)
+    at.button(key=f"catalog_ended_account_{head.id}").click().run()
+    assert any("Đã chuyển tài khoản snv.hagiang sang Sở Nội vụ tỉnh Tuyên Quang" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        assert s.get(WorkItem, item_id).lead_unit.code == "SNV-TUYEN-QUANG"
+        assert s.get(type(head), head.id).unit.code == "SNV-TUYEN-QUANG"

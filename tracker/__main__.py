@@ -415,6 +415,31 @@ def cmd_plan_from(engine, args) -> int:
     return 0
 
 
+def cmd_follow_successors(engine, args) -> int:
+    from tracker.services import catalog_admin
+
+    today = clock.today()
+    with session_scope(engine) as session:
+        ended = catalog_admin.ended_units(session, today=today)
+        if not ended:
+            print("Không có đơn vị đã kết thúc hoạt động nào còn công việc hay tài khoản đang dùng.")
+            return 0
+        for e in ended:
+            print(f"{e.name} (kết thúc {format_date(e.ended_on)}) → {e.successor_name or '(chưa có đơn vị kế thừa)'}: "
+                  f"{e.open_items} việc chủ trì, {e.coordinated_items} việc phối hợp, {e.open_requests} yêu cầu "
+                  f"giải trình đang mở; tài khoản: {', '.join(n for _, n, _ in e.accounts) or 'không'}")
+        if not args.yes:
+            print("Chưa chuyển gì (xem trước). Chạy lại với --yes để chuyển công việc sang đơn vị kế thừa.")
+            return 0
+        results = catalog_admin.follow_successors(session, actor=work_item_service.cli_actor(), today=today)
+        for r in results:
+            print(f"Đã chuyển {r.unit} → {r.successor}: {len(r.moved_items)} việc chủ trì, "
+                  f"{len(r.coordinator_items)} việc phối hợp.")
+        if any(e.successor_id is None for e in ended):
+            print("Đơn vị chưa có đơn vị kế thừa: Văn phòng chọn ở Quản trị danh mục → Sáp nhập đơn vị.")
+    return 0
+
+
 def cmd_bench(_engine, args) -> int:
     import os
     import tempfile
@@ -541,6 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust-unsigned", action="store_true",
                    help="khôi phục cả bản sao lưu không có chữ ký hợp lệ với khóa sao lưu của máy này")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("follow-successors",
+                       help="chuyển công việc đang mở của đơn vị đã kết thúc hoạt động sang đơn vị kế thừa")
+    p.add_argument("--yes", action="store_true", help="chuyển thật (mặc định chỉ xem trước)")
+    p.set_defaults(func=cmd_follow_successors)
 
     p = sub.add_parser("plan-from", help="tạo kế hoạch mới từ tệp Quyết định (.docx) hoặc văn bản (.txt)")
     p.add_argument("file", help="tệp .docx của Quyết định, hoặc tệp văn bản UTF-8")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.decision_text import DecisionDraft
@@ -27,6 +27,7 @@ from tracker.models import (
     Plan,
     PriorityTask,
     ProgressEvent,
+    Role,
     Status,
     Unit,
     UnitKind,
@@ -149,6 +150,40 @@ def end_unit(session: Session, *, actor: Actor, unit_id: int, last_day: dt.date)
     return unit
 
 
+def _move_open_work(session: Session, actor: Actor, unit: Unit, successor: Unit,
+                    from_day: dt.date) -> tuple[list[int], list[int]]:
+    """Open items `unit` leads or joins go to `successor` (an event in each item's history), with the open
+    explanation requests on the items it led. Returns (led item ids, coordinated item ids)."""
+    open_items = select(WorkItem).where(WorkItem.status != Status.DONE, WorkItem.deleted_at.is_(None))
+    moved = []
+    for item in session.scalars(open_items.where(WorkItem.lead_unit_id == unit.id).order_by(WorkItem.id)):
+        item.lead_unit_id = successor.id
+        item.coordinating_units = [u for u in item.coordinating_units if u.id != successor.id]
+        session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
+                                  progress=item.progress, changes={"lead_unit": [unit.name, successor.name]},
+                                  note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
+        moved.append(item.id)
+    # Open explanation requests follow the work: the successor answers them, the merged-away unit no longer can.
+    for request in session.scalars(select(ExplanationRequest).where(
+            ExplanationRequest.unit_id == unit.id, ExplanationRequest.status == ExplanationStatus.OPEN,
+            ExplanationRequest.work_item_id.in_(moved))):
+        request.unit_id = successor.id
+    coordinated = []
+    joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit.id)
+    for item in session.scalars(open_items.where(WorkItem.id.in_(joined)).order_by(WorkItem.id)):
+        keep = [u for u in item.coordinating_units if u.id != unit.id]
+        if successor.id != item.lead_unit_id and successor.id not in {u.id for u in keep}:
+            keep.append(successor)
+        item.coordinating_units = keep
+        item.updated_at = dt.datetime.now(dt.timezone.utc)  # a new version: the page's open copies are stale
+        session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
+                                  progress=item.progress,
+                                  changes={"coordinating_units": [unit.name, successor.name]},
+                                  note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
+        coordinated.append(item.id)
+    return moved, coordinated
+
+
 @dataclass(frozen=True)
 class MergeResult:
     moved_items: list[int]
@@ -179,33 +214,7 @@ def merge_unit(session: Session, *, actor: Actor, unit_id: int, successor_id: in
         raise ValidationFailed(problems[0], problems)
     unit.valid_to = from_day - dt.timedelta(days=1)
     unit.successor_id = successor.id
-    open_items = select(WorkItem).where(WorkItem.status != Status.DONE, WorkItem.deleted_at.is_(None))
-    moved = []
-    for item in session.scalars(open_items.where(WorkItem.lead_unit_id == unit.id).order_by(WorkItem.id)):
-        item.lead_unit_id = successor.id
-        item.coordinating_units = [u for u in item.coordinating_units if u.id != successor.id]
-        session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
-                                  progress=item.progress, changes={"lead_unit": [unit.name, successor.name]},
-                                  note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
-        moved.append(item.id)
-    # Open explanation requests follow the work: the successor answers them, the merged-away unit no longer can.
-    for request in session.scalars(select(ExplanationRequest).where(
-            ExplanationRequest.unit_id == unit.id, ExplanationRequest.status == ExplanationStatus.OPEN,
-            ExplanationRequest.work_item_id.in_(moved))):
-        request.unit_id = successor.id
-    coordinated = []
-    joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit.id)
-    for item in session.scalars(open_items.where(WorkItem.id.in_(joined)).order_by(WorkItem.id)):
-        keep = [u for u in item.coordinating_units if u.id != unit.id]
-        if successor.id != item.lead_unit_id and successor.id not in {u.id for u in keep}:
-            keep.append(successor)
-        item.coordinating_units = keep
-        item.updated_at = dt.datetime.now(dt.timezone.utc)  # a new version: the page's open copies are stale
-        session.add(ProgressEvent(work_item_id=item.id, actor_id=actor.user_id or None, kind=EventKind.UNIT_REPLACED,
-                                  progress=item.progress,
-                                  changes={"coordinating_units": [unit.name, successor.name]},
-                                  note=f"Sáp nhập {unit.name} vào {successor.name} từ ngày {format_date(from_day)}."))
-        coordinated.append(item.id)
+    moved, coordinated = _move_open_work(session, actor, unit, successor, from_day)
     _audit(session, actor, "unit.merge", "unit", unit.id,
            {"successor": successor.code, "from": from_day.isoformat(), "moved_items": moved,
             "coordinator_items": coordinated})
@@ -317,3 +326,85 @@ def decision_file(session: Session, *, actor: Actor, plan_id: int) -> tuple[str,
         return plan.source_filename or "quyet-dinh.docx", evidence.read_kept(plan.source_sha256)
     except (OSError, ValueError):
         raise NotFound("Không đọc được tệp Quyết định trên máy chủ; vui lòng báo quản trị hệ thống.") from None
+
+
+@dataclass(frozen=True)
+class EndedUnit:
+    """A unit whose end date has passed but which still has open work, open requests or active accounts."""
+    unit_id: int
+    name: str
+    ended_on: dt.date
+    successor_id: int | None  # the catalog's successor that exists today (followed down the chain), if any
+    successor_name: str | None
+    open_items: int
+    coordinated_items: int
+    open_requests: int
+    accounts: list[tuple[int, str, Role]]  # (user id, username, role) of active accounts still in the unit
+
+
+def _heir(unit: Unit, today: dt.date) -> Unit | None:
+    seen, current = set(), unit.successor
+    while current is not None and current.id not in seen:
+        if current.active_on(today):
+            return current
+        seen.add(current.id)
+        current = current.successor
+    return None
+
+
+def ended_units(session: Session, *, today: dt.date) -> list[EndedUnit]:
+    """Units ended before `today` that still hold open work, open explanation requests or active accounts: what
+    the office has to settle (Quản trị danh mục → Sáp nhập đơn vị; `units follow-successors`)."""
+    from tracker.models import User
+
+    out = []
+    for unit in session.scalars(select(Unit).where(Unit.valid_to.is_not(None), Unit.valid_to < today)
+                                .order_by(Unit.valid_to, Unit.id)):
+        open_items = select(func.count(WorkItem.id)).where(WorkItem.status != Status.DONE,
+                                                           WorkItem.deleted_at.is_(None))
+        led = session.scalar(open_items.where(WorkItem.lead_unit_id == unit.id))
+        joined = session.scalar(open_items.where(WorkItem.id.in_(
+            select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit.id))))
+        requests = session.scalar(select(func.count(ExplanationRequest.id)).where(
+            ExplanationRequest.unit_id == unit.id, ExplanationRequest.status == ExplanationStatus.OPEN))
+        accounts = session.execute(select(User.id, User.username, User.role)
+                                   .where(User.unit_id == unit.id, User.active).order_by(User.username)).all()
+        if not (led or joined or requests or accounts):
+            continue
+        heir = _heir(unit, today)
+        out.append(EndedUnit(unit_id=unit.id, name=unit.name, ended_on=unit.valid_to,
+                             successor_id=heir.id if heir else None, successor_name=heir.name if heir else None,
+                             open_items=led, coordinated_items=joined, open_requests=requests,
+                             accounts=[(i, n, r) for i, n, r in accounts]))
+    return out
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    unit: str
+    successor: str
+    moved_items: list[int]
+    coordinator_items: list[int]
+
+
+def follow_successors(session: Session, *, actor: Actor, today: dt.date,
+                      unit_ids: list[int] | None = None) -> list[FollowResult]:
+    """Open work of every ended unit (or of `unit_ids`) goes to its catalog successor, from the day after the
+    unit's end — each item's history says so. Units without a successor are left for the office to decide.
+    Accounts are not moved here (`move_account`): the office decides who keeps working."""
+    require(actor, Action.EDIT_CATALOG, session=session)
+    results = []
+    for ended in ended_units(session, today=today):
+        if ended.successor_id is None or (unit_ids is not None and ended.unit_id not in unit_ids):
+            continue
+        if not (ended.open_items or ended.coordinated_items or ended.open_requests):
+            continue
+        unit, heir = _unit(session, ended.unit_id), _unit(session, ended.successor_id)
+        moved, coordinated = _move_open_work(session, actor, unit, heir, ended.ended_on + dt.timedelta(days=1))
+        _audit(session, actor, "unit.follow_successor", "unit", unit.id,
+               {"successor": heir.code, "from": (ended.ended_on + dt.timedelta(days=1)).isoformat(),
+                "moved_items": moved, "coordinator_items": coordinated})
+        results.append(FollowResult(unit=unit.name, successor=heir.name, moved_items=moved,
+                                    coordinator_items=coordinated))
+    session.flush()
+    return results

@@ -13,6 +13,7 @@ import datetime as dt
 
 import streamlit as st
 
+from tracker import clock
 from tracker.config import database_url
 from tracker.db import session_scope
 from tracker.errors import DatabaseUnavailable, TrackerError
@@ -22,6 +23,7 @@ from tracker.services import sessions as session_rules
 from tracker.services import units as unit_service
 from tracker.services.auth import AuthFailed, actor_for_sso, authenticate, begin_session, resume, sign_out
 from tracker.services.users import ROLE_LABELS, change_own_password, has_active_admin
+from tracker.text import format_date
 from tracker.ui import cookie
 from tracker.ui.engine import engine_for, get_engine
 from tracker.ui.text import md
@@ -190,6 +192,27 @@ def _unit_names(url: str) -> dict[int, str]:
         return {u.id: u.name for u in unit_service.list_units(session)}
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def _unit_ends(url: str) -> dict[int, tuple[dt.date, str | None]]:
+    """Units with an end date: (last day, the successor's name)."""
+    with session_scope(engine_for(url)) as session:
+        units = unit_service.list_units(session)
+    by_code = {u.code: u.name for u in units}
+    return {u.id: (u.valid_to, by_code.get(u.successor_code)) for u in units if u.valid_to}
+
+
+def ended_unit_notice(actor: Actor, today: dt.date) -> str | None:
+    """What an account of a unit that has ended is told (Vietnamese), else None."""
+    end = _unit_ends(database_url(st.secrets)).get(actor.unit_id) if actor.unit_id else None
+    if end is None or end[0] >= today:
+        return None
+    last, heir = end
+    unit = _unit_names(database_url(st.secrets)).get(actor.unit_id, "")
+    after = (f"công việc đang mở của đơn vị chuyển sang {heir}. Văn phòng sẽ chuyển tài khoản của bạn sang {heir}."
+             if heir else "Văn phòng sẽ quyết định đơn vị nhận công việc đang mở.")
+    return f"{unit} đã kết thúc hoạt động ngày {format_date(last)}: {after}"
+
+
 def _sign_out() -> None:
     """Button callback: end the session in the database (every tab using it), forget this tab's state."""
     record = st.session_state.get(SESSION_KEY) or {}
@@ -234,6 +257,8 @@ def user_box(actor: Actor) -> None:
             st.markdown(f"**{md(actor.display_name)}**")
             unit = _unit_names(database_url(st.secrets)).get(actor.unit_id) if actor.unit_id else None
             st.caption(" · ".join(filter(None, [ROLE_LABELS[actor.role], unit])))
+            if notice := ended_unit_notice(actor, clock.today()):
+                st.warning(md(notice), icon=":material/domain_disabled:")
             if not (st.session_state.get(SESSION_KEY) or {}).get("sso"):
                 _own_password_form(actor)
     logout_button()
