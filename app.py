@@ -5,7 +5,7 @@ import streamlit as st
 from tracker import clock
 from tracker.text import format_date
 from tracker.ui import browser, data
-from tracker.ui import cookie
+from tracker.ui import cookie, search
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
 from tracker.ui.nav import pages_for, signed_out_pages
@@ -31,5 +31,7 @@ if actor is None:
     st.navigation(signed_out_pages(login_form)).run()
     st.stop()
 
+navigation = st.navigation(pages_for(actor))
+search.sidebar_box()  # from any page: an item by number or words, in "Tra cứu công việc"
 user_box(actor)
-st.navigation(pages_for(actor)).run()
+navigation.run()

@@ -31,3 +31,29 @@ def test_list_plans_newest_first(session):
     plans = list_plans(session)
     assert [p.year for p in plans] == sorted((p.year for p in plans), reverse=True)
     assert plans[0].code == "184/QĐ-BNV" and plans[0].missing_count == 1
+
+
+def test_the_list_of_items_searches_by_number_or_words_without_accents(session):
+    import datetime as dt
+
+    from tests.factories import make_user
+    from tests.item_factories import make_item
+    from tracker.models import Role
+    from tracker.permissions import Actor
+    from tracker.services.work_item_lists import ItemFilter, count_items, list_items
+
+    actor = Actor.of(make_user(session, "lanh.dao.tim", Role.LEADER))
+    wage = make_item(session, title="Chuyên mục cải cách tiền lương", due=dt.date(2024, 7, 15))
+    make_item(session, title="Tọa đàm về tiền lương và bảo hiểm", due=dt.date(2024, 8, 1))
+    make_item(session, title="Thông cáo báo chí", due=dt.date(2024, 9, 1))
+
+    def titles(text):
+        rows = list_items(session, actor=actor, filters=ItemFilter(text=text))
+        assert count_items(session, actor=actor, filters=ItemFilter(text=text)) == len(rows)
+        return sorted(r.title for r in rows)
+
+    assert titles("tien luong") == ["Chuyên mục cải cách tiền lương", "Tọa đàm về tiền lương và bảo hiểm"]
+    assert titles("LƯƠNG  cải") == ["Chuyên mục cải cách tiền lương"]  # every word, in any order
+    assert titles(str(wage.id)) == ["Chuyên mục cải cách tiền lương"]
+    assert titles("hội nghị") == []
+    assert len(titles("")) == 3

@@ -225,3 +225,24 @@ def test_roman_numbered_plan_shows_task_labels(people, engine):
     at = _run(people["admin"], {"ke_hoach": "KH-2023"})
     frame = next(df.value for df in at.dataframe if "Nội dung công việc" in df.value.columns)
     assert list(frame["Nhiệm vụ"]) == ["(iii)"]
+
+
+def test_the_list_searches_words_without_accents_and_the_url_keeps_them(people):
+    at = _run(people["leader"], {"q": "toa dam"})
+    assert _titles(at) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+    at.text_input(key="work_items_text").input("TIEN LUONG").run()
+    assert _titles(at) == ["Chuyên mục cải cách tiền lương"]
+    assert at.query_params["q"] == "TIEN LUONG"
+    at.text_input(key="work_items_text").input("").run()
+    assert len(_titles(at)) == 2 and "q" not in at.query_params
+
+
+def test_the_sidebar_search_opens_tra_cuu_with_the_words_from_any_page(people):
+    at = _run(people["tcbc"])
+    at.sidebar.text_input(key="sidebar_search").input("cai cach tien luong").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Tra cứu công việc"
+    assert at.text_input(key="item_search").value == "cai cach tien luong"
+    assert at.query_params["q"] == "cai cach tien luong"
+    assert [link.label.split(" — ")[0] for link in at.get("page_link")][-1].endswith("Chuyên mục cải cách tiền lương")
+    assert at.sidebar.text_input(key="sidebar_search").value == ""  # the box is ready for the next search

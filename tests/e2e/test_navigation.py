@@ -86,3 +86,27 @@ def test_back_search_item_and_tabs(app_server, page, outside_requests):
     expect(page.get_by_role("tabpanel").locator("[data-testid='stAlertContentError']").first).to_be_visible()
     screenshot(page, "navigation-fan-out-refused.png")
     assert outside_requests == []
+
+
+def test_the_sidebar_search_finds_an_item_by_words_without_accents(app_server, page, outside_requests):
+    server = app_server(setup=SETUP, env={"TRACKER_TODAY": "2024-09-30"})
+    engine = make_engine(server.env["TRACKER_DATABASE_URL"])
+    with session_scope(engine) as s:
+        item_id, title = s.execute(text("SELECT id, title FROM work_items ORDER BY id LIMIT 1")).one()
+    engine.dispose()
+    from tracker.text import fold
+
+    words = " ".join(fold(title).split()[-3:])  # the title's last three words, without accents or capitals
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", PASSWORD)
+    _go(page, "Bảng Kanban")
+    box = page.locator("[data-testid='stSidebar']").get_by_label("Tìm công việc")
+    box.fill(words)
+    box.press("Enter")
+    wait_for_app(page, settle_ms=500)
+    _heading(page, "Tra cứu công việc")
+    expect(page).to_have_url(re.compile(r"/tra-cuu[^?]*\?q="))
+    expect(page.get_by_role("link", name=re.compile(rf"^#{item_id} ·"))).to_be_visible()
+    screenshot(page, "sidebar-search.png")
+    assert outside_requests == []

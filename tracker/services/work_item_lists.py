@@ -6,16 +6,17 @@ A unit head's list holds the unit's own items only; deleted items are listed for
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import NotFound
 from tracker.models import Channel, Form, Plan, PriorityTask, Role, Status, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services.plans import MISSING_TEXT_LABEL
-from tracker.text import fold
+from tracker.limits import max_chars
+from tracker.text import fold, parse_id
 from tracker.workflow import STATUS_LABELS
 
 
@@ -31,6 +32,7 @@ class ItemFilter:
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     include_deleted: bool = False
+    text: str = ""  # number, or words of the title (case and accents ignored: "tien luong" finds "tiền lương")
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,22 @@ def plan_choices(session: Session, *, plan_id: int) -> PlanChoices:
 def count_items(session: Session, *, actor: Actor, filters: ItemFilter) -> int:
     """How many items `list_items` would list without a limit."""
     require(actor, Action.VIEW_ITEM)
-    stmt = _matching(select(func.count(WorkItem.id)), actor, filters)
+    stmt = _matching(select(func.count(WorkItem.id)), actor, filters, session)
     return int(session.scalar(stmt) or 0)
 
 
-def _matching(stmt, actor: Actor, filters: ItemFilter):
+def _text_match(session: Session, stmt_ids, text: str) -> list[int]:
+    """Ids among `stmt_ids` whose number is `text` or whose title holds its words, folded (tracker.text.fold) in
+    Python: the same rule on SQLite and PostgreSQL, accents and case ignored."""
+    text = text.strip()[:max_chars("search")]
+    if (number := parse_id(text)) is not None:
+        return [i for (i,) in session.execute(stmt_ids.where(WorkItem.id == number))]
+    words = fold(text).split()
+    return [i for i, title in session.execute(stmt_ids.add_columns(WorkItem.title))
+            if all(w in fold(title) for w in words)]
+
+
+def _matching(stmt, actor: Actor, filters: ItemFilter, session: Session | None = None):
     """`stmt` narrowed to the items `filters` select (deleted ones only for the office, when asked)."""
     if not filters.include_deleted or actor.role is not Role.ADMIN:
         stmt = stmt.where(WorkItem.deleted_at.is_(None))
@@ -134,6 +147,10 @@ def _matching(stmt, actor: Actor, filters: ItemFilter):
         stmt = stmt.where(WorkItem.due_date >= filters.due_from)
     if filters.due_to:
         stmt = stmt.where(WorkItem.due_date <= filters.due_to)
+    if filters.text.strip() and session is not None:
+        ids = _text_match(session, _matching(select(WorkItem.id), actor, replace(filters, text="")), filters.text)
+        # rendered inline: a short search ("a") may match tens of thousands of ids, past a bind-parameter limit
+        stmt = stmt.where(WorkItem.id.in_(bindparam("text_ids", ids, expanding=True, literal_execute=True)))
     return stmt
 
 
@@ -145,7 +162,7 @@ def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: in
             .options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
                      selectinload(WorkItem.plan), selectinload(WorkItem.priority_task),
                      selectinload(WorkItem.form), selectinload(WorkItem.channel))
-            .order_by(PriorityTask.number, WorkItem.due_date, WorkItem.id), actor, filters)
+            .order_by(PriorityTask.number, WorkItem.due_date, WorkItem.id), actor, filters, session)
     if limit:
         stmt = stmt.limit(limit)
     return [

@@ -85,9 +85,12 @@ def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
         "work_items_form": next((o.id for o in ch.forms if o.code == qp.get("ht")), ANY),
         "work_items_status": qp.get("tt") if qp.get("tt") in {s.value for s in Status} else ANY,
         "work_items_due": tuple(d for d in (_param_date(qp.get("tu")), _param_date(qp.get("den"))) if d),
+        "work_items_text": qp.get("q", ""),
     }
     for key, value in seeds.items():
         st.session_state.setdefault(key, value)
+    text = st.text_input("Tìm theo số hoặc tên công việc", key="work_items_text", max_chars=max_chars("search"),
+                         placeholder="Ví dụ: tien luong (không cần dấu)")
     cols = st.columns([2, 2, 2, 2, 2])
     tasks = {o.id: o.label for o in ch.tasks}
     units = {o.id: o.label for o in ch.units}
@@ -111,7 +114,7 @@ def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
         "dv": next((o.code for o in ch.units if o.id == unit), None),
         "ht": next((o.code for o in ch.forms if o.id == form), None),
         "tt": status, "tu": due_from.isoformat() if due_from else None, "den": due_to.isoformat() if due_to else None,
-        "da_xoa": "1" if deleted else None,
+        "da_xoa": "1" if deleted else None, "q": text.strip() or None,
     }
     for name, value in params.items():
         if value:
@@ -120,7 +123,7 @@ def filters(actor: Actor, ch: PlanChoices, plan_id: int) -> ItemFilter:
             del qp[name]
     return ItemFilter(plan_id=plan_id, task_id=task, unit_id=unit, form_id=form,
                       status=Status(status) if status else None, due_from=due_from, due_to=due_to,
-                      include_deleted=deleted)
+                      include_deleted=deleted, text=text.strip())
 
 
 def table(rows: list[ItemListRow]) -> ItemListRow | None:
