@@ -11,7 +11,7 @@ from tracker.services import imports as import_service
 from tracker.services import work_item_lists as lists
 from tracker.services import work_items as svc
 from tracker.text import format_number
-from tracker.ui import data
+from tracker.ui import bulk_view, data
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
@@ -51,8 +51,8 @@ def template_bytes() -> bytes:
         return import_service.template(session, plan_id=plan.id)
 
 
-tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "Nhập từ Excel", "Chuyển sang năm sau"]
-                              if manage else [])
+tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "Sửa đồng loạt", "Nhập từ Excel",
+                               "Chuyển sang năm sau"] if manage else [])
 # Keyed: a save or a refusal (a rerun) keeps the person on the tab they were working in.
 tabs = st.tabs(tab_names, key="work_items_tabs", on_change="rerun")
 with tabs[0]:
@@ -65,6 +65,8 @@ with tabs[0]:
         st.warning(f"Hiện {format_number(len(rows))}/{format_number(total)} công việc: hãy lọc thêm, hoặc xuất ra "
                    "Excel để xem đủ.")
     selected = view.table(rows)
+    if actor.role is Role.UNIT_HEAD:
+        bulk_view.unit_head(actor, filters)
     st.download_button("Xuất danh sách ra Excel", data=lambda: export_bytes(filters), mime=excel_template.XLSX_MIME,
                        file_name=excel_template.file_name_for(plan.code, "danh-sach"), key="work_items_export",
                        icon=":material/download:")
@@ -98,13 +100,15 @@ if manage:
                                              unit_ids=extra["unit_ids"], scope=scope),
                        lambda result: f"Đã giao {len(result.item_ids)} công việc cho {len(result.unit_names)} đơn vị.")
     with tabs[3]:
+        bulk_view.office(actor, filters, choices)
+    with tabs[4]:
         st.markdown("Tải tệp mẫu, điền mỗi công việc một dòng rồi tải lên. Toàn bộ tệp được kiểm tra trước: "
                     "nếu có dòng sai thì không nhập dòng nào và mọi lỗi được liệt kê.")
         st.download_button("Tải tệp mẫu", data=template_bytes, mime=excel_template.XLSX_MIME,
                            file_name=excel_template.file_name_for(plan.code, "mau"), key="work_items_template",
                            icon=":material/download:")
         view.import_section(actor, plan.id, plan.code)
-    with tabs[4]:
+    with tabs[5]:
         st.caption("Tạo kế hoạch năm sau: chép các nhiệm vụ trọng tâm và các công việc được chọn (lùi hạn một năm); "
                    "đơn vị đã sáp nhập được thay bằng đơn vị kế thừa. Chưa ghi gì cho đến khi bấm nút tạo.")
         view.rollover_section(actor, plan.id, plan.year)

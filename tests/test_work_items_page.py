@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.factories import make_user, sign_in
 from tests.item_factories import make_item
 from tracker.db import session_scope
-from tracker.models import EventKind, Form, ProgressEvent, Role, Unit, WorkItem
+from tracker.models import EventKind, Form, ProgressEvent, Role, Status, Unit, WorkItem
 
 TIMEOUT = 30
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -52,8 +52,8 @@ def _titles(at):
 def test_admin_sees_every_item_and_the_management_tabs(people):
     at = _run(people["admin"])
     assert at.title[0].value == "Công việc"
-    assert [t.label for t in at.tabs] == ["Danh sách", "Thêm công việc", "Giao đồng loạt", "Nhập từ Excel",
-                                        "Chuyển sang năm sau"]
+    assert [t.label for t in at.tabs] == ["Danh sách", "Thêm công việc", "Giao đồng loạt", "Sửa đồng loạt",
+                                        "Nhập từ Excel", "Chuyển sang năm sau"]
     assert sorted(_titles(at)) == ["Chuyên mục cải cách tiền lương", "Tọa đàm của Sở Nội vụ Hà Nội"]
     assert at.query_params["ke_hoach"] == "184/QĐ-BNV"
 
@@ -246,3 +246,35 @@ def test_the_sidebar_search_opens_tra_cuu_with_the_words_from_any_page(people):
     assert at.query_params["q"] == "cai cach tien luong"
     assert [link.label.split(" — ")[0] for link in at.get("page_link")][-1].endswith("Chuyên mục cải cách tiền lương")
     assert at.sidebar.text_input(key="sidebar_search").value == ""  # the box is ready for the next search
+
+
+def test_the_office_shifts_the_filtered_items_deadlines_after_a_preview(people, engine):
+    at = _run(people["admin"], {"dv": "VU-TCBC"})
+    assert _titles(at) == ["Chuyên mục cải cách tiền lương"]
+    at.number_input(key="bulk_shift").set_value(14).run()
+    at.button(key="bulk_edit_preview").click().run()
+    assert not at.exception, at.exception
+    assert any("1 công việc sẽ thay đổi" in c.value for c in at.caption)
+    preview = next(d.value for d in at.dataframe if "Thay đổi" in d.value.columns)
+    assert list(preview["Thay đổi"]) == ["Bắt đầu", "Hạn"]  # the start moves with the deadline
+    assert list(preview["Trước"]) == ["01/03/2024", "15/07/2024"]
+    assert list(preview["Sau"]) == ["15/03/2024", "29/07/2024"]
+    with session_scope(engine) as s:  # nothing written by the preview
+        assert s.scalars(select(WorkItem.due_date).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one() \
+            == dt.date(2024, 7, 15)
+    at.button(key="bulk_edit_apply").click().run()
+    assert any("Đã sửa 1 công việc." in s.value for s in at.success)
+    with session_scope(engine) as s:
+        assert s.scalars(select(WorkItem.due_date).where(WorkItem.title == "Chuyên mục cải cách tiền lương")).one() \
+            == dt.date(2024, 7, 29)
+        assert s.scalars(select(WorkItem.due_date).where(WorkItem.title == "Tọa đàm của Sở Nội vụ Hà Nội")).one() \
+            == dt.date(2024, 9, 1)  # not in the filtered list: untouched
+
+
+def test_a_unit_head_moves_only_their_unit_s_items_at_once(people, engine):
+    at = _run(people["tcbc"])
+    assert any("Tất cả 1 công việc theo bộ lọc" in o for o in at.radio(key="bulk_move_scope").options)
+    at.selectbox(key="bulk_move_to").set_value(Status.AWAITING_CONFIRMATION).run()
+    at.button(key="bulk_move_preview").click().run()
+    assert not at.exception, at.exception
+    assert at.error  # sending for confirmation needs evidence: refused, with the reason, before anything is written

@@ -120,6 +120,16 @@ def count_items(session: Session, *, actor: Actor, filters: ItemFilter) -> int:
     return int(session.scalar(stmt) or 0)
 
 
+def item_versions(session: Session, *, actor: Actor, filters: ItemFilter,
+                  unit_id: int | None = None) -> list[tuple[int, int]]:
+    """(id, version) of every item `filters` select (optionally led by `unit_id`), for a change to all of them."""
+    require(actor, Action.VIEW_ITEM)
+    stmt = _matching(select(WorkItem.id, WorkItem.version), actor, filters, session).order_by(WorkItem.id)
+    if unit_id is not None:
+        stmt = stmt.where(WorkItem.lead_unit_id == unit_id)
+    return [(i, v) for i, v in session.execute(stmt)]
+
+
 def _text_match(session: Session, stmt_ids, text: str) -> list[int]:
     """Ids among `stmt_ids` whose number is `text` or whose title holds its words, folded (tracker.text.fold) in
     Python: the same rule on SQLite and PostgreSQL, accents and case ignored."""
