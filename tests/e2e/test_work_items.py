@@ -1,6 +1,7 @@
 """Excel round trip in a real browser: download the template, fill it, upload it, see the items; a bad file
 shows every error and imports nothing."""
 
+import datetime as dt
 import re
 from io import BytesIO
 
@@ -183,4 +184,40 @@ def test_fan_out_to_every_provincial_department_then_preview_the_rollover(app_se
     wait_for_app(page)
     expect(page.get_by_text("Đã tạo kế hoạch KH-2025 với 34 công việc.")).to_be_visible()
     assert _items(server.env["TRACKER_DATABASE_URL"]) == 63 + 34
+    assert outside_requests == []
+
+
+def test_the_office_shifts_forty_provincial_deadlines_by_two_weeks(app_server, page, outside_requests):
+    server = app_server(setup=[ADMIN, (["demo", "--items", "120", "--seed", "9"], None)],
+                        env={"TRACKER_TODAY": "2024-09-30"})
+    engine = make_engine(server.env["TRACKER_DATABASE_URL"])
+    with session_scope(engine) as s:
+        chosen = s.execute(select(WorkItem.id, WorkItem.due_date).where(WorkItem.deleted_at.is_(None))
+                           .order_by(WorkItem.id).limit(40)).all()
+    engine.dispose()
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Công việc", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Sửa đồng loạt").click()
+    page.get_by_text("Các công việc có số").click()
+    page.get_by_label("Số công việc, cách nhau bởi dấu phẩy").fill(", ".join(str(i) for i, _ in chosen))
+    page.get_by_label("Số công việc, cách nhau bởi dấu phẩy").press("Enter")
+    wait_for_app(page)
+    page.get_by_label("Dời ngày bắt đầu và hạn (ngày; số âm: sớm hơn)").fill("14")
+    page.get_by_label("Dời ngày bắt đầu và hạn (ngày; số âm: sớm hơn)").press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Xem trước").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("40 công việc sẽ thay đổi")).to_be_visible()
+    screenshot(page, "bulk-shift-preview.png")
+    page.get_by_role("button", name="Áp dụng cho 40 công việc").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("Đã sửa 40 công việc.")).to_be_visible()
+    engine = make_engine(server.env["TRACKER_DATABASE_URL"])
+    with session_scope(engine) as s:
+        after = dict(s.execute(select(WorkItem.id, WorkItem.due_date).where(WorkItem.id.in_([i for i, _ in chosen]))).all())
+    engine.dispose()
+    assert all(after[i] == due + dt.timedelta(days=14) for i, due in chosen if due)
     assert outside_requests == []
