@@ -11,7 +11,7 @@ def test_bench_runs_every_measurement_and_prints_the_table(tmp_path, monkeypatch
     names = [r.name for r in result.rows]
     assert names == ["Tạo dữ liệu mẫu (một lần)", "Số liệu tổng quan", "Số liệu tổng quan, chốt 30/06, lần đầu",
                      "Số liệu tổng quan, chốt 30/06, lần sau",
-                     "Chuyển một thẻ",
+                     "Chuyển một thẻ", "Sửa đồng loạt 40 việc (xem trước + ghi)",
                      "Trang Tổng quan (AppTest)", "Trang Bảng Kanban, có lọc (AppTest)", "Báo cáo Word",
                      "Nhập Excel 30 dòng"]
     assert [r.note for r in result.rows if r.note.startswith("lỗi")] == []

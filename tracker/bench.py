@@ -278,6 +278,34 @@ def _move(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> 
                   repeat=max(bench.repeat, 9) if bench.repeat > 1 else 1)
 
 
+def _bulk(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
+    """The office shifts the deadlines of 1.000 items (or all, below that) by one day: preview then apply, each
+    item through its own service with its history entry (tracker/services/bulk.py)."""
+    from tracker.services import bulk
+
+    with session_scope(engine) as s:
+        ids = list(s.scalars(select(WorkItem.id).where(WorkItem.deleted_at.is_(None)).order_by(WorkItem.id)
+                             .limit(1_000)))
+    edit = bulk.BulkEdit(shift_days=1)
+
+    def versions(s):
+        return [(i, v) for i, v in s.execute(select(WorkItem.id, WorkItem.version).where(WorkItem.id.in_(ids)))]
+
+    def preview_and_apply():
+        with session_scope(engine) as s:
+            read = versions(s)
+            bulk.preview_edit(s, actor=info["admin"], items=read, edit=edit)
+        with session_scope(engine) as s:
+            bulk.apply_edit(s, actor=info["admin"], items=read, edit=edit)
+
+    def bare_update():
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE work_items SET due_date = due_date WHERE id IN (%s)" % ",".join(map(str, ids))))
+
+    bench.measure(backend, size, f"Sửa đồng loạt {_num(len(ids))} việc (xem trước + ghi)", preview_and_apply,
+                  floor=bare_update, floor_name=f"UPDATE {_num(len(ids))} dòng")
+
+
 def import_workbook(session, plan_id: int, rows: int, tag: str) -> bytes:
     """A filled-in template of `rows` new work items, as units send it in."""
     from openpyxl import Workbook
@@ -420,6 +448,7 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
             echo(_line(row))
             for name, step in (("dashboard", lambda: _dashboard(bench, backend, size, engine, info)),
                                ("move", lambda: _move(bench, backend, size, engine, info)),
+                               ("bulk", lambda: _bulk(bench, backend, size, engine, info)),
                                ("pages", lambda: _pages(bench, backend, size, url, info)),
                                ("report", lambda: _report(bench, backend, size, engine, info)),
                                ("import", lambda: _import(bench, backend, size, engine, info, import_rows)),
