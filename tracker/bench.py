@@ -283,10 +283,14 @@ def _bulk(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> 
     item through its own service with its history entry (tracker/services/bulk.py)."""
     from tracker.services import bulk
 
-    with session_scope(engine) as s:
-        ids = list(s.scalars(select(WorkItem.id).where(WorkItem.deleted_at.is_(None)).order_by(WorkItem.id)
-                             .limit(1_000)))
     edit = bulk.BulkEdit(shift_days=1)
+    with session_scope(engine) as s:  # 1.000 items the shift is allowed for (a few would leave a unit's dates)
+        candidates = list(s.scalars(select(WorkItem.id).where(WorkItem.deleted_at.is_(None)).order_by(WorkItem.id)
+                                    .limit(1_200)))
+        trial = bulk.preview_edit(s, actor=info["admin"], items=[
+            (i, v) for i, v in s.execute(select(WorkItem.id, WorkItem.version).where(WorkItem.id.in_(candidates)))],
+            edit=edit)
+        ids = [r.item_id for r in trial.rows if not r.problem][:1_000]
 
     def versions(s):
         return [(i, v) for i, v in s.execute(select(WorkItem.id, WorkItem.version).where(WorkItem.id.in_(ids)))]
