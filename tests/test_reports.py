@@ -10,6 +10,7 @@ import docx
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy import select
 from docx.shared import Pt
 
 from tests import dashboard_fixture
@@ -17,9 +18,9 @@ from tests.dashboard_fixture import PLAN, TODAY, at
 from tracker import charts
 from tracker.__main__ import main
 from tracker.db import session_scope
-from tracker.models import ExplanationRequest, ExplanationStatus, Role
+from tracker.models import ExplanationRequest, ExplanationStatus, Role, RoundReport
 from tracker.permissions import Actor
-from tracker.services import dashboard, reports
+from tracker.services import dashboard, reports, word_report
 from tracker.services.dashboard import Filters
 
 LEADER = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
@@ -88,63 +89,41 @@ def test_excel_summary_names_the_view(session, fx):
     assert [r[0] for r in wb["Danh sách công việc"].iter_rows(min_row=2, values_only=True)] == [fx["C"]]
 
 
-def test_word_report_follows_the_official_shape(session, fx):
+def _report(session, fx, **kw):
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1, date_to=H2),
                             today=TODAY)
-    document = docx.Document(io.BytesIO(reports.word_report(
-        session, board=board, period_label=reports.period_label(H1, H2))))
-    heading = document.tables[0].rows[0].cells
-    assert [p.text for p in heading[0].paragraphs if p.text.strip("―")] == ["BỘ NỘI VỤ", "Số:        /BC-BNV"]
-    right = [p.text for p in heading[1].paragraphs if p.text.strip("―")]
-    assert right == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-                     "Hà Nội, ngày      tháng      năm 2024"]
+    return board, docx.Document(io.BytesIO(reports.word_report(
+        session, board=board, period_label=reports.period_label(H1, H2), **kw)))
+
+
+def test_word_report_follows_the_outline(session, fx):
+    _, document = _report(session, fx)
     text = _paragraphs(document)
     assert text[text.index("BÁO CÁO") + 1].endswith("từ ngày 01/01/2024 đến ngày 30/06/2024")
     positions = [text.index(s) for s in reports.SECTIONS]
     assert positions == sorted(positions)
-    results = text[positions[1]:positions[2]]
-    assert results.index("2. Ưu điểm") < results.index("3. Hạn chế và nguyên nhân")
-    assert text[positions[3] + 1] == reports.PROPOSALS_PLACEHOLDER
-    signature = document.tables[-1].rows[0].cells
-    assert signature[0].paragraphs[0].text == "Nơi nhận:" and signature[1].paragraphs[0].text == "BỘ TRƯỞNG"
-    runs = [r for p in document.paragraphs for r in p.runs] + [
-        r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
-    assert {r.font.name for r in runs} == {"Times New Roman"}
-    body = [r for p in document.paragraphs for r in p.runs]
-    assert all(Pt(12) <= r.font.size <= Pt(14) for r in body)
+    assert text.index("Phụ lục I") > positions[-1] and text.index("Phụ lục II") < text.index("Phụ lục III")
+    closing = [t for t in text if t.startswith("Trên đây là Báo cáo")]
+    assert len(closing) == 1 and closing[0].endswith("./.")
+    assert any(t.startswith("Thực hiện Quyết định số 184/QĐ-BNV ngày ") for t in text)  # the Decision, with its date
 
 
 def test_word_report_numbers_match_the_dashboard(session, fx):
-    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1, date_to=H2),
-                            today=TODAY)
+    board, document = _report(session, fx)
     h = board.headline
     assert (h.items, h.done, h.done_on_time, h.done_late, h.in_progress, h.overdue) == (5, 2, 1, 1, 2, 1)  # no D
-    document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
     text = _paragraphs(document)
-    section_one = text[text.index(reports.SECTIONS[0]) + 1]
+    overall = text[text.index("1. Kết quả chung") + 1]
     assert ("tổng số 5 công việc; đã hoàn thành 2 việc (đúng hạn 1, quá hạn 1); đang thực hiện trong hạn 2 việc; "
-            "quá hạn 1 việc; tỷ lệ hoàn thành 40,0% (2/5 việc); tiến độ bình quân 66,0%") in section_one
-    assert "Kỳ báo cáo “Báo cáo 6 tháng 2024”: 1/2 đơn vị đã gửi báo cáo." in text
-    t5 = board.by_task.set_index("number").loc[5]
-    assert reports._task_summary(t5) in text and (
-        "quá hạn 1; tỷ lệ hoàn thành 0,0% (0/3 việc); tiến độ bình quân 43,3%.") in reports._task_summary(t5)
-    tables = document.tables[1:-1]
-    assert [len(t.rows) - 1 for t in tables] == [2, 3]  # task (2): A, B; task (5): C, E, F
-    assert tables[1].rows[1].cells[0].text == "Công việc C" and tables[1].rows[1].cells[3].text == "Đang thực hiện"
-    assert tables[1].rows[1].cells[4].text == "Quá hạn"  # the class, not only the column it sits in
-    strengths = text[text.index("2. Ưu điểm") + 1:text.index("3. Hạn chế và nguyên nhân")]
-    assert strengths == ["- Đã hoàn thành 2/5 công việc, trong đó 1 việc đúng hạn.",
-                         "- Các nhiệm vụ thực hiện tốt, không có việc quá hạn: nhiệm vụ (2) hoàn thành 100,0% (2/2 việc).",
-                         "- 1/2 đơn vị chủ trì không có việc quá hạn."]
-    limits = text[text.index("3. Hạn chế và nguyên nhân") + 1:text.index(reports.SECTIONS[2])]
-    assert limits == [
-        "- Công việc C (Vụ Tổ chức - Biên chế): quá hạn 17 ngày (hạn 15/07/2024). "
-        "Giải trình của đơn vị: Chờ ý kiến thẩm định của Bộ Tài chính.",
-        "- Công việc E (Sở Nội vụ thành phố Hà Nội): hạn 05/08/2024; vướng mắc: Chưa có kinh phí. "
-        "Đơn vị chưa giải trình.",
-    ]
-
-
+            "quá hạn 1 việc; tỷ lệ hoàn thành 40,0% (2/5 việc); tiến độ bình quân 66,0%") in overall
+    assert ("Kỳ báo cáo “Báo cáo 6 tháng 2024” (hạn gửi 15/07/2024): 1/2 đơn vị gửi đúng hạn, 0 đơn vị gửi muộn, "
+            "1 đơn vị chưa gửi.") in text
+    tasks = document.tables[1]
+    t5 = [[c.text for c in r.cells] for r in tasks.rows if r.cells[0].text == "(5)"][0]
+    assert t5[2:] == ["3", "0", "0", "2", "1", "0,0%"]
+    t11 = [[c.text for c in r.cells] for r in tasks.rows if r.cells[0].text == "(11)"][0]
+    assert t11[1] == "(Nội dung chưa được công bố trong văn bản nguồn)"
+    assert "Nhiệm vụ trọng tâm (11): nội dung chưa được công bố trong văn bản nguồn, chưa giao công việc." in text
 def test_cli_writes_both_files(db_env, engine, tmp_path, capsys):
     with session_scope(engine) as s:
         dashboard_fixture.build(s)
@@ -192,3 +171,39 @@ def test_charts_are_embedded_only_when_they_can_be_drawn(session, fx, monkeypatc
 def test_render_png_is_none_without_kaleido(monkeypatch):
     monkeypatch.setitem(sys.modules, "kaleido", None)  # import fails as if not installed
     assert REAL_RENDER_PNG(charts.task_status(pd.DataFrame())) is None
+
+
+def test_word_report_causes_proposals_and_next_period(session, fx):
+    """Today 01/08 (no period end): C is overdue with the unit's answer, E blocked with its reason; the
+    proposal comes from Vụ TCBC's round report; D and F fall due in the next period."""
+    report = session.scalars(select(RoundReport)).one()
+    report.summary = "Đã triển khai. Đề xuất: Bộ bố trí thêm kinh phí cho truyền thông chính sách tiền lương."
+    session.flush()
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1), today=TODAY)
+    document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
+    text = _paragraphs(document)
+    causes = text[text.index("2. Nguyên nhân") + 2:text.index(reports.SECTIONS[3])]
+    assert causes[:2] == ["- Chưa có kinh phí (1 việc).", "- Chờ ý kiến thẩm định của Bộ Tài chính (1 việc)."]
+    assert "- Vụ Tổ chức - Biên chế: Bộ bố trí thêm kinh phí cho truyền thông chính sách tiền lương." in text
+    next_period = text[text.index(reports.SECTIONS[3]) + 1]
+    assert next_period.startswith("Từ ngày 02/08/2024 đến ngày ") and "có 3 công việc đến hạn" in next_period
+    annex = document.tables[-1]
+    assert [r.cells[1].text for r in annex.rows[1:]] == ["Công việc E", "Công việc F", "Công việc D"]
+    problems = document.tables[-2]
+    assert {r.cells[1].text: r.cells[5].text for r in problems.rows[1:]} == {
+        "Công việc C": "Chờ ý kiến thẩm định của Bộ Tài chính", "Công việc E": "Chưa có kinh phí"}
+
+
+def test_vietnamese_number_format_in_the_report():
+    assert word_report.summary_sentence(dashboard.Headline(
+        items=2000, done=1216, done_on_time=1000, done_late=216, in_progress=400, overdue=384, blocked=12,
+        completion_rate=60.8, average_progress=68.3, overdue_rate=35.1, due_passed=1094)).startswith(
+        "tổng số 2.000 công việc; đã hoàn thành 1.216 việc (đúng hạn 1.000, quá hạn 216)")
+
+
+@pytest.mark.parametrize("start, cutoff, end", [
+    (H1, H2, dt.date(2024, 12, 31)), (H1, dt.date(2024, 1, 31), dt.date(2024, 2, 29)),
+    (dt.date(2024, 7, 1), dt.date(2024, 9, 30), dt.date(2024, 12, 31)), (None, dt.date(2024, 8, 1), dt.date(2024, 12, 31)),
+])
+def test_next_period_is_as_long_as_the_reported_one(start, cutoff, end):
+    assert word_report._next_period(start, cutoff, 2024) == (cutoff + dt.timedelta(days=1), end)

@@ -155,10 +155,15 @@ def _rounds(session: Session, board: Dashboard, start: dt.date | None, cutoff: d
 
 
 def _next_period(start: dt.date | None, cutoff: dt.date, year: int) -> tuple[dt.date, dt.date]:
-    """The period after the report's: as long as it (or to the year's end), from the day after the cut-off."""
-    length = (cutoff - start).days if start else (dt.date(year, 12, 31) - cutoff).days
+    """The period after the report's: as many calendar months from the day after the cut-off (the next
+    half-year after 01/01–30/06 is 01/07–31/12); without a start, to the end of the plan's year."""
     begin = cutoff + dt.timedelta(days=1)
-    return begin, begin + dt.timedelta(days=max(length, 30))
+    if start is None:
+        return begin, max(dt.date(year, 12, 31), begin)
+    months = (cutoff.year - start.year) * 12 + cutoff.month - start.month + 1
+    last = cutoff.month - 1 + months + 1  # the month after the last one, counted from January = 0
+    first_after = dt.date(cutoff.year + last // 12, last % 12 + 1, 1)
+    return begin, first_after - dt.timedelta(days=1)
 
 
 def _due_next(session: Session, board: Dashboard, begin: dt.date, end: dt.date) -> tuple[pd.DataFrame, int]:
