@@ -124,7 +124,7 @@ def _causes(session: Session, board: Dashboard, problems: pd.DataFrame) -> pd.Da
                 answers[item_id] = answer  # the latest answer wins
     causes = []
     for item_id, blocked, reason in zip(problems["id"], problems["blocked"], problems["blocked_reason"]):
-        text = answers.get(int(item_id)) or (reason if blocked and reason else None)
+        text = answers.get(int(item_id)) or (reason if blocked and not _missing(reason) else None)
         causes.append(" ".join(str(text).split()).rstrip(". ") if text else None)
     return problems.assign(cause=causes)
 
@@ -193,7 +193,7 @@ def facts(session: Session, board: Dashboard) -> Facts:
     start, cutoff = board.headline.period_start, board.cutoff
     problems = dashboard.items(session, filters=board.filters, today=board.today, problems_only=True, limit=None)
     problems = _causes(session, board, problems)
-    counted = Counter(c for c in problems["cause"] if c)
+    counted = Counter(c for c in problems["cause"] if not _missing(c))
     causes = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
     rounds, proposals = _rounds(session, board, start, cutoff)
     begin, end = _next_period(start, cutoff, plan.year)
@@ -345,7 +345,7 @@ def _section_three(doc, board: Dashboard, f: Facts) -> None:
         rest = f.causes[8:]
         if rest:
             P(doc, f"- Các nguyên nhân khác ({n(sum(c for _, c in rest))} việc, {n(len(rest))} nguyên nhân).")
-        silent = int(f.problems["cause"].isna().sum())
+        silent = sum(1 for c in f.problems["cause"] if _missing(c))
         if silent:
             P(doc, f"- {NO_EXPLANATION} ({n(silent)} việc).")
         P(doc, f"Danh sách công việc quá hạn, vướng mắc tại Phụ lục II kèm theo Báo cáo này.")
@@ -392,7 +392,7 @@ def _annexes(doc, board: Dashboard, f: Facts, reference: str) -> None:
     layout.table(doc, [Column("Số"), Column("Công việc", "left", wide=True), Column("Đơn vị chủ trì", "left"),
                        Column("Hạn"), Column("Tình trạng"), Column("Nguyên nhân", "left")], [
         [n(r.id), r.title, r.unit, format_date(r.due_date),
-         ("Quá hạn" if r.standing == Standing.OVERDUE.value else "Vướng mắc"), r.cause or NO_EXPLANATION]
+         ("Quá hạn" if r.standing == Standing.OVERDUE.value else "Vướng mắc"), NO_EXPLANATION if _missing(r.cause) else r.cause]
         for r in shown.itertuples()])
     _cut_note(doc, len(shown), len(f.problems))
     layout.annex_heading(doc, "III", "Công việc đến hạn kỳ tới", reference)
