@@ -14,13 +14,14 @@ from sqlalchemy import select
 from docx.shared import Pt
 
 from tests import dashboard_fixture
+from tests.factories import make_user
 from tests.dashboard_fixture import PLAN, TODAY, at
 from tracker import charts
 from tracker.__main__ import main
 from tracker.db import session_scope
 from tracker.models import ExplanationRequest, ExplanationStatus, Role, RoundReport
 from tracker.permissions import Actor
-from tracker.services import dashboard, reports, word_report
+from tracker.services import dashboard, reports, settings, word_report
 from tracker.services.dashboard import Filters
 
 LEADER = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
@@ -207,3 +208,21 @@ def test_vietnamese_number_format_in_the_report():
 ])
 def test_next_period_is_as_long_as_the_reported_one(start, cutoff, end):
     assert word_report._next_period(start, cutoff, 2024) == (cutoff + dt.timedelta(days=1), end)
+
+
+def test_cli_signer_overrides_the_office_settings(db_env, engine, tmp_path):
+    with session_scope(engine) as s:
+        dashboard_fixture.build(s)
+        admin = Actor.of(make_user(s, "van.phong", Role.ADMIN))
+        settings.set_office(s, actor=admin, office_settings=settings.Office(signer_name="Trần Thị B"))
+    out = tmp_path / "bao-cao.docx"
+    assert main(["report", "--plan", PLAN, "--out", str(out), "--today", "2024-08-01"]) == 0
+    assert _signer(docx.Document(str(out))) == ["KT. BỘ TRƯỞNG", "THỨ TRƯỞNG", "Trần Thị B"]
+    assert main(["report", "--plan", PLAN, "--out", str(out), "--today", "2024-08-01",
+                 "--signer-name", "Lê Văn C", "--signer-title", "Thứ trưởng thường trực"]) == 0
+    assert _signer(docx.Document(str(out))) == ["KT. BỘ TRƯỞNG", "THỨ TRƯỞNG THƯỜNG TRỰC", "Lê Văn C"]
+
+
+def _signer(document):
+    block = [t for t in document.tables if t.rows[0].cells[0].text.startswith("Nơi nhận")][0]
+    return [p.text for p in block.rows[0].cells[1].paragraphs if p.text]
