@@ -226,3 +226,17 @@ def test_cli_signer_overrides_the_office_settings(db_env, engine, tmp_path):
 def _signer(document):
     block = [t for t in document.tables if t.rows[0].cells[0].text.startswith("Nơi nhận")][0]
     return [p.text for p in block.rows[0].cells[1].paragraphs if p.text]
+
+
+def test_excel_prints_on_a4_landscape_one_page_wide(session, fx):
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
+    wb = openpyxl.load_workbook(io.BytesIO(reports.excel_workbook(session, board=board)))
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows and ws.freeze_panes
+    items = wb["Danh sách công việc"]
+    assert items.auto_filter.ref == "A1:R7" and items.print_title_rows == "$1:$1" and items.freeze_panes == "A2"
+    assert items["B2"].alignment.wrap_text  # the title wraps instead of being cut off
+    widths = {c: items.column_dimensions[c].width for c in "ABG"}
+    assert widths["B"] > widths["G"] and widths["A"] < widths["G"]  # by content: title wide, dates narrow

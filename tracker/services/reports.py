@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
@@ -97,30 +97,67 @@ def _value(v):
     return v.item() if hasattr(v, "item") else v
 
 
+WIDE = ("title", "text", "unit", "blocked_reason")
+MAX_WIDTH = 60
+
+
+def _printable(ws, *, last_column: int, rows: int | None = None, header_row: int = 1) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page, frozen under it, filtered."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.freeze_panes = f"A{header_row + 1}"
+    if rows is not None:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(last_column)}{header_row + max(rows, 1)}"
+
+
+def _widths(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> list[float]:
+    """Column widths (characters) by content: the longest of the header's words and the first 500 values."""
+    out = []
+    for key, label in columns:
+        longest = max((len(w) for w in label.split()), default=8)
+        values = frame[key].head(500) if key in frame else []
+        longest = max([longest, *(len(format_number(v) if isinstance(v, int) else str(v)) for v in values
+                                  if v is not None and not (isinstance(v, float) and pd.isna(v)))])
+        out.append(min(MAX_WIDTH if key in WIDE else 24, longest + 2))
+    return out
+
+
 def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[tuple[str, str]]) -> None:
-    """A write-only sheet (fast for tens of thousands of rows): bold header, widths, number formats."""
+    """A write-only sheet (fast for tens of thousands of rows): bold wrapped header, widths by content, number
+    formats, long text wrapped, printable on A4 landscape one page wide."""
     ws = wb.create_sheet(title)
     formats = {}
-    for idx, (key, _) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = 50 if key in ("title", "text", "unit", "blocked_reason") else 16
+    for idx, ((key, _), width) in enumerate(zip(columns, _widths(frame, columns)), start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
         fmt = ("dd/mm/yyyy" if key in ("start_date", "due_date", "completed_on") else
                "#,##0" if key.startswith("budget") else "0.0" if key in RATES else None)
         if fmt:
             formats[idx - 1] = fmt
-    ws.freeze_panes = "A2"
+    wrapped = {i for i, (key, _) in enumerate(columns) if key in WIDE}
+    _printable(ws, last_column=len(columns), rows=len(frame))
     header = []
     for _, label in columns:
         cell = WriteOnlyCell(ws, value=label)
         cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
         header.append(cell)
     ws.append(header)
+    wrap = Alignment(wrap_text=True, vertical="top")
     for row in frame[[c for c, _ in columns]].itertuples(index=False):
-        values = [_value(v) for v in row]
-        for i, fmt in formats.items():
+        values = xlsx_row(ws, [_value(v) for v in row])
+        for i in set(formats) | wrapped:
             if values[i] is not None:
-                values[i] = WriteOnlyCell(ws, value=values[i])
-                values[i].number_format = fmt
-        ws.append(xlsx_row(ws, values))
+                cell = values[i] if isinstance(values[i], Cell) else WriteOnlyCell(ws, value=values[i])
+                if i in formats:
+                    cell.number_format = formats[i]
+                else:
+                    cell.alignment = wrap
+                values[i] = cell
+        ws.append(values)
 
 
 def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
@@ -129,6 +166,7 @@ def excel_workbook(session: Session, *, board: Dashboard) -> bytes:
     ws = wb.create_sheet("Tổng hợp")
     ws.column_dimensions["A"].width = 60
     ws.column_dimensions["B"].width = 16
+    _printable(ws, last_column=2, header_row=5)
     title = WriteOnlyCell(ws, value=f"Tổng hợp tình hình thực hiện {board.plan_title}")
     title.font = Font(bold=True, size=13)
     ws.append([title])
