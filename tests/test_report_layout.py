@@ -121,6 +121,7 @@ def test_page_number_field_centred_in_the_header_from_page_two(document):
 
 def test_signer_block_and_recipients(document):
     block = document.tables[[i for i, t in enumerate(document.tables) if t.rows[0].cells[0].text.startswith("Nơi nhận")][0]]
+    assert block.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None  # the block is not cut by a page break
     left, right = block.rows[0].cells
     label, *recipients = [p for p in left.paragraphs if p.text]
     assert label.text == "Nơi nhận:" and _style(label) == {(12.0, True, True)}

@@ -229,7 +229,8 @@ def cmd_report(engine, args) -> int:
         return EXIT_FAILED
     h = board.headline
     print(f"Đã ghi báo cáo {args.out}" + (f" và {args.xlsx}" if args.xlsx else "")
-          + f": {h.items} công việc, {h.done} hoàn thành, {h.overdue} quá hạn.")
+          + f": {format_number(h.items)} công việc, {format_number(h.done)} hoàn thành, "
+          f"{format_number(h.overdue)} quá hạn.")
     return 0
 
 

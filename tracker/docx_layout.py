@@ -293,6 +293,7 @@ def signature(doc, *, recipients: list[str], archive: str, authority: str, autho
     "KT. BỘ TRƯỞNG" / "THỨ TRƯỞNG", room to sign, the name."""
     left_mm, right_mm = 80, TEXT_WIDTH - 80
     t = _fixed_two_columns(doc, left_mm, right_mm)
+    t.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))  # one block on one page
     left, right = t.rows[0].cells
     _set_width(left, left_mm)
     _set_width(right, right_mm)

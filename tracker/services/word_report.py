@@ -422,7 +422,8 @@ def build(session: Session, *, board: Dashboard, period_label: str, office: Offi
     _section_three(doc, board, f)
     _section_four(doc, board, f)
     _section_five(doc, f)
-    layout.paragraph(doc, f"Trên đây là Báo cáo kết quả thực hiện {board.plan_title} {period_label}./.")
+    closing = layout.paragraph(doc, f"Trên đây là Báo cáo kết quả thực hiện {board.plan_title} {period_label}./.")
+    closing.paragraph_format.keep_with_next = True
     layout.signature(doc, recipients=list(office.recipients), archive=office.archive, authority=office.authority,
                      authority_of=office.authority_of, signer_title=office.signer_title,
                      signer_name=office.signer_name)
