@@ -4,20 +4,22 @@ heading stays on one line, "Số" and the date share a line, page numbers start 
 Needs soffice and pdftotext (poppler-utils); .ci/run installs both. Without them the test is skipped on a
 developer's machine and fails under CI=true."""
 
-import io
+import datetime as dt
 import os
 import re
 import shutil
 import subprocess
 
 import pytest
+from sqlalchemy import select
 
 from tests import dashboard_fixture
 from tests.dashboard_fixture import TODAY
-from tracker.models import Role
+from tracker.models import Plan, Role
 from tracker.permissions import Actor
 from tracker.services import dashboard, reports
 from tracker.services.dashboard import Filters
+from tracker.services.demo import generate_demo
 
 LEADER = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
 
@@ -51,3 +53,19 @@ def test_libreoffice_renders_the_heading_on_one_line(session, tmp_path):
     assert any(re.search(r"Số:\s+/BC-BNV\s+Hà Nội, ngày", line) for line in first)
     assert not re.match(r"\s*1\s*$", first[0])  # no number on page 1
     assert pages[1].strip().splitlines()[0].strip() == "2"  # "2" centred at the top of page 2
+
+
+def test_half_year_report_of_2000_items_keeps_its_body_within_ten_pages(session, tmp_path):
+    """The body (before Phụ lục I) of the half-year report on 2.000 demo items: at most 10 pages."""
+    soffice, pdftotext = _tools()
+    plan = session.scalars(select(Plan).where(Plan.code == "184/QĐ-BNV")).one()
+    generate_demo(session, plan=plan, items=2000, seed=1)
+    _, docx_bytes, _ = reports.build_report(session, actor=LEADER, plan_id=plan.id, date_from=dt.date(2024, 1, 1),
+                                            date_to=dt.date(2024, 6, 30), today=dt.date(2024, 9, 30))
+    (tmp_path / "h.docx").write_bytes(docx_bytes)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(tmp_path / "h.docx")], check=True, capture_output=True, timeout=300)
+    pages = subprocess.run([pdftotext, "-layout", str(tmp_path / "h.pdf"), "-"], check=True, capture_output=True,
+                           text=True, timeout=60).stdout.split("\f")
+    body = next(i for i, p in enumerate(pages) if re.search(r"^\s*Phụ lục I\s*$", p, re.M))
+    assert 3 <= body <= 10
