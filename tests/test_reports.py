@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import select
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from tests import dashboard_fixture
 from tests.factories import make_user
@@ -156,22 +156,32 @@ def _tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
 
 
-@pytest.mark.parametrize("png, pictures", [(None, 0), (_tiny_png(), 2)])
+@pytest.mark.parametrize("png, pictures", [(None, 0), (_tiny_png(), 3)])
 def test_charts_are_embedded_only_when_they_can_be_drawn(session, fx, monkeypatch, png, pictures):
     monkeypatch.setattr(reports, "render_png", lambda chart, **kw: png)
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
     document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
     assert len(document.inline_shapes) == pictures
     captions = [t for t in _paragraphs(document) if t.startswith("Biểu đồ: ")]
-    assert captions == ([] if png is None else ["Biểu đồ: Nhiệm vụ (5) chậm nhất: 1 việc quá hạn.",
+    assert captions == ([] if png is None else ["Biểu đồ: Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc "
+                                                "so với 31/07/2024.",
+                                                "Biểu đồ: Nhiệm vụ (5) chậm nhất: 1 việc quá hạn.",
                                                 "Biểu đồ: Tỷ lệ hoàn thành thấp nhất: Sở Nội vụ thành phố Hà Nội "
                                                 "(0,0%, tiến độ bình quân 46,7%); "
                                                 "nhiều việc quá hạn nhất: Vụ Tổ chức - Biên chế (1 việc)."])
 
 
-def test_render_png_is_none_without_kaleido(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kaleido", None)  # import fails as if not installed
-    assert REAL_RENDER_PNG(charts.task_status(pd.DataFrame())) is None
+def test_charts_are_drawn_at_print_resolution_without_a_browser(session, fx, monkeypatch):
+    """matplotlib draws in-process: no kaleido, no Chromium on the PATH, still three images 150 mm wide."""
+    monkeypatch.setitem(sys.modules, "kaleido", None)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
+    for chart in (charts.task_status(board.by_task), charts.unit_ranking(board.by_unit)):
+        png = REAL_RENDER_PNG(chart)
+        assert png.startswith(b"\x89PNG") and struct.unpack(">I", png[16:20])[0] >= 1100  # 150 mm at 200 dpi
+    monkeypatch.setattr(reports, "render_png", REAL_RENDER_PNG)
+    document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
+    assert len(document.inline_shapes) == 3 and all(abs(s.width - Mm(150)) < Mm(1) for s in document.inline_shapes)
 
 
 def test_word_report_causes_proposals_and_next_period(session, fx):
@@ -240,3 +250,7 @@ def test_excel_prints_on_a4_landscape_one_page_wide(session, fx):
     assert items["B2"].alignment.wrap_text  # the title wraps instead of being cut off
     widths = {c: items.column_dimensions[c].width for c in "ABG"}
     assert widths["B"] > widths["G"] and widths["A"] < widths["G"]  # by content: title wide, dates narrow
+
+
+def test_render_png_is_none_for_an_empty_chart():
+    assert REAL_RENDER_PNG(charts.task_status(pd.DataFrame())) is None

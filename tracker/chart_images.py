@@ -24,13 +24,48 @@ def _colors(marker, n: int):
     return list(color)
 
 
+def _save(fig) -> bytes:
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
+
+
+def _title(chart: Chart) -> str | None:
+    title = chart.figure.layout.title.text if chart.figure.layout.title else None
+    return html.unescape(title) if title else None
+
+
+def _areas(chart: Chart, areas, width_mm: float) -> bytes:
+    """Stacked areas (the cumulative flow): the traces in the figure's order, bottom first."""
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_mm / 25.4, 80 / 25.4), dpi=DPI)
+    ax = fig.add_subplot()
+    x = list(areas[0].x)
+    ax.stackplot(x, *[[float(v or 0) for v in t.y] for t in areas], labels=[html.unescape(t.name or "") for t in areas],
+                 colors=[t.line.color for t in areas])
+    ax.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))
+    ax.tick_params(labelsize=7)
+    fig.autofmt_xdate()
+    if _title(chart):
+        ax.set_title(_title(chart), fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig)
+
+
 def png(chart: Chart, *, width_mm: float = 150) -> bytes | None:
-    """The figure's bar traces as a PNG `width_mm` wide (None for a figure without bars)."""
+    """The figure's bar traces, or its stacked areas, as a PNG `width_mm` wide (None for anything else)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    areas = [t for t in chart.figure.data if t.type == "scatter" and t.stackgroup and t.x is not None and len(t.x)]
+    if areas:
+        return _areas(chart, areas, width_mm)
     bars = [t for t in chart.figure.data if t.type == "bar" and t.x is not None and len(t.x)]
     if not bars:
         return None
@@ -59,14 +94,11 @@ def png(chart: Chart, *, width_mm: float = 150) -> bytes | None:
     if horizontal:
         ax.invert_yaxis()
     ax.tick_params(labelsize=7)
-    title = chart.figure.layout.title.text if chart.figure.layout.title else None
+    title = _title(chart)
     if title:
-        ax.set_title(html.unescape(title), fontsize=9)
+        ax.set_title(title, fontsize=9)
     if len(bars) > 1:
         ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0 if not title else 1.06),
                   ncol=min(len(bars), 3), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI)
-    return out.getvalue()
+    return _save(fig)

@@ -36,6 +36,7 @@ from tracker.services import dashboard
 from tracker.services import rounds as round_service
 from tracker.services.dashboard import UNIT_KIND_LABELS, Dashboard
 from tracker.services.dashboard_filters import conditions
+from tracker.services.flow import flow
 from tracker.services.settings import Office
 from tracker.text import format_date, format_number
 
@@ -282,12 +283,16 @@ def ranked_units(board: Dashboard) -> pd.DataFrame:
                                      ascending=[False, False, True, True]).reset_index(drop=True)
 
 
-def _section_two(doc, board: Dashboard, f: Facts, render) -> None:
+def _section_two(doc, session: Session, board: Dashboard, f: Facts, render) -> None:
     P = layout.paragraph
     h = board.headline
     P(doc, SECTIONS[1], bold=True, indent=False)
     P(doc, "1. Kết quả chung", bold=True, indent=False)
     P(doc, f"Tính đến hết ngày {format_date(f.cutoff)}, {summary_sentence(h)}.")
+    if render is not None:
+        moves = board.flow if not board.flow.empty else flow(session, filters=board.filters, today=f.cutoff,
+                                                               year=board.plan_year)
+        _figure(doc, charts.cumulative_flow(moves), render)
     P(doc, f"2. Kết quả theo từng {board.task_label.lower()}", bold=True, indent=False)
     _figure(doc, charts.task_status(board.by_task, task_label=board.task_label), render)
     layout.table(doc, TASK_TABLE, [_task_row(i, t, board.task_label) for i, t in
@@ -418,7 +423,7 @@ def build(session: Session, *, board: Dashboard, period_label: str, office: Offi
                    date_line=f"{office.place}, ngày      tháng      năm {year}")
     layout.title(doc, "Báo cáo", f"Kết quả thực hiện {board.plan_title} {period_label}".strip())
     _section_one(doc, board, f)
-    _section_two(doc, board, f, render)
+    _section_two(doc, session, board, f, render)
     _section_three(doc, board, f)
     _section_four(doc, board, f)
     _section_five(doc, f)
