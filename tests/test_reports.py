@@ -254,3 +254,15 @@ def test_excel_prints_on_a4_landscape_one_page_wide(session, fx):
 
 def test_render_png_is_none_for_an_empty_chart():
     assert REAL_RENDER_PNG(charts.task_status(pd.DataFrame())) is None
+
+
+def test_causes_count_every_problem_though_the_annex_lists_fewer(session, fx, monkeypatch):
+    """The causes are counted over all overdue and blocked items; the annex says how many it lists."""
+    monkeypatch.setattr(word_report, "ANNEX_ROWS", 1)
+    board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1), today=TODAY)
+    document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
+    text = _paragraphs(document)
+    assert "- Chưa có kinh phí (1 việc)." in text and "- Chờ ý kiến thẩm định của Bộ Tài chính (1 việc)." in text
+    assert len(document.tables[-2].rows) == 2  # header and one item
+    assert ("Phụ lục nêu 1/2 công việc; danh sách đầy đủ tại bảng “Danh sách công việc” của tệp Excel kèm theo."
+            in text)

@@ -101,8 +101,10 @@ class Facts:
     child_plans: int
     rounds: list[RoundLine]
     proposals: list[Proposal]
-    problems: pd.DataFrame  # overdue or blocked, with `cause`
-    causes: list[tuple[str, int]]
+    problems: pd.DataFrame  # overdue or blocked, at most ANNEX_ROWS listed, with `cause`
+    problems_total: int
+    causes: list[tuple[str, int]]  # over all problems_total items, most frequent first
+    unexplained: int
     next_start: dt.date
     next_end: dt.date
     next_by: pd.DataFrame = field(default_factory=pd.DataFrame)  # label, unit, items
@@ -110,24 +112,24 @@ class Facts:
     next_total: int = 0
 
 
-def _causes(session: Session, board: Dashboard, problems: pd.DataFrame) -> pd.DataFrame:
-    """Each problem item's cause: the unit's latest answered explanation, else its blocked reason."""
+def _causes(session: Session, board: Dashboard) -> dict[int, str | None]:
+    """Each overdue or blocked item's cause: the unit's latest answered explanation, else its blocked reason."""
+    reasons = dashboard.problem_reasons(session, filters=board.filters, today=board.today)
+    wanted = {i for i, _ in reasons}
     answers: dict[int, str] = {}
-    if not problems.empty:
-        wanted = set(int(i) for i in problems["id"])
-        for item_id, answer in session.execute(
-            select(ExplanationRequest.work_item_id, ExplanationRequest.answer)
-            .join(WorkItem, WorkItem.id == ExplanationRequest.work_item_id)
-            .where(WorkItem.plan_id == board.plan_id, ExplanationRequest.status == ExplanationStatus.ANSWERED)
-            .order_by(ExplanationRequest.answered_at, ExplanationRequest.id)
-        ):
-            if item_id in wanted:
-                answers[item_id] = answer  # the latest answer wins
-    causes = []
-    for item_id, blocked, reason in zip(problems["id"], problems["blocked"], problems["blocked_reason"]):
-        text = answers.get(int(item_id)) or (reason if blocked and not _missing(reason) else None)
-        causes.append(" ".join(str(text).split()).rstrip(". ") if text else None)
-    return problems.assign(cause=causes)
+    for item_id, answer in session.execute(
+        select(ExplanationRequest.work_item_id, ExplanationRequest.answer)
+        .join(WorkItem, WorkItem.id == ExplanationRequest.work_item_id)
+        .where(WorkItem.plan_id == board.plan_id, ExplanationRequest.status == ExplanationStatus.ANSWERED)
+        .order_by(ExplanationRequest.answered_at, ExplanationRequest.id)
+    ):
+        if item_id in wanted and not _missing(answer):
+            answers[item_id] = answer  # the latest answer wins
+    out = {}
+    for item_id, reason in reasons:
+        text = answers.get(item_id) or (None if _missing(reason) else reason)
+        out[item_id] = " ".join(str(text).split()).rstrip(". ") if text else None
+    return out
 
 
 def _rounds(session: Session, board: Dashboard, start: dt.date | None, cutoff: dt.date
@@ -192,10 +194,11 @@ def _due_next(session: Session, board: Dashboard, begin: dt.date, end: dt.date) 
 def facts(session: Session, board: Dashboard) -> Facts:
     plan = session.get(Plan, board.plan_id)
     start, cutoff = board.headline.period_start, board.cutoff
-    problems = dashboard.items(session, filters=board.filters, today=board.today, problems_only=True, limit=None)
-    problems = _causes(session, board, problems)
-    counted = Counter(c for c in problems["cause"] if not _missing(c))
+    cause_of = _causes(session, board)
+    counted = Counter(c for c in cause_of.values() if c)
     causes = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+    listed = dashboard.items(session, filters=board.filters, today=board.today, problems_only=True, limit=ANNEX_ROWS)
+    problems = listed.assign(cause=[cause_of.get(int(i)) for i in listed["id"]])
     rounds, proposals = _rounds(session, board, start, cutoff)
     begin, end = _next_period(start, cutoff, plan.year)
     by, listed = _due_next(session, board, begin, end)
@@ -204,7 +207,8 @@ def facts(session: Session, board: Dashboard) -> Facts:
         tasks_total=int(session.scalar(select(func.count(PriorityTask.id)).where(PriorityTask.plan_id == plan.id))),
         units_total=len(board.by_unit),
         child_plans=int(session.scalar(select(func.count(Plan.id)).where(Plan.parent_plan_id == plan.id))),
-        rounds=rounds, proposals=proposals, problems=problems, causes=causes, next_start=begin, next_end=end,
+        rounds=rounds, proposals=proposals, problems=problems, problems_total=len(cause_of), causes=causes,
+        unexplained=sum(1 for c in cause_of.values() if not c), next_start=begin, next_end=end,
         next_by=by, next_listed=listed, next_total=int(by["items"].sum()) if not by.empty else 0,
     )
 
@@ -333,7 +337,7 @@ def _section_three(doc, board: Dashboard, f: Facts) -> None:
     h = board.headline
     P(doc, SECTIONS[2], bold=True, indent=False)
     P(doc, "1. Tồn tại, hạn chế", bold=True, indent=False)
-    if f.problems.empty:
+    if not f.problems_total:
         P(doc, "Không có công việc quá hạn hoặc đang vướng mắc tại ngày chốt số liệu.")
     else:
         P(doc, f"Còn {n(h.overdue)} công việc quá hạn (tỷ lệ quá hạn {format_percent(h.overdue_rate)}, trên "
@@ -343,16 +347,15 @@ def _section_three(doc, board: Dashboard, f: Facts) -> None:
             P(doc, "Các đơn vị có nhiều việc quá hạn nhất: " + "; ".join(
                 f"{r.unit} ({n(r.overdue)} việc)" for r in most.head(TOP).itertuples()) + ".")
     P(doc, "2. Nguyên nhân", bold=True, indent=False)
-    if not f.problems.empty:
+    if f.problems_total:
         P(doc, "Theo giải trình của các đơn vị và lý do vướng mắc được ghi nhận trên hệ thống:")
         for cause, count in f.causes[:8]:
             P(doc, f"- {cause} ({n(count)} việc).")
         rest = f.causes[8:]
         if rest:
             P(doc, f"- Các nguyên nhân khác ({n(sum(c for _, c in rest))} việc, {n(len(rest))} nguyên nhân).")
-        silent = sum(1 for c in f.problems["cause"] if _missing(c))
-        if silent:
-            P(doc, f"- {NO_EXPLANATION} ({n(silent)} việc).")
+        if f.unexplained:
+            P(doc, f"- {NO_EXPLANATION} ({n(f.unexplained)} việc).")
         P(doc, f"Danh sách công việc quá hạn, vướng mắc tại Phụ lục II kèm theo Báo cáo này.")
     else:
         P(doc, "Không có nguyên nhân cần giải trình trong kỳ.")
@@ -399,7 +402,7 @@ def _annexes(doc, board: Dashboard, f: Facts, reference: str) -> None:
         [n(r.id), r.title, r.unit, format_date(r.due_date),
          ("Quá hạn" if r.standing == Standing.OVERDUE.value else "Vướng mắc"), NO_EXPLANATION if _missing(r.cause) else r.cause]
         for r in shown.itertuples()])
-    _cut_note(doc, len(shown), len(f.problems))
+    _cut_note(doc, len(shown), f.problems_total)
     layout.annex_heading(doc, "III", "Công việc đến hạn kỳ tới", reference)
     layout.table(doc, [Column("Số"), Column("Công việc", "left", wide=True), Column("Nhiệm vụ"),
                        Column("Đơn vị chủ trì", "left"), Column("Hạn")], [
