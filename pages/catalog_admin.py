@@ -35,7 +35,7 @@ today = clock.today()
 active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)]
 
 tab_task, tab_unit, tab_merge, tab_plan, tab_periods, tab_report = st.tabs(
-    ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kỳ báo cáo", "Báo cáo"])
+    ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kỳ báo cáo", "Người ký báo cáo"])
 with tab_task:
     plan_id = st.selectbox("Kế hoạch", list(by_plan), format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}",
                            key="catalog_task_plan")
