@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker import chart_images
 from tracker.cells import xlsx_row
-from tracker.charts import Chart, format_percent
+from tracker.charts import Chart
 from tracker.models import Form, PriorityTask, Unit, UnitKind
 from tracker.permissions import Actor
 from tracker.services import dashboard

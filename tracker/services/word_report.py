@@ -268,7 +268,7 @@ def _section_one(doc, board: Dashboard, f: Facts) -> None:
                f"gửi đúng hạn, {n(r.late)} đơn vị gửi muộn, {n(r.missing)} đơn vị chưa gửi.")
 
 
-def _task_row(i: int, t, label: str) -> list[str]:
+def _task_row(t) -> list[str]:
     text = f"({NOT_PUBLISHED[0].upper()}{NOT_PUBLISHED[1:]})" if _missing(t["text"]) else _short(t["text"])
     return [f"({t['label']})", text, n(t["items"]), n(t["done_on_time"]), n(t["done_late"]),
             n(t["in_progress_on_time"]), n(t["overdue"]), format_percent(t["completion_rate"])]
@@ -299,8 +299,7 @@ def _section_two(doc, session: Session, board: Dashboard, f: Facts, render) -> N
         _figure(doc, charts.cumulative_flow(moves), render)
     P(doc, f"2. Kết quả theo từng {board.task_label.lower()}", bold=True, indent=False)
     _figure(doc, charts.task_status(board.by_task, task_label=board.task_label), render)
-    layout.table(doc, TASK_TABLE, [_task_row(i, t, board.task_label) for i, t in
-                                   enumerate(board.by_task.to_dict("records"), start=1)])
+    layout.table(doc, TASK_TABLE, [_task_row(t) for t in board.by_task.to_dict("records")])
     for t in board.by_task[board.by_task["text"].isna()].itertuples():
         P(doc, f"{board.task_label} ({t.label}): {NOT_PUBLISHED}"
                + (f", {n(t.items)} công việc đã giao." if t.items else ", chưa giao công việc."))
@@ -329,7 +328,7 @@ def _section_two(doc, session: Session, board: Dashboard, f: Facts, render) -> N
             P(doc, "Các đơn vị có tỷ lệ hoàn thành thấp nhất: " + "; ".join(
                 f"{r.unit} {format_percent(r.completion_rate)} ({n(r.done)}/{n(r.items)} việc, quá hạn {n(r.overdue)})"
                 for r in worst.itertuples()) + ".")
-        P(doc, f"Kết quả của từng đơn vị, xếp theo tỷ lệ hoàn thành, tại Phụ lục I kèm theo Báo cáo này.")
+        P(doc, "Kết quả của từng đơn vị, xếp theo tỷ lệ hoàn thành, tại Phụ lục I kèm theo Báo cáo này.")
 
 
 def _section_three(doc, board: Dashboard, f: Facts) -> None:
@@ -356,7 +355,7 @@ def _section_three(doc, board: Dashboard, f: Facts) -> None:
             P(doc, f"- Các nguyên nhân khác ({n(sum(c for _, c in rest))} việc, {n(len(rest))} nguyên nhân).")
         if f.unexplained:
             P(doc, f"- {NO_EXPLANATION} ({n(f.unexplained)} việc).")
-        P(doc, f"Danh sách công việc quá hạn, vướng mắc tại Phụ lục II kèm theo Báo cáo này.")
+        P(doc, "Danh sách công việc quá hạn, vướng mắc tại Phụ lục II kèm theo Báo cáo này.")
     else:
         P(doc, "Không có nguyên nhân cần giải trình trong kỳ.")
 
@@ -399,14 +398,14 @@ def _annexes(doc, board: Dashboard, f: Facts, reference: str) -> None:
     shown = f.problems.head(ANNEX_ROWS)
     layout.table(doc, [Column("Số"), Column("Công việc", "left", wide=True), Column("Đơn vị chủ trì", "left"),
                        Column("Hạn"), Column("Tình trạng"), Column("Nguyên nhân", "left")], [
-        [n(r.id), r.title, r.unit, format_date(r.due_date),
+        [str(r.id), r.title, r.unit, format_date(r.due_date),
          ("Quá hạn" if r.standing == Standing.OVERDUE.value else "Vướng mắc"), NO_EXPLANATION if _missing(r.cause) else r.cause]
         for r in shown.itertuples()])
     _cut_note(doc, len(shown), f.problems_total)
     layout.annex_heading(doc, "III", "Công việc đến hạn kỳ tới", reference)
     layout.table(doc, [Column("Số"), Column("Công việc", "left", wide=True), Column("Nhiệm vụ"),
                        Column("Đơn vị chủ trì", "left"), Column("Hạn")], [
-        [n(r.id), r.title, f"({r.label})", r.unit, format_date(r.due_date)] for r in f.next_listed.itertuples()])
+        [str(r.id), r.title, f"({r.label})", r.unit, format_date(r.due_date)] for r in f.next_listed.itertuples()])
     _cut_note(doc, len(f.next_listed), f.next_total)
 
 
