@@ -19,7 +19,7 @@ from tests.dashboard_fixture import PLAN, TODAY, at
 from tracker import charts
 from tracker.__main__ import main
 from tracker.db import session_scope
-from tracker.models import ExplanationRequest, ExplanationStatus, Role, RoundReport
+from tracker.models import ExplanationRequest, ExplanationStatus, Role, RoundReport, WorkItem
 from tracker.permissions import Actor
 from tracker.services import dashboard, reports, settings, word_report
 from tracker.services.dashboard import Filters
@@ -239,6 +239,8 @@ def _signer(document):
 
 
 def test_excel_prints_on_a4_landscape_one_page_wide(session, fx):
+    session.get(WorkItem, fx["A"]).title = "Tọa đàm chuyên đề về chính sách cải cách tiền lương " * 3
+    session.flush()
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"]), today=TODAY)
     wb = openpyxl.load_workbook(io.BytesIO(reports.excel_workbook(session, board=board)))
     for ws in wb.worksheets:
@@ -248,6 +250,9 @@ def test_excel_prints_on_a4_landscape_one_page_wide(session, fx):
     items = wb["Danh sách công việc"]
     assert items.auto_filter.ref == "A1:R7" and items.print_title_rows == "$1:$1" and items.freeze_panes == "A2"
     assert items["B2"].alignment.wrap_text  # the title wraps instead of being cut off
+    assert items.row_dimensions[1].height >= 30  # the wrapped header labels are shown whole
+    long_title = [r for r in range(2, items.max_row + 1) if len(items.cell(r, 2).value) > items.column_dimensions["B"].width]
+    assert long_title and all(items.row_dimensions[r].height >= 30 for r in long_title)
     widths = {c: items.column_dimensions[c].width for c in "ABG"}
     assert widths["B"] > widths["G"] and widths["A"] < widths["G"]  # by content: title wide, dates narrow
 

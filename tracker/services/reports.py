@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from dataclasses import replace
 
 import pandas as pd
@@ -97,8 +98,8 @@ def _value(v):
     return v.item() if hasattr(v, "item") else v
 
 
-WIDE = ("title", "text", "unit", "blocked_reason")
-MAX_WIDTH = 60
+WIDE = ("title", "text", "unit", "blocked_reason", "kind_label", "form")
+MAX_WIDTH = 50
 
 
 def _printable(ws, *, last_column: int, rows: int | None = None, header_row: int = 1) -> None:
@@ -132,7 +133,10 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[tuple[st
     formats, long text wrapped, printable on A4 landscape one page wide."""
     ws = wb.create_sheet(title)
     formats = {}
-    for idx, ((key, _), width) in enumerate(zip(columns, _widths(frame, columns)), start=1):
+    widths = _widths(frame, columns)
+    # Write-only rows get no automatic height: the header is as tall as its most wrapped label.
+    ws.row_dimensions[1].height = 15 * max(math.ceil(len(label) / max(w - 1, 1)) for (_, label), w in zip(columns, widths))
+    for idx, ((key, _), width) in enumerate(zip(columns, widths), start=1):
         ws.column_dimensions[get_column_letter(idx)].width = width
         fmt = ("dd/mm/yyyy" if key in ("start_date", "due_date", "completed_on") else
                "#,##0" if key.startswith("budget") else "0.0" if key in RATES else None)
@@ -147,8 +151,13 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[tuple[st
         header.append(cell)
     ws.append(header)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in frame[[c for c, _ in columns]].itertuples(index=False):
+    chars = {i: max(widths[i] - 1, 1) for i in wrapped}
+    for number, row in enumerate(frame[[c for c, _ in columns]].itertuples(index=False), start=2):
         values = xlsx_row(ws, [_value(v) for v in row])
+        # LibreOffice does not re-measure row heights when it opens a workbook: say how tall wrapped rows are.
+        lines = max((math.ceil(len(str(row[i])) / c) for i, c in chars.items() if row[i] is not None), default=1)
+        if lines > 1:
+            ws.row_dimensions[number].height = 15 * min(lines, 10)
         for i in set(formats) | wrapped:
             if values[i] is not None:
                 cell = values[i] if isinstance(values[i], Cell) else WriteOnlyCell(ws, value=values[i])
