@@ -140,6 +140,8 @@ def test_tables_repeat_their_header_and_rows_do_not_split(document):
         rows = t._tbl.findall(qn("w:tr"))
         assert rows[0].trPr.find(qn("w:tblHeader")) is not None
         assert all(r.trPr.find(qn("w:cantSplit")) is not None for r in rows)
+        if len(rows) > 2:  # never the header and a single row at a page's foot
+            assert all(p.pPr.find(qn("w:keepNext")) is not None for r in rows[:2] for p in r.iter(qn("w:p")))
         grid = [int(c.get(W)) for c in t._tbl.tblGrid.findall(qn("w:gridCol"))]
         assert [int(c.tcPr.find(qn("w:tcW")).get(W)) for c in rows[0].findall(qn("w:tc"))] == grid
         assert _mm(sum(grid)) <= layout.TEXT_WIDTH + 0.5

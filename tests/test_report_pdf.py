@@ -69,3 +69,5 @@ def test_half_year_report_of_2000_items_keeps_its_body_within_ten_pages(session,
                            text=True, timeout=60).stdout.split("\f")
     body = next(i for i, p in enumerate(pages) if re.search(r"^\s*Phụ lục I\s*$", p, re.M))
     assert 3 <= body <= 10
+    rows = {m for p in pages[:body] for m in re.findall(r"^\s*\((\d+)\)\s{2,}", p, re.M)}
+    assert rows == {str(k) for k in range(1, 17)}  # every task's row is drawn, wherever the table breaks

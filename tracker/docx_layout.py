@@ -158,7 +158,8 @@ class Column:
     wide: bool = False  # takes what the others leave
 
 
-def _cell_xml(text: str, width: int, *, size: float, bold: bool = False, align: str = "center") -> str:
+def _cell_xml(text: str, width: int, *, size: float, bold: bool = False, align: str = "center",
+              keep: bool = False) -> str:
     runs = "".join(
         (f'<w:r><w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>'
          + ("<w:b/>" if bold else "") + f'<w:sz w:val="{int(size * 2)}"/><w:szCs w:val="{int(size * 2)}"/></w:rPr>'
@@ -166,7 +167,8 @@ def _cell_xml(text: str, width: int, *, size: float, bold: bool = False, align: 
         for i, line in enumerate(str(text).split("\n")))
     jc = "both" if align == "justify" else align
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
-            f'<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="{jc}"/></w:pPr>'
+            + ("<w:keepNext/>" if keep else "")
+            + f'<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="{jc}"/></w:pPr>'
             f'{runs}</w:p></w:tc>')
 
 
@@ -205,11 +207,14 @@ def table(doc, columns: list[Column], rows: list[list[str]], *, size: float = SI
              'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
              *[f'<w:gridCol w:w="{w}"/>' for w in widths], "</w:tblGrid>",
              '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
-             *[_cell_xml(c.header, w, size=size, bold=True) for c, w in zip(columns, widths)], "</w:tr>"]
+             *[_cell_xml(c.header, w, size=size, bold=True, keep=True) for c, w in zip(columns, widths)], "</w:tr>"]
     for n, row in enumerate(rows, start=1):
         bold = bold_last and n == len(rows)
         parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
-        parts.extend(_cell_xml(v, w, size=size, bold=bold, align=c.align) for v, w, c in zip(row, widths, columns))
+        # The header and the first row keep with the next row: a table never starts at a page's foot with a
+        # single row (LibreOffice 7.4 then drops the rows after it when it repeats the header).
+        parts.extend(_cell_xml(v, w, size=size, bold=bold, align=c.align, keep=n == 1 and len(rows) > 1)
+                     for v, w, c in zip(row, widths, columns))
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
     doc.element.body.sectPr.addprevious(parse_xml("".join(parts)))
