@@ -21,7 +21,7 @@ from tracker.__main__ import main
 from tracker.db import session_scope
 from tracker.models import ExplanationRequest, ExplanationStatus, Role, RoundReport, WorkItem
 from tracker.permissions import Actor
-from tracker.services import dashboard, reports, settings, word_report
+from tracker.services import dashboard, report_facts, reports, settings, word_report
 from tracker.services.dashboard import Filters
 
 LEADER = Actor(user_id=1, username="lanh.dao", role=Role.LEADER)
@@ -217,7 +217,7 @@ def test_vietnamese_number_format_in_the_report():
     (dt.date(2024, 7, 1), dt.date(2024, 9, 30), dt.date(2024, 12, 31)), (None, dt.date(2024, 8, 1), dt.date(2024, 12, 31)),
 ])
 def test_next_period_is_as_long_as_the_reported_one(start, cutoff, end):
-    assert word_report._next_period(start, cutoff, 2024) == (cutoff + dt.timedelta(days=1), end)
+    assert report_facts._next_period(start, cutoff, 2024) == (cutoff + dt.timedelta(days=1), end)
 
 
 def test_cli_signer_overrides_the_office_settings(db_env, engine, tmp_path):
@@ -263,7 +263,7 @@ def test_render_png_is_none_for_an_empty_chart():
 
 def test_causes_count_every_problem_though_the_annex_lists_fewer(session, fx, monkeypatch):
     """The causes are counted over all overdue and blocked items; the annex says how many it lists."""
-    monkeypatch.setattr(word_report, "ANNEX_ROWS", 1)
+    monkeypatch.setattr(report_facts, "ANNEX_ROWS", 1)
     board = dashboard.build(session, actor=LEADER, filters=Filters(plan_id=fx["plan"], date_from=H1), today=TODAY)
     document = docx.Document(io.BytesIO(reports.word_report(session, board=board, period_label="")))
     text = _paragraphs(document)
