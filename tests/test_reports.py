@@ -215,6 +215,8 @@ def test_vietnamese_number_format_in_the_report():
 @pytest.mark.parametrize("start, cutoff, end", [
     (H1, H2, dt.date(2024, 12, 31)), (H1, dt.date(2024, 1, 31), dt.date(2024, 2, 29)),
     (dt.date(2024, 7, 1), dt.date(2024, 9, 30), dt.date(2024, 12, 31)), (None, dt.date(2024, 8, 1), dt.date(2024, 12, 31)),
+    (dt.date(2023, 12, 15), dt.date(2024, 6, 14), dt.date(2024, 12, 14)),  # Nghị định 09/2019's half-year
+    (dt.date(2024, 7, 1), dt.date(2024, 7, 7), dt.date(2024, 7, 14)),  # a week, then a week
 ])
 def test_next_period_is_as_long_as_the_reported_one(start, cutoff, end):
     assert report_facts._next_period(start, cutoff, 2024) == (cutoff + dt.timedelta(days=1), end)

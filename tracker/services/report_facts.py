@@ -115,16 +115,24 @@ def _rounds(session: Session, board: Dashboard, start: dt.date | None, cutoff: d
     return lines, proposals
 
 
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
 def _next_period(start: dt.date | None, cutoff: dt.date, year: int) -> tuple[dt.date, dt.date]:
-    """The period after the report's: as many calendar months from the day after the cut-off (the next
-    half-year after 01/01–30/06 is 01/07–31/12); without a start, to the end of the plan's year."""
+    """The period after the report's, as many months long, from the day after the cut-off: after 01/01–30/06
+    comes 01/07–31/12, after 15/12–14/06 (Nghị định 09/2019's cut-off) 15/06–14/12; a period shorter than a
+    month is followed by one as many days long; without a start, the rest of the plan's year."""
     begin = cutoff + dt.timedelta(days=1)
     if start is None:
         return begin, max(dt.date(year, 12, 31), begin)
-    months = (cutoff.year - start.year) * 12 + cutoff.month - start.month + 1
-    last = cutoff.month - 1 + months + 1  # the month after the last one, counted from January = 0
-    first_after = dt.date(cutoff.year + last // 12, last % 12 + 1, 1)
-    return begin, first_after - dt.timedelta(days=1)
+    months = (begin.year - start.year) * 12 + begin.month - start.month
+    if months < 1:
+        return begin, begin + (cutoff - start)
+    return begin, _add_months(begin, months) - dt.timedelta(days=1)
 
 
 def _due_next(session: Session, board: Dashboard, begin: dt.date, end: dt.date) -> tuple[pd.DataFrame, int]:
