@@ -35,9 +35,9 @@ names = {u.id: f"{u.name} ({u.code})" for u in units}
 today = clock.today()
 active_now = [u.id for u in units if (u.valid_to is None or u.valid_to >= today)]
 
-tab_task, tab_unit, tab_merge, tab_plan, tab_decision, tab_periods, tab_board = st.tabs(
+tab_task, tab_unit, tab_merge, tab_plan, tab_decision, tab_periods, tab_report, tab_board = st.tabs(
     ["Nhiệm vụ trọng tâm", "Đơn vị", "Sáp nhập đơn vị", "Kế hoạch của Sở Nội vụ", "Kế hoạch mới từ Quyết định",
-     "Kỳ báo cáo", "Bảng Kanban"])
+     "Kỳ báo cáo", "Người ký báo cáo", "Bảng Kanban"])
 with tab_task:
     plan_id = st.selectbox("Kế hoạch", list(by_plan), format_func=lambda i: f"{by_plan[i].code} · năm {by_plan[i].year}",
                            key="catalog_task_plan")
@@ -160,3 +160,29 @@ with tab_board:
             view.write(lambda s: settings_service.set_board_wip(
                 s, actor=actor, columns={k: int(v) for k, v in columns.items()},
                 lanes={k: int(v) for k, v in lanes.items()}), "Đã lưu giới hạn WIP của Bảng Kanban.")
+with tab_report:
+    with session_scope(get_engine()) as session:
+        office = settings_service.office(session)
+    st.caption("Dùng cho phần đầu, phần ký và nơi nhận của báo cáo Word (Nghị định 30/2020/NĐ-CP).")
+    with st.form("catalog_report"):
+        c1, c2 = st.columns(2)
+        issuer = c1.text_input("Tên cơ quan ban hành", value=office.issuer, key="catalog_report_issuer")
+        symbol = c2.text_input("Ký hiệu báo cáo", value=office.symbol, key="catalog_report_symbol")
+        place = c1.text_input("Địa danh", value=office.place, key="catalog_report_place")
+        authority = c2.selectbox("Quyền hạn ký", list(settings_service.AUTHORITIES),
+                                 index=list(settings_service.AUTHORITIES).index(office.authority),
+                                 format_func=lambda a: a or "(ký trực tiếp)", key="catalog_report_authority")
+        authority_of = c1.text_input("Chức vụ người đứng đầu (sau KT./TL./TUQ.)", value=office.authority_of,
+                                     key="catalog_report_authority_of")
+        title = c2.text_input("Chức vụ người ký", value=office.signer_title, key="catalog_report_title")
+        name = c1.text_input("Họ tên người ký", value=office.signer_name, key="catalog_report_name")
+        archive = c2.text_input("Lưu", value=office.archive, key="catalog_report_archive")
+        recipients = st.text_area("Nơi nhận (mỗi dòng một nơi)", value="\n".join(office.recipients),
+                                  key="catalog_report_recipients")
+        if st.form_submit_button("Lưu thông tin báo cáo", type="primary"):
+            chosen = settings_service.Office(
+                issuer=issuer, symbol=symbol, place=place, authority=authority, authority_of=authority_of,
+                signer_title=title, signer_name=name, archive=archive, superior=office.superior,
+                recipients=tuple(recipients.splitlines()))
+            view.write(lambda s: settings_service.set_office(s, actor=actor, office_settings=chosen),
+                       lambda o: "Đã lưu thông tin báo cáo.")

@@ -11,6 +11,7 @@ from tests.factories import make_user, sign_in
 from tests.item_factories import make_item
 from tracker.db import session_scope
 from tracker.models import Plan, PriorityTask, Role, WorkItem
+from tracker.services import settings
 from tracker.ui.auth import NO_ACCESS_MESSAGE
 from tracker.ui.nav import PAGES
 
@@ -148,3 +149,16 @@ def test_office_sends_an_ended_unit_s_work_to_its_successor_and_moves_the_accoun
     with session_scope(engine) as s:
         assert s.get(WorkItem, item_id).lead_unit.code == "SNV-TUYEN-QUANG"
         assert s.get(type(head), head.id).unit.code == "SNV-TUYEN-QUANG"
+def test_office_sets_who_signs_the_report(people, engine):
+    users, _ = people
+    at = _run(users["admin"])
+    at.selectbox(key="catalog_report_authority").set_value("TL.")
+    at.text_input(key="catalog_report_title").input("Chánh Văn phòng")
+    at.text_input(key="catalog_report_name").input("Nguyễn Văn A")
+    at.text_area(key="catalog_report_recipients").input("Bộ trưởng (để báo cáo)\nVăn phòng Chính phủ")
+    at.button[[b.label for b in at.button].index("Lưu thông tin báo cáo")].click().run()
+    assert any("Đã lưu thông tin báo cáo" in s.value for s in at.success), [e.value for e in at.error]
+    with session_scope(engine) as s:
+        office = settings.office(s)
+    assert (office.authority, office.signer_title, office.signer_name) == ("TL.", "CHÁNH VĂN PHÒNG", "Nguyễn Văn A")
+    assert office.recipients == ("Bộ trưởng (để báo cáo)", "Văn phòng Chính phủ")

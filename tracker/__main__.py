@@ -12,7 +12,7 @@ import getpass
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -212,9 +212,14 @@ def cmd_report(engine, args) -> int:
     with session_scope(engine) as session:
         plan = plan_service.find_plan(session, args.plan)
         _period(session, args, plan)
+        office = settings_service.office(session)
+        if args.signer_name is not None:
+            office = replace(office, signer_name=" ".join(args.signer_name.split()))
+        if args.signer_title is not None:
+            office = replace(office, signer_title=" ".join(args.signer_title.split()).upper())
         board, docx, xlsx = report_service.build_report(
             session, actor=actor, plan_id=plan.id, date_from=args.date_from, date_to=args.date_to,
-            today=args.today or clock.today())
+            today=args.today or clock.today(), office=office)
     try:
         args.out.write_bytes(docx)
         if args.xlsx:
@@ -224,7 +229,8 @@ def cmd_report(engine, args) -> int:
         return EXIT_FAILED
     h = board.headline
     print(f"Đã ghi báo cáo {args.out}" + (f" và {args.xlsx}" if args.xlsx else "")
-          + f": {h.items} công việc, {h.done} hoàn thành, {h.overdue} quá hạn.")
+          + f": {format_number(h.items)} công việc, {format_number(h.done)} hoàn thành, "
+          f"{format_number(h.overdue)} quá hạn.")
     return 0
 
 
@@ -541,6 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="tệp .docx")
     p.add_argument("--xlsx", type=Path, help="tệp .xlsx số liệu kèm theo")
     p.add_argument("--today", type=_parse_date, help="ngày tính số liệu (mặc định hôm nay)")
+    p.add_argument("--signer-name", help="họ tên người ký (thay cho thiết lập của Văn phòng)")
+    p.add_argument("--signer-title", help="chức vụ người ký, ví dụ THỨ TRƯỞNG (thay cho thiết lập của Văn phòng)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("figures", help="số liệu của một kỳ tại ngày chốt: bốn nhóm, các tỷ lệ, theo nhiệm vụ và đơn vị")

@@ -73,3 +73,22 @@ def test_office_uploads_a_decision_reviews_it_and_the_plan_keeps_the_file(app_se
     info.value.save_as(saved)
     assert saved.read_bytes() == path.read_bytes()
     assert outside_requests == []
+
+
+def test_office_sets_the_reports_signer(app_server, page, outside_requests):
+    server = app_server(setup=[(["user", "add", "vanphong", "--role", "admin"], "mat-khau-van-phong\n")])
+    page.goto(server.url)
+    wait_for_app(page)
+    sign_in(page, "vanphong", "mat-khau-van-phong")
+    page.get_by_role("link", name="Quản trị danh mục").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Người ký báo cáo").click()
+    page.get_by_label("Họ tên người ký").fill("Nguyễn Văn A")
+    page.get_by_role("button", name="Lưu thông tin báo cáo").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã lưu thông tin báo cáo.")).to_be_visible()
+    page.get_by_role("tab", name="Người ký báo cáo").click()
+    expect(page.get_by_label("Họ tên người ký")).to_have_value("Nguyễn Văn A")
+    expect(page.get_by_label("Chức vụ người ký")).to_have_value("THỨ TRƯỞNG")
+    screenshot(page, "catalog_admin_report.png")
+    assert outside_requests == []

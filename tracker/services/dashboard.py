@@ -345,6 +345,17 @@ def count_items(session: Session, *, filters: Filters, today: dt.date, unit_id: 
     return int(session.scalar(select(func.count(src.id)).where(*conds)) or 0)
 
 
+def problem_reasons(session: Session, *, filters: Filters, today: dt.date) -> list[tuple[int, str | None]]:
+    """Every item `items(problems_only=True)` would list, light: (id, blocked reason at the cut-off or None).
+    For the report's count of causes over all overdue and blocked work, not only the rows it lists."""
+    src = source_for(filters, today)
+    conds = _item_conditions(src, filters, unit_id=None, task_id=None, rag=None, problems_only=True)
+    stmt = select(src.id, src.t.blocked, WorkItem.blocked_reason)
+    if src.historical:
+        stmt = stmt.join(WorkItem, WorkItem.id == src.id)
+    return [(int(i), reason if blocked else None) for i, blocked, reason in session.execute(stmt.where(*conds))]
+
+
 ITEM_COLUMNS = ["id", "title", "number", "label", "unit", "form", "start_date", "due_date", "status", "progress",
                 "completed_on", "submitted_on", "confirmed_on", "blocked", "blocked_reason", "target_qty",
                 "achieved_qty", "budget_planned", "budget_spent", "rag", "standing"]

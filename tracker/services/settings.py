@@ -134,3 +134,79 @@ def set_board_wip(session: Session, *, actor: Actor, columns: dict[Status, int],
                                "lanes": [{s.value: v for s, v in before.lanes.items()}, values[WIP_LANES_KEY]]}))
     session.flush()
     return board_wip(session)
+OFFICE_KEY = "report.office"
+AUTHORITIES = ("", "KT.", "TL.", "TUQ.", "TM.")
+DEFAULT_RECIPIENTS = ("Bộ trưởng (để báo cáo)", "Các Thứ trưởng", "Các đơn vị thuộc Bộ", "Sở Nội vụ các tỉnh, thành phố")
+
+
+@dataclass(frozen=True)
+class Office:
+    """Who issues, signs and receives the official report (Nghị định 30/2020, Phụ lục I).
+
+    The signer block reads: authority + superior ("KT. BỘ TRƯỞNG"), then the signer's own title ("THỨ TRƯỞNG"),
+    then the name. With no authority the title alone stands ("BỘ TRƯỞNG")."""
+
+    issuer: str = "BỘ NỘI VỤ"
+    superior: str = ""
+    symbol: str = "BC-BNV"
+    place: str = "Hà Nội"
+    authority: str = "KT."
+    authority_of: str = "BỘ TRƯỞNG"
+    signer_title: str = "THỨ TRƯỞNG"
+    signer_name: str = ""
+    recipients: tuple[str, ...] = DEFAULT_RECIPIENTS
+    archive: str = "VT, VP"
+
+    def as_dict(self) -> dict:
+        return {"issuer": self.issuer, "superior": self.superior, "symbol": self.symbol, "place": self.place,
+                "authority": self.authority, "authority_of": self.authority_of, "signer_title": self.signer_title,
+                "signer_name": self.signer_name, "recipients": list(self.recipients), "archive": self.archive}
+
+
+def office(session: Session) -> Office:
+    """The office's report settings in force (the Bộ Nội vụ defaults until the office changes them)."""
+    row = session.get(AppSetting, OFFICE_KEY)
+    return _office(row.value if row and isinstance(row.value, dict) else {})
+
+
+def _office(value: dict) -> Office:
+    known = {k: v for k, v in value.items() if k in Office.__dataclass_fields__}
+    if "recipients" in known:
+        known["recipients"] = tuple(str(r) for r in known["recipients"] or ())
+    return Office(**{k: (v if k == "recipients" else str(v or "")) for k, v in known.items()})
+
+
+def set_office(session: Session, *, actor: Actor, office_settings: Office) -> Office:
+    """Change who issues, signs and receives the report (office only), recorded in the audit trail.
+
+    Raises:
+        PermissionDenied: not the office. ValidationFailed: an unknown authority, an empty issuer, symbol,
+        place or signer title, or a field too long.
+    """
+    require(actor, Action.EDIT_CATALOG, session=session)
+    o = office_settings
+    clean = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in o.as_dict().items()}
+    clean["recipients"] = [" ".join(r.split()).strip(" -;.") for r in o.recipients if r.strip(" -;.")]
+    if clean["authority"] not in AUTHORITIES:
+        raise ValidationFailed("Quyền hạn ký phải là KT., TL., TUQ., TM. hoặc để trống.")
+    for key, label in (("issuer", "Tên cơ quan"), ("symbol", "Ký hiệu văn bản"), ("place", "Địa danh"),
+                       ("signer_title", "Chức vụ người ký")):
+        if not clean[key]:
+            raise ValidationFailed(f"{label} không được để trống.")
+    if clean["authority"] and not clean["authority_of"]:
+        raise ValidationFailed("Ký thay, thừa lệnh hay thừa ủy quyền thì phải ghi chức vụ của người đứng đầu.")
+    if any(len(v) > 200 for v in clean.values() if isinstance(v, str)) or len(clean["recipients"]) > 30:
+        raise ValidationFailed("Thông tin quá dài (mỗi mục tối đa 200 ký tự, tối đa 30 nơi nhận).")
+    for key in ("issuer", "superior", "authority_of", "signer_title"):
+        clean[key] = clean[key].upper()
+    before = office(session).as_dict()
+    row = session.get(AppSetting, OFFICE_KEY)
+    if row is None:
+        session.add(AppSetting(key=OFFICE_KEY, value=clean, updated_by_id=actor.user_id or None))
+    else:
+        row.value, row.updated_by_id = clean, actor.user_id or None
+    changes = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
+    session.add(AuditEvent(actor_id=actor.user_id or None, action="settings.office", target_type="settings",
+                           target_id=None, details=changes))
+    session.flush()
+    return _office(clean)

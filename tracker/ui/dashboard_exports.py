@@ -48,8 +48,8 @@ def buttons(actor: Actor, board: Dashboard, today: dt.date) -> None:
     period = report_service.period_label(start, report.as_of)
     st.markdown(f"Báo cáo Word kỳ **{period}**: mọi số liệu tính đến hết ngày cuối kỳ, trên toàn bộ công việc "
                 "của kế hoạch (chọn kỳ bằng ô *Từ ngày*, *Đến ngày* ở trên); số liệu Excel đúng như đang hiển thị. "
-                "Biểu đồ được chèn vào báo cáo Word khi máy chủ có kaleido và Chromium; "
-                "nếu không, số liệu nằm trong các bảng.")
+                "Báo cáo Word trình bày theo Nghị định 30/2020/NĐ-CP, kèm biểu đồ và các phụ lục; người ký, "
+                "nơi nhận đặt tại Quản trị danh mục › Người ký báo cáo.")
     name = f"{_slug(board.plan_code)}-{today.isoformat()}"
     c = st.columns(2)
     c[0].download_button("Tải số liệu Excel", data=lambda: _files(url, f, today, "xlsx", actor),
