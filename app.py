@@ -5,7 +5,7 @@ import streamlit as st
 from tracker import clock
 from tracker.text import format_date
 from tracker.ui import browser, data
-from tracker.ui import cookie
+from tracker.ui import cookie, first_run
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
 from tracker.ui.nav import pages_for, signed_out_pages
@@ -28,8 +28,8 @@ if demo_day:
 actor = current_actor()
 cookie.flush()
 if actor is None:
-    st.navigation(signed_out_pages(login_form)).run()
+    first_run.run(signed_out_pages(login_form))
     st.stop()
 
 user_box(actor)
-st.navigation(pages_for(actor)).run()
+first_run.run(pages_for(actor))
