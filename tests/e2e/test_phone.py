@@ -112,3 +112,35 @@ def test_the_unit_head_s_day_on_a_phone(app_server, phone):
         assert s.query(ExplanationRequest).filter_by(work_item_id=late_id).one().answer.startswith("Chờ ý kiến")
         assert s.get(WorkItem, next_id).status is Status.IN_PROGRESS
     engine.dispose()
+
+
+def test_the_leader_reads_tong_quan_on_a_phone(app_server, phone):
+    server = app_server(
+        setup=[(["demo", "--items", "60", "--seed", "3"], None),
+               (["user", "add", "lanhdao", "--role", "leader", "--full-name", "Lãnh đạo Bộ"], "mat-khau-lanh-dao\n")],
+        env={"TRACKER_TODAY": "2024-09-30"},
+    )
+    page = phone
+    try:
+        page.goto(server.url)
+        wait_for_app(page)
+        sign_in(page, "lanhdao", "mat-khau-lanh-dao")
+        wait_for_app(page, timeout=120_000, settle_ms=1500)  # Tổng quan is the leader's landing page
+        expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=WAIT)
+        expect(page.get_by_text("Tỷ lệ hoàn thành", exact=True)).to_be_visible(timeout=WAIT)
+        _no_sideways_scroll(page)
+        screenshot(page, "phone-6-tong-quan.png")
+        page.get_by_text("Tỷ lệ quá hạn", exact=True).scroll_into_view_if_needed()
+        screenshot(page, "phone-7-tong-quan-headline.png")
+
+        page.get_by_role("tab", name="Bản đồ nhiệt").click()
+        page.get_by_text("Xem dạng danh sách").click()
+        wait_for_app(page, timeout=120_000, settle_ms=1000)
+        heat_list = page.locator(".st-key-dashboard_heat_list")
+        expect(heat_list).to_be_visible(timeout=WAIT)
+        heat_list.scroll_into_view_if_needed()
+        _no_sideways_scroll(page)
+        screenshot(page, "phone-8-heat-list.png")
+    except Exception:
+        screenshot(page, "FAILED-phone-leader.png")
+        raise
