@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import pg
-from tests.e2e.conftest import CHROMIUM_ARGS, REPO, _free_port, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import REPO, _free_port, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
 from tracker.models import Role, Status, WorkItem
@@ -83,26 +83,25 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
 
 def _start_nginx(nginx: str, workdir: Path, site: str) -> subprocess.Popen:
     (workdir / "tracker.conf").write_text(site, encoding="utf-8")
-    temp = {name: workdir / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
+    temp_paths = ""
+    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (workdir / kind).mkdir()
+        temp_paths += f"  {kind}_temp_path {workdir / kind};\n"
     user = "user root;\n" if os.geteuid() == 0 else ""  # as root, workers would drop to nobody
     (workdir / "nginx.conf").write_text(
         f"{user}worker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log info;\n"
         "events { worker_connections 256; }\n"
         "http {\n"
         "  log_format upstream '$request_uri $upstream_addr $status [$cookie_tracker_route]';\n"
-        f"  access_log {workdir}/access.log upstream;\n"
-        + "".join(f"  {name}_temp_path {path};\n" for name, path in
-                  (("client_body", temp["body"]), *((n, temp[n]) for n in ("proxy", "fastcgi", "uwsgi", "scgi"))))
-        + f"  include {workdir}/tracker.conf;\n}}\n",
+        f"  access_log {workdir}/access.log upstream;\n{temp_paths}"
+        f"  include {workdir}/tracker.conf;\n}}\n",
         encoding="utf-8",
     )
     test = subprocess.run([nginx, "-t", "-p", str(workdir), "-c", str(workdir / "nginx.conf")],
                           capture_output=True, text=True, timeout=30)
     assert test.returncode == 0, test.stderr
-    return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    command = [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
 def _wait_for_port(port: int, timeout: float = 20.0) -> None:
@@ -163,8 +162,8 @@ def test_two_processes_behind_nginx_one_stops_and_the_person_keeps_working_signe
     with session_scope(engine) as s:
         create_user(s, username="truong.tcbc", password="mat-khau-don-vi", role=Role.UNIT_HEAD,
                     unit_code="VU-TCBC")
-        item_id = make_item(s, unit_code="VU-TCBC", title="Thông cáo báo chí tháng 8", status=Status.IN_PROGRESS,
-                            progress=40).id
+        item_id = make_item(s, unit_code="VU-TCBC", title="Thông cáo báo chí tháng 8",
+                            status=Status.IN_PROGRESS, progress=40).id
     second = app_server(env=env)
     servers = {int(first.url.rsplit(":", 1)[1]): first, int(second.url.rsplit(":", 1)[1]): second}
 
@@ -173,7 +172,8 @@ def test_two_processes_behind_nginx_one_stops_and_the_person_keeps_working_signe
     http_port, https_port = _free_port(), _free_port()
     cert, key = _self_signed(workdir)
     proxy = _start_nginx(nginx_path, workdir, _site_config(tuple(servers), http_port, https_port, cert, key))
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN", ignore_https_errors=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN",
+                                  ignore_https_errors=True)  # the test's self-signed certificate
     try:
         _wait_for_port(https_port)
         # Plain HTTP only redirects to HTTPS.

@@ -200,3 +200,14 @@ def test_a_board_move_after_deactivation_is_refused_and_a_password_reset_ends_th
     _signed_out(page)
     expect(page.get_by_text("Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.")).to_be_visible()
     engine.dispose()
+
+
+def test_an_address_that_names_no_page_says_so_in_vietnamese_over_the_sign_in_form(app_server, page):
+    server = app_server()
+    page.goto(f"{server.url}/khong-co-trang-nay")  # also the fresh process's first, legacy run
+    wait_for_app(page, settle_ms=1500)
+    expect(page.get_by_role("dialog")).to_contain_text("Không tìm thấy trang")
+    expect(page.get_by_role("dialog")).to_contain_text("Địa chỉ này không ứng với trang nào.")
+    expect(page.get_by_text(NOT_FOUND)).to_have_count(0)
+    page.get_by_role("dialog").get_by_role("button").first.click()
+    expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_be_visible(timeout=WAIT)
