@@ -98,6 +98,8 @@ def test_the_unit_head_s_day_on_a_phone(app_server, phone):
         card = page.locator("[data-testid='kanban-card']", has_text=NEXT)
         expect(card).to_be_visible(timeout=WAIT)
         card.scroll_into_view_if_needed()
+        # A column is most of the screen wide: the card and its control are not squeezed.
+        assert card.bounding_box()["width"] >= 0.7 * PHONE["width"]
         card.get_by_label(f"Chuyển sang… ({NEXT})").select_option("in_progress")
         card.get_by_test_id("kanban-move-go").tap()
         wait_for_app(page, settle_ms=500)
