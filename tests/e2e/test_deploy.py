@@ -18,18 +18,20 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from tests import pg
 from tests.e2e.conftest import REPO, _free_port, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
-from tracker.models import Role, Status, WorkItem
+from tracker.models import Role, Status, UserSession, WorkItem
 from tracker.services.users import create_user
 from tracker.ui.cookie import COOKIE_NAME
 
 pytestmark = pytest.mark.e2e
 
 SITE = REPO / "deploy" / "nginx" / "tracker.conf"
+SPOOFED = "203.0.113.9"  # an address the browser claims to come from (the sign-in throttle's key)
 WAIT = 60_000  # ms: a reconnect, then a first run on a fresh process of a busy machine
 
 
@@ -92,7 +94,7 @@ def _start_nginx(nginx: str, workdir: Path, site: str) -> subprocess.Popen:
         f"{user}worker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log info;\n"
         "events { worker_connections 256; }\n"
         "http {\n"
-        "  log_format upstream '$request_uri $upstream_addr $status [$cookie_tracker_route]';\n"
+        "  log_format upstream '$request_uri $upstream_addr $status [$cookie_tracker_route] [$http_x_forwarded_for]';\n"
         f"  access_log {workdir}/access.log upstream;\n{temp_paths}"
         f"  include {workdir}/tracker.conf;\n}}\n",
         encoding="utf-8",
@@ -116,7 +118,7 @@ def _wait_for_port(port: int, timeout: float = 20.0) -> None:
     pytest.fail(f"nginx did not listen on {port}", pytrace=False)
 
 
-_LOG_LINE = re.compile(r"^(?P<request>\S+) (?P<upstreams>.+) (?P<status>\d{3}) \[(?P<route>[^\]]*)\]$")
+_LOG_LINE = re.compile(r"^(?P<request>\S+) (?P<upstreams>.+) (?P<status>\d{3}) \[(?P<route>[^\]]*)\] \[(?P<claimed>[^\]]*)\]$")
 
 
 def _answers(access_log: Path) -> list[tuple[str, int, str]]:
@@ -173,7 +175,8 @@ def test_two_processes_behind_nginx_one_stops_and_the_person_keeps_working_signe
     cert, key = _self_signed(workdir)
     proxy = _start_nginx(nginx_path, workdir, _site_config(tuple(servers), http_port, https_port, cert, key))
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN",
-                                  ignore_https_errors=True)  # the test's self-signed certificate
+                                  ignore_https_errors=True,  # the test's self-signed certificate
+                                  extra_http_headers={"X-Forwarded-For": SPOOFED})
     try:
         _wait_for_port(https_port)
         # Plain HTTP only redirects to HTTPS.
@@ -195,6 +198,11 @@ def test_two_processes_behind_nginx_one_stops_and_the_person_keeps_working_signe
                 break
             page.wait_for_timeout(200)
         assert session_cookie and session_cookie["secure"] and session_cookie["sameSite"] == "Lax"
+        # The browser's claimed address reached nginx and went no further: the session records none.
+        assert any(f"[{SPOOFED}]" in line for line in (workdir / "access.log").read_text().splitlines())
+        with session_scope(engine) as s:
+            clients = s.scalars(select(UserSession.client)).all()
+        assert len(clients) == 1 and SPOOFED not in clients[0]
         serving = _serving_port(page, workdir / "access.log")
         assert _serving_port(page, workdir / "access.log") == serving  # sticky
 
