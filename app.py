@@ -5,7 +5,7 @@ import streamlit as st
 from tracker import clock
 from tracker.text import format_date
 from tracker.ui import browser, data
-from tracker.ui import cookie, search
+from tracker.ui import cookie, first_run, search
 from tracker.ui.auth import current_actor, login_form, user_box
 from tracker.ui.engine import require_ready_database
 from tracker.ui.nav import pages_for, signed_out_pages
@@ -28,10 +28,13 @@ if demo_day:
 actor = current_actor()
 cookie.flush()
 if actor is None:
-    st.navigation(signed_out_pages(login_form)).run()
+    first_run.run(signed_out_pages(login_form))
     st.stop()
 
-navigation = st.navigation(pages_for(actor))
-search.sidebar_box()  # from any page: an item by number or words, in "Tra cứu công việc"
-user_box(actor)
-navigation.run()
+
+def sidebar() -> None:
+    search.sidebar_box()  # from any page: an item by number or words, in "Tra cứu công việc"
+    user_box(actor)
+
+
+first_run.run(pages_for(actor), before=sidebar)

@@ -60,7 +60,24 @@ def _open(page: Page, title: str) -> None:
     _wait(page)
 
 
-def shoot(url: str, out: Path, chromium: str) -> list[Path]:
+def _own_item(database_url: str, unit_code: str) -> int:
+    """An open item of the unit head's own unit (their item page shows the progress form)."""
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import text
+
+    from tracker.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        item_id = conn.execute(text(
+            "SELECT w.id FROM work_items w JOIN units u ON u.id = w.lead_unit_id WHERE u.code = :unit "
+            "AND w.status = 'in_progress' AND w.deleted_at IS NULL ORDER BY w.due_date, w.id LIMIT 1"),
+            {"unit": unit_code}).scalar_one()
+    engine.dispose()
+    return item_id
+
+
+def shoot(url: str, out: Path, chromium: str, item_id: int) -> list[Path]:
     shots = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
@@ -78,8 +95,7 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
                 elif screen == "my_work":
                     _open(page, "Việc của tôi")
                 else:
-                    _open(page, "Tra cứu công việc")
-                    page.get_by_role("link", name="#", exact=False).nth(2).click()
+                    page.goto(f"{url}/cong-viec?id={item_id}")  # a link to the item, as in a reminder mail
                     _wait(page)
                 path = out / f"{screen.replace('_', '-')}.png"
                 page.screenshot(path=str(path))
@@ -120,7 +136,8 @@ def main() -> int:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.3)
-            for path in shoot(url, args.out, chromium):
+            item_id = _own_item(env["TRACKER_DATABASE_URL"], "VU-CCHC")
+            for path in shoot(url, args.out, chromium, item_id):
                 print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
         finally:
             server.terminate()

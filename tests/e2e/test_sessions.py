@@ -126,13 +126,11 @@ def test_a_link_opened_signed_out_lands_there_after_sign_in_or_says_no(demo_app,
     server, engine = demo_app
     with session_scope(engine) as s:
         plan_id = s.scalars(select(Plan.id).where(Plan.code == "184/QĐ-BNV")).one()
-    # The first run of a fresh server process is Streamlit's legacy pages/-folder run, which reports
-    # any other address as "Page not found" before app.py's navigation exists (see docs/security.md).
-    page.goto(server.url)
-    wait_for_app(page)
+    # The very first page this fresh server process serves: Streamlit runs it through its legacy
+    # pages/-folder navigation, whose English "Page not found" box tracker/ui/first_run.py closes.
     link = f"{server.url}/tong-quan?plan={plan_id}&kind=provincial"
     page.goto(link)
-    wait_for_app(page)
+    wait_for_app(page, settle_ms=1500)
     _signed_out(page)
     assert page.url == link  # the address (page and filters) is kept under the sign-in form
     sign_in(page, "vanphong", "mat-khau-van-phong")  # the office lands on "Việc của tôi" by default
@@ -202,3 +200,14 @@ def test_a_board_move_after_deactivation_is_refused_and_a_password_reset_ends_th
     _signed_out(page)
     expect(page.get_by_text("Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.")).to_be_visible()
     engine.dispose()
+
+
+def test_an_address_that_names_no_page_says_so_in_vietnamese_over_the_sign_in_form(app_server, page):
+    server = app_server()
+    page.goto(f"{server.url}/khong-co-trang-nay")  # also the fresh process's first, legacy run
+    wait_for_app(page, settle_ms=1500)
+    expect(page.get_by_role("dialog")).to_contain_text("Không tìm thấy trang")
+    expect(page.get_by_role("dialog")).to_contain_text("Địa chỉ này không ứng với trang nào.")
+    expect(page.get_by_text(NOT_FOUND)).to_have_count(0)
+    page.get_by_role("dialog").get_by_role("button").first.click()
+    expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_be_visible(timeout=WAIT)

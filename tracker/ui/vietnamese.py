@@ -90,6 +90,10 @@ STRINGS = {
     "View more": "Xem thêm",
     "View less": "Thu gọn",
     "Connecting": "Đang kết nối",
+    # An address that names no page (tracker/ui/first_run.js closes the box when the page exists)
+    "Page not found": "Không tìm thấy trang",
+    "The page that you have requested does not seem to exist. Running the app's main page.":
+        "Địa chỉ này không ứng với trang nào. Ứng dụng mở trang chính.",
     "Please wait...": "Vui lòng chờ…",
     "Show password text": "Hiện ký tự đã gõ",
     "Hide password text": "Ẩn ký tự đã gõ",
