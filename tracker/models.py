@@ -512,6 +512,32 @@ class RoundReport(Base):
     unit: Mapped[Unit] = relationship()
 
 
+class WorkItemStep(Base):
+    """One step of an item's checklist (a press conference: invitation, press release, venue, publication)."""
+
+    __tablename__ = "work_item_steps"
+    __table_args__ = (Index("ix_work_item_steps_item", "work_item_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    done_by: Mapped[User | None] = relationship()
+
+
+class WorkItemChecklist(Base):
+    """The office's choice per item: its progress follows its checklist (done steps ÷ steps)."""
+
+    __tablename__ = "work_item_checklists"
+
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
+    progress_follows: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class EvidenceFile(Base):
     """A file attached as evidence; the bytes live outside the database, addressed by checksum."""
 

@@ -63,6 +63,7 @@ FIELD_LABELS = {
     "description": "Mô tả",
     "recurring": "Lặp lại hằng năm",
     "source_key": "Mã nhận diện khi nhập Excel",
+    "steps": "Các bước đã xong",  # tracker/services/checklists.py
 }
 COMPLETION_LABELS = {"on_time": "Đúng hạn", "late": "Muộn hạn"}
 EVENT_LABELS = {
