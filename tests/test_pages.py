@@ -147,3 +147,20 @@ def test_my_work_says_how_many_of_a_long_list_it_shows(people, engine):
     assert any(s.value == "Quá hạn (205)" for s in at.subheader)
     assert any("Hiện 200/205 việc" in c.value for c in at.caption)
     assert len(at.dataframe(key="my_work_overdue").value) == 200
+
+
+def test_a_unit_head_ticks_a_step_of_their_item_and_others_only_read(people, engine):
+    users, ids = people
+    at = _run(users["tcbc"], "pages/item.py", {"id": str(ids["soon"])})
+    at.text_input(key=f"checklist_new_{ids['soon']}").input("Gửi giấy mời")
+    at.button[[b.label for b in at.button].index("Thêm bước")].click().run()
+    assert any("Đã thêm bước “Gửi giấy mời”." in s.value for s in at.success)
+    step = next(c for c in at.checkbox if c.label == "Gửi giấy mời")
+    step.check().run()
+    assert not at.exception, at.exception
+    assert any("Đã ghi bước “Gửi giấy mời”: đã xong." in s.value for s in at.success)
+    assert any("Đã xong 1/1 bước (100%)." in c.value for c in at.caption)
+    # a leader (not the lead unit) sees the step, ticked, and cannot change it
+    at = _run(users["leader"], "pages/item.py", {"id": str(ids["soon"])})
+    step = next(c for c in at.checkbox if c.label == "Gửi giấy mời")
+    assert step.value and step.disabled
