@@ -12,6 +12,7 @@ from tracker.models import Role, UnitKind
 from tracker.services import rounds as round_service
 from tracker.services import settings as settings_service
 from tracker.services import units as unit_service
+from tracker.services.evidence import Upload
 from tracker.limits import max_chars
 from tracker.services.rounds import REPORT_STATUS_LABELS
 from tracker.text import format_date, format_datetime, parse_id
@@ -69,10 +70,13 @@ def unit_head_view() -> None:
             with st.form(f"rounds_submit_form_{r.round_id}"):
                 summary = st.text_area("Nội dung báo cáo", value=r.summary or "", height=220,
                                        max_chars=max_chars("round_summary"), key=f"rounds_summary_{r.round_id}")
+                upload = st.file_uploader("Tệp báo cáo đã ký (PDF hoặc DOCX, không bắt buộc)", type=["pdf", "docx"],
+                                          key=f"rounds_file_{r.round_id}")
                 label = "Nộp lại báo cáo" if r.submitted else "Nộp báo cáo"
                 if st.form_submit_button(label, type="primary", key=f"rounds_submit_{r.round_id}"):
+                    sent = Upload(upload.name, upload.getvalue()) if upload is not None else None
                     write(lambda s, rid=r.round_id: round_service.submit_report(s, actor=actor, round_id=rid,
-                                                                                summary=summary),
+                                                                                summary=summary, file=sent),
                           f"Đã nộp báo cáo kỳ “{md(r.name)}”.")
 
 
@@ -161,12 +165,21 @@ def status_view(info: round_service.RoundInfo) -> None:
     frame = pd.DataFrame([{
         "Mã": r.unit_code, "Đơn vị": r.unit_name, "Trạng thái": r.status_label,
         "Nộp lúc": format_datetime(r.submitted_at), "Người nộp": r.submitted_by or "",
-        "Lần nộp": r.revision, "Nội dung": r.summary or "",
+        "Lần nộp": r.revision, "Nội dung": r.summary or "", "Tệp đã ký": r.file_name or "",
     } for r in rows if r.status in shown], columns=["Mã", "Đơn vị", "Trạng thái", "Nộp lúc", "Người nộp",
-                                                     "Lần nộp", "Nội dung"])
+                                                     "Lần nộp", "Nội dung", "Tệp đã ký"])
     st.dataframe(frame, hide_index=True, width="stretch", key="rounds_status_table")
-    st.download_button("Tải danh sách (CSV)", csv_bytes(list(frame.columns), frame.itertuples(index=False)),
+    c1, c2 = st.columns(2)
+    c1.download_button("Tải danh sách (CSV)", csv_bytes(list(frame.columns), frame.itertuples(index=False)),
                        file_name=f"ky-bao-cao-{info.id}.csv", mime="text/csv", key="rounds_status_csv")
+    files = sum(1 for r in rows if r.file_name)
+    if files:
+        def zip_bytes() -> bytes:
+            with session_scope(get_engine()) as session:
+                return round_service.round_files_zip(session, actor=actor, round_id=info.id)[1]
+
+        c2.download_button(f"Tải {files} tệp báo cáo đã ký (ZIP)", zip_bytes, file_name=f"bao-cao-ky-{info.id}.zip",
+                           mime="application/zip", key="rounds_files_zip", icon=":material/folder_zip:")
     if actor.role is Role.ADMIN and not info.closed:
         waiting = counts[round_service.ReportStatus.MISSING] + counts[round_service.ReportStatus.PENDING]
         close_controls(info, waiting)

@@ -282,3 +282,37 @@ def test_a_round_on_a_past_period_may_ask_a_unit_merged_since(session, people):
                           period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 6, 30),
                           deadline=dt.date(2026, 12, 15), unit_ids=[unit_id(session, "VU-TL")])
     assert [u.code for u in r.units] == ["VU-TL"]
+
+
+def test_a_unit_attaches_its_signed_report_and_the_office_downloads_every_file_as_one_zip(session, people, tmp_path,
+                                                                                          monkeypatch):
+    import io
+    import zipfile
+
+    from tracker.errors import PermissionDenied
+    from tracker.services.evidence import Upload
+
+    monkeypatch.setenv("TRACKER_UPLOAD_DIR", str(tmp_path / "uploads"))
+    r = open_six_months(session, people["admin"])
+    pdf = Upload("Báo cáo 6 tháng (đã ký).pdf", b"%PDF-1.7 ban da ky")
+    with pytest.raises(ValidationFailed, match="PDF hoặc DOCX"):
+        rounds.submit_report(session, actor=people["tcbc"], round_id=r.id, summary="Đã thực hiện.",
+                             file=Upload("anh.png", b"\x89PNG\r\n\x1a\nxx"))
+    with pytest.raises(ValidationFailed, match="nội dung không đúng định dạng PDF"):
+        rounds.submit_report(session, actor=people["tcbc"], round_id=r.id, summary="Đã thực hiện.",
+                             file=Upload("gia.pdf", b"MZ not a pdf"))
+    rounds.submit_report(session, actor=people["tcbc"], round_id=r.id, summary="Đã thực hiện.", file=pdf)
+    rounds.submit_report(session, actor=people["tcbc"], round_id=r.id, summary="Bổ sung số liệu.")  # file kept
+    rounds.submit_report(session, actor=people["hanoi"], round_id=r.id, summary="Sở đã thực hiện.",
+                         file=Upload("BC Sở Nội vụ Hà Nội.pdf", b"%PDF-1.4 so noi vu"))
+    status = by_code(rounds.round_status(session, actor=people["leader"], round_id=r.id, today=JUNE_15))
+    assert status["VU-TCBC"].file_name == "Báo cáo 6 tháng (đã ký).pdf" and status["VU-PC"].file_name is None
+    assert rounds.report_file(session, actor=people["tcbc"], round_id=r.id, unit_id=unit_id(session, "VU-TCBC")) \
+        == ("Báo cáo 6 tháng (đã ký).pdf", pdf.data)
+    with pytest.raises(PermissionDenied):  # another unit's file
+        rounds.report_file(session, actor=people["pc"], round_id=r.id, unit_id=unit_id(session, "VU-TCBC"))
+    name, data, count = rounds.round_files_zip(session, actor=people["admin"], round_id=r.id)
+    assert (name, count) == (f"bao-cao-ky-{r.id}.zip", 2)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.namelist() == ["VU-TCBC - Báo cáo 6 tháng (đã ký).pdf", "SNV-HA-NOI - BC Sở Nội vụ Hà Nội.pdf"]
+        assert zf.read("VU-TCBC - Báo cáo 6 tháng (đã ký).pdf") == pdf.data

@@ -507,6 +507,10 @@ class RoundReport(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     summary: Mapped[str] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The signed report as sent (PDF/DOCX): its bytes kept by checksum with the evidence files.
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_size: Mapped[int | None] = mapped_column(Integer)
 
     round: Mapped[ReportingRound] = relationship()
     unit: Mapped[Unit] = relationship()

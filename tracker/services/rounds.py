@@ -31,6 +31,7 @@ from tracker.models import (
 )
 from tracker.limits import too_long
 from tracker.permissions import Action, Actor, require
+from tracker.services import evidence
 from tracker.text import clean, format_date, nfc
 
 MINISTRY_KINDS = (UnitKind.MINISTRY_ADMIN, UnitKind.MINISTRY_SERVICE)
@@ -78,6 +79,7 @@ class UnitRoundStatus:
     submitted_by: str | None
     summary: str | None
     revision: int | None
+    file_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,8 +279,13 @@ def _upsert(session: Session):
     raise NotImplementedError(f"unsupported database: {dialect}")
 
 
-def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str) -> RoundReport:
-    """Submit (or, before the round closes, resubmit) the actor's unit report.
+REPORT_FILE_TYPES = (".pdf", ".docx")
+
+
+def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str,
+                  file: evidence.Upload | None = None) -> RoundReport:
+    """Submit (or, before the round closes, resubmit) the actor's unit report, optionally with the signed report
+    as a PDF or DOCX file (limits as for evidence; a resubmission without a file keeps the one sent before).
 
     A resubmission replaces the summary, moves submitted_at to now and adds one to the revision.
 
@@ -298,6 +305,12 @@ def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str
         raise ValidationFailed("Vui lòng nhập nội dung báo cáo.")
     if problem := too_long("round_summary", summary):
         raise ValidationFailed(problem)
+    if file is not None:
+        problems = evidence.file_problems([file])
+        if not problems and not file.filename.lower().endswith(REPORT_FILE_TYPES):
+            problems = ["Tệp báo cáo phải là PDF hoặc DOCX (bản đã ký)."]
+        if problems:
+            raise ValidationFailed(problems[0], problems)
     now = dt.datetime.now(dt.timezone.utc)
     stmt = _upsert(session).values(round_id=round_.id, unit_id=actor.unit_id, submitted_by_id=actor.user_id,
                                    submitted_at=now, summary=summary, revision=1)
@@ -312,7 +325,40 @@ def submit_report(session: Session, *, actor: Actor, round_id: int, summary: str
     session.flush()
     report = session.get(RoundReport, report_id, populate_existing=True)
     assert report is not None
+    if file is not None:
+        report.file_sha256 = evidence.keep(session, file.data)
+        report.file_name, report.file_size = evidence.safe_name(file.filename), len(file.data)
+        session.flush()
     return report
+
+
+def report_file(session: Session, *, actor: Actor, round_id: int, unit_id: int) -> tuple[str, bytes]:
+    """The file a unit sent with its round report (name, bytes): for who reads the round's status, or the unit."""
+    if actor is None or actor.unit_id != unit_id:
+        require(actor, Action.VIEW_ROUND_STATUS)
+    report = session.scalar(select(RoundReport).where(RoundReport.round_id == round_id,
+                                                      RoundReport.unit_id == unit_id))
+    if report is None or not report.file_sha256:
+        raise NotFound("Đơn vị chưa gửi tệp báo cáo trong kỳ này.")
+    return report.file_name, evidence.read_kept(report.file_sha256)
+
+
+def round_files_zip(session: Session, *, actor: Actor, round_id: int) -> tuple[str, bytes, int]:
+    """Every file the round's units sent, in one ZIP ("<mã đơn vị> - <tên tệp>"): (file name, bytes, count)."""
+    import io
+    import zipfile
+
+    require(actor, Action.VIEW_ROUND_STATUS)
+    round_ = _get_round(session, round_id)
+    rows = session.execute(select(Unit.code, RoundReport.file_name, RoundReport.file_sha256)
+                           .join(Unit, Unit.id == RoundReport.unit_id)
+                           .where(RoundReport.round_id == round_.id, RoundReport.file_sha256.is_not(None))
+                           .order_by(Unit.id)).all()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for code, name, sha in rows:
+            zf.writestr(f"{code} - {name}", evidence.read_kept(sha))
+    return f"bao-cao-ky-{round_.id}.zip", buf.getvalue(), len(rows)
 
 
 def round_status(session: Session, *, actor: Actor, round_id: int, today: dt.date) -> list[UnitRoundStatus]:
@@ -321,7 +367,7 @@ def round_status(session: Session, *, actor: Actor, round_id: int, today: dt.dat
     round_ = _get_round(session, round_id)
     rru = reporting_round_units
     stmt = (select(Unit.id, Unit.code, Unit.name, RoundReport.submitted_at, RoundReport.summary,
-                   RoundReport.revision, User.full_name, User.username)
+                   RoundReport.revision, RoundReport.file_name, User.full_name, User.username)
             .select_from(rru)
             .join(Unit, Unit.id == rru.c.unit_id)
             .outerjoin(RoundReport, and_(RoundReport.round_id == rru.c.round_id,
@@ -338,7 +384,7 @@ def round_status(session: Session, *, actor: Actor, round_id: int, today: dt.dat
             unit_id=r.id, unit_code=r.code, unit_name=r.name, status=status,
             status_label=REPORT_STATUS_LABELS[status], submitted_at=r.submitted_at,
             submitted_by=(r.full_name or r.username) if r.submitted_at else None,
-            summary=r.summary, revision=r.revision,
+            summary=r.summary, revision=r.revision, file_name=r.file_name,
         ))
     return rows
 
