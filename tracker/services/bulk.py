@@ -88,8 +88,18 @@ def _problem(exc: TrackerError) -> str:
     return " ".join(str(p) for p in problems)
 
 
+def _catalog(session: Session) -> list:
+    """Units, forms, channels and tasks, held for the whole change: the session's identity map holds objects
+    weakly, so without these the single-item services would read each of them again for every item."""
+    from tracker.models import Channel, Form, PriorityTask, Unit
+
+    return [*session.scalars(select(Unit)), *session.scalars(select(Form)), *session.scalars(select(Channel)),
+            *session.scalars(select(PriorityTask))]
+
+
 def _each(session: Session, items: Sequence[tuple[int, int]],
           change: Callable[[WorkItem, int], dict[str, list[str]]]) -> BulkResult:
+    held = _catalog(session)  # noqa: F841 (kept alive on purpose)
     rows = []
     for item_id, version in items:
         item = session.get(WorkItem, item_id)
