@@ -101,6 +101,7 @@ def _sign_in(context, url: str, username: str, password: str, title: str, charts
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     _wait_idle(page)
+    page.wait_for_load_state("networkidle")  # the sign-in page loaded, as after the seconds a person types
     got = _timed(page, lambda: page.get_by_role("button", name="Đăng nhập").click(), title, charts)
     return page, got
 

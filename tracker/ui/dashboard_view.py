@@ -169,6 +169,20 @@ def view_tabs() -> list:
     return tabs
 
 
+PRELOAD_KEY = "plotly_preload"
+
+
+def preload_charts() -> None:
+    """An empty chart nobody sees, on the sign-in page: the browser fetches and compiles plotly's
+    script (some 4,7 MB, loaded only with the first chart) while the person types, not after the
+    click on "Đăng nhập", where it was most of the wait for Tổng quan (docs/benchmarks.md)."""
+    import plotly.graph_objects as go
+
+    with st.container(key=PRELOAD_KEY):
+        st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
+        st.plotly_chart(go.Figure(layout={"height": 10}), key=f"{PRELOAD_KEY}_chart", config=PLOTLY_CONFIG)
+
+
 def metrics(h: Headline) -> None:
     """The headline: the four official classes, the three rates, each labelled with its rule."""
     help_of = dict(GLOSSARY)
