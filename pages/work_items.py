@@ -108,7 +108,8 @@ if manage:
                            file_name=excel_template.file_name_for(plan.code, "mau"), key="work_items_template",
                            icon=":material/download:")
         view.import_section(actor, plan.id, plan.code)
-    with tabs[5]:
-        st.caption("Tạo kế hoạch năm sau: chép các nhiệm vụ trọng tâm và các công việc được chọn (lùi hạn một năm); "
-                   "đơn vị đã sáp nhập được thay bằng đơn vị kế thừa. Chưa ghi gì cho đến khi bấm nút tạo.")
-        view.rollover_section(actor, plan.id, plan.year)
+    if tabs[5].open:  # the preview checks every item of the plan: built only when its tab is shown
+        with tabs[5]:
+            st.caption("Tạo kế hoạch năm sau: chép các nhiệm vụ trọng tâm và các công việc được chọn (lùi hạn một "
+                       "năm); đơn vị đã sáp nhập được thay bằng đơn vị kế thừa. Chưa ghi gì cho đến khi bấm nút tạo.")
+            view.rollover_section(actor, plan.id, plan.year)

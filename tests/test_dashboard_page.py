@@ -111,7 +111,7 @@ def test_heatmap_cell_in_the_url_lists_its_items_with_links(setup):
 
 def test_cumulative_flow_by_month_or_week(setup):
     users, ids = setup
-    at = _open(users[Role.VIEWER], {"plan": str(ids["plan"])})
+    at = _open(users[Role.VIEWER], {"plan": str(ids["plan"]), "view": "Luồng tích lũy"})
     captions = [c.value for c in at.caption]
     assert "Đến 01/08/2024: 2/6 việc hoàn thành (33,3%), thêm 0 việc so với 31/07/2024." in captions
     at.radio(key="dashboard_flow_freq").set_value("W").run()
@@ -122,10 +122,36 @@ def test_cumulative_flow_by_month_or_week(setup):
 def test_the_heat_map_as_a_list_worst_squares_first(setup):
     """On a phone the map is unreadable: the same squares as a list, the most overdue first, tasks named."""
     users, ids = setup
-    at = _open(users[Role.LEADER], {"plan": str(ids["plan"])})
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "view": "Bản đồ nhiệt"})
     at.toggle(key="dashboard_heat_as_list").set_value(True).run()
     assert not at.exception, at.exception
     table = at.dataframe(key="dashboard_heat_list").value
     assert list(table.columns) == ["Đơn vị", "Quá hạn", "Có nguy cơ chậm", "Đúng tiến độ", "Nhiệm vụ"]
     assert list(table["Quá hạn"]) == sorted(table["Quá hạn"], reverse=True) and table["Quá hạn"].iloc[0] > 0
     assert all(t.startswith("(") and len(t) > 4 for t in table["Nhiệm vụ"])
+
+
+def _chart_titles(at):
+    import json
+
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_only_the_chart_shown_is_built_and_the_address_names_it(setup):
+    """Each plotly figure costs the browser a second or more to draw, hidden or not (docs/benchmarks.md)."""
+    users, ids = setup
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"])})
+    assert len(_chart_titles(at)) == 1 and "view" not in at.query_params  # the first tab: a clean address
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "view": "Tiến trình"})
+    assert len(_chart_titles(at)) == 1 and at.radio(key="dashboard_gantt_group").value == "task"
+    at.radio(key="dashboard_gantt_group").set_value("unit").run()
+    at.selectbox(key="dashboard_filter_kind").set_value(UnitKind.PROVINCIAL).run()
+    assert at.query_params["view"] == "Tiến trình" and at.query_params["kind"] == "provincial"  # a filter keeps it
+    at.query_params["view"] = "Chỉ tiêu và kinh phí"  # AppTest cannot click a tab: the address changes instead
+    at.run()
+    titles = _chart_titles(at)
+    assert len(titles) == 2 and titles[0].startswith("Chỉ tiêu và kết quả") and titles[1].startswith("Kinh phí")
+    assert "dashboard_gantt_group" not in [r.key for r in at.radio]
+    at.query_params["view"] = "Tiến trình"
+    at.run()
+    assert at.radio(key="dashboard_gantt_group").value == "unit"  # the choice made in the tab survives a switch

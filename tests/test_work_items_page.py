@@ -155,6 +155,9 @@ def test_admin_previews_and_confirms_the_rollover(people, engine):
         item.recurring = True
         item.lead_unit_id = s.scalars(select(Unit.id).where(Unit.code == "VU-TL")).one()
     at = _run(people["admin"])
+    assert not any(m.label.startswith("Công việc chuyển sang") for m in at.multiselect)  # built only when shown
+    at.session_state["work_items_tabs"] = "Chuyển sang năm sau"  # AppTest cannot click a tab
+    at.run()
     assert next(m for m in at.multiselect if m.label.startswith("Công việc chuyển sang")).value == [item.id]
     frame = next(df.value for df in at.dataframe if "Thay bằng" in df.value.columns)
     assert list(frame["Đơn vị cũ"]) == ["Vụ Tiền lương"]

@@ -593,7 +593,8 @@ def build_parser() -> argparse.ArgumentParser:
                                           "(mặc định TRACKER_BENCH_POSTGRES_URL)")
     p.add_argument("--repeat", type=int, default=5, help="số lần lặp mỗi phép đo (mặc định 5)")
     p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
-    p.add_argument("--skip", default="", help="bỏ qua: dashboard,move,bulk,pages,report,import,browser")
+    p.add_argument("--skip", default="",
+                   help="bỏ qua: dashboard,move,bulk,pages,report,import,browser,chromium-pages")
     p.add_argument("--markdown", help="ghi bảng kết quả ra tệp Markdown")
     p.set_defaults(func=cmd_bench)
     return parser

@@ -70,6 +70,9 @@ def test_leader_filters_the_dashboard_and_the_url_follows(app_server, page, outs
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page).not_to_have_url(re.compile(r"cell="))
     page.get_by_role("tab", name="So sánh năm").click()
-    page.wait_for_timeout(1000)
+    wait_for_app(page, settle_ms=1000)
+    # Only the chart shown is built and drawn, and the address names the tab: a link opens it.
+    expect(page).to_have_url(re.compile(r"view=So(\+|%20)s%C3%A1nh(\+|%20)n%C4%83m"), timeout=15_000)
+    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(1)
     screenshot(page, "dashboard-yoy.png")
     assert outside_requests == []

@@ -175,6 +175,9 @@ def login_form() -> None:
                 st.logout()
         elif st.button("Đăng nhập một lần (SSO)", key="login_sso"):
             st.login()
+    from tracker.ui.dashboard_view import preload_charts
+
+    preload_charts()
 
 
 def require_actor(*roles: Role) -> Actor:

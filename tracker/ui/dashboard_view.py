@@ -23,6 +23,12 @@ _KEYS = {"plan": "dashboard_filter_plan", "from": "dashboard_filter_from", "to":
          "form": "dashboard_filter_form", "asof": "dashboard_filter_asof"}
 
 
+VIEWS = ["Nhiệm vụ", "Đơn vị", "Bản đồ nhiệt", "Tiến trình", "Luồng tích lũy", "Chỉ tiêu và kinh phí",
+         "So sánh năm", "Xuất báo cáo"]
+VIEW_KEY = "view"  # the tab shown, in the address: ?view=Bản đồ nhiệt
+_TABS = "dashboard_view"
+_LAST_VIEW = "dashboard_last_view"  # plain state, as _LAST: the tab to come back to from another page
+
 _LAST = "dashboard_last_filters"  # plain state: survives the widgets being dropped while on another page
 
 
@@ -124,10 +130,57 @@ def filter_bar(today: dt.date) -> Filters | None:
          "unit": str(unit or ""), "task": str(task or ""), "form": str(form or ""),
          "asof": as_of.isoformat() if as_of and as_of < today else ""},
         plan_ids=set(plan_labels), default_plan=default)
-    cell = st.query_params.get("cell")
-    st.query_params.from_dict({**dashboard_filters.to_params(filters), **({"cell": cell} if cell else {})})
+    _write_params(dashboard_filters.to_params(filters))
     st.session_state[_LAST] = dashboard_filters.to_params(filters)
     return filters
+
+
+def _write_params(params: dict[str, str]) -> None:
+    """The filters into the address; the square (?cell=) and the tab shown (?view=, the tabs' own) stay."""
+    for name in [k for k in st.query_params if k not in params and k not in ("cell", VIEW_KEY)]:
+        del st.query_params[name]
+    changed = {k: v for k, v in params.items() if st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)
+
+
+def view_tabs() -> list:
+    """The eight tabs; only the one shown has `.open` true, so only its chart is built and sent.
+
+    The tab is in the address so a link opens it. Not Streamlit's bind="query-params": with it, a
+    link to another page first rewrites this page's address (one more Back to get here again).
+    A new address (a link, Back) chooses the tab; coming back from another page, the last one.
+    """
+    url = st.query_params.get(VIEW_KEY)
+    url = url if url in VIEWS else None
+    last = st.session_state.get(_LAST_VIEW)
+    if _TABS in st.session_state:
+        if (url or VIEWS[0]) != (last or VIEWS[0]):
+            st.session_state[_TABS] = url or VIEWS[0]
+    else:
+        st.session_state[_TABS] = url or last or VIEWS[0]
+    tabs = st.tabs(VIEWS, key=_TABS, on_change="rerun")
+    shown = st.session_state[_TABS]
+    if shown == VIEWS[0]:
+        st.query_params.pop(VIEW_KEY, None)
+    elif st.query_params.get(VIEW_KEY) != shown:
+        st.query_params[VIEW_KEY] = shown
+    st.session_state[_LAST_VIEW] = shown
+    return tabs
+
+
+PRELOAD_KEY = "plotly_preload"
+
+
+def preload_charts() -> None:
+    """An empty chart nobody sees, on the sign-in page: the browser fetches and compiles plotly's
+    script (some 4,7 MB, loaded only with the first chart) while the person types, not after the
+    click on "Đăng nhập", where it was most of the wait for Tổng quan (docs/benchmarks.md)."""
+    import plotly.graph_objects as go
+
+    with st.container(key=PRELOAD_KEY):
+        st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
+        st.plotly_chart(go.Figure(layout={"height": 10}), key=f"{PRELOAD_KEY}_chart", config=PLOTLY_CONFIG)
 
 
 def metrics(h: Headline) -> None:
