@@ -148,3 +148,31 @@ def test_feed_closes_when_its_owner_is_deactivated(ctx):
 def test_unknown_token_is_refused(ctx):
     with session_scope(ctx["engine"]) as s, pytest.raises(NotFound):
         feed.feed(s, token="khong-co", today=TODAY)
+
+
+def test_ics_serve_answers_a_live_token_and_refuses_a_revoked_one_without_logging_it(ctx, capsys):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from tracker.ics_server import make_server
+
+    with session_scope(ctx["engine"]) as s:
+        token = feed.make_feed(s, actor=ctx["head"], plan_id=None, unit_id=None)
+    server = make_server(ctx["engine"], "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/lich/{token}.ics"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            assert answer.headers["Content-Type"].startswith("text/calendar")
+            assert len(icalendar.Calendar.from_ical(answer.read()).walk("VEVENT")) == 4
+        with session_scope(ctx["engine"]) as s:
+            feed.revoke(s, actor=ctx["head"])
+        for address in (url, f"http://127.0.0.1:{server.server_port}/khac"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(address, timeout=10)
+            assert refused.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert token not in capsys.readouterr().out

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tracker.figures import Standing, standing_case
 from tracker.models import Plan, PriorityTask, Role, Status, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
+from tracker.services.work_item_lists import plan_units
 from tracker.text import parse_id
 
 
@@ -192,3 +193,27 @@ def unit_choice_default(actor: Actor) -> int | None:
     """The unit a calendar opens on when the address names none: a unit head's own; the others see all."""
     return actor.unit_id if actor.role is Role.UNIT_HEAD else None
 
+
+
+@dataclass(frozen=True)
+class Options:
+    plans: list[tuple[int, str]]
+    tasks: list[tuple[int, str]]
+    units: list[tuple[int, str]]
+
+
+def filter_options(session: Session, *, actor: Actor, plan_id: int | None) -> Options:
+    """Choices for the calendar's filters: every plan; the chosen plan's tasks and units (all units without one)."""
+    require(actor, Action.VIEW_ITEM)
+    plans = [(p.id, f"{p.code} · năm {p.year}") for p in session.scalars(select(Plan).order_by(Plan.year.desc(),
+                                                                                                 Plan.id))]
+    plan = session.get(Plan, plan_id) if plan_id is not None else None
+    tasks, units = [], session.scalars(select(Unit).order_by(Unit.id)).all()
+    if plan is not None:
+        tasks = [(t.id, f"({t.label}) {_short(t.text or 'Chưa có nội dung', 70)}") for t in plan.tasks]
+        units = plan_units(session, plan)
+    return Options(plans=plans, tasks=tasks, units=[(u.id, u.name) for u in units])
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
