@@ -101,3 +101,38 @@ def test_a_view_is_saved_from_the_address_and_reopened(people):
     at.button(key=f"saved_view_{view.id}").click().run()
     assert at.query_params["day"] == "2024-06-18" and at.query_params["view"] == "week"
     assert "data-day='2024-06-17'" in _grid(at)
+
+
+def test_a_saved_views_name_is_shown_as_written_never_as_markdown(people):
+    users, _, engine = people
+    at = _open(users["admin"])
+    at.text_input(key="saved_view_name_calendar").input("**Gấp** [xem](http://x.vn)")
+    at.button(key="FormSubmitter:saved_view_form_calendar-Lưu").click().run()
+    with session_scope(engine) as s:
+        view_id = s.scalars(select(SavedView.id)).one()
+    label = at.button(key=f"saved_view_{view_id}").label
+    assert label.startswith("\\*\\*Gấp\\*\\* \\[xem\\]")
+
+
+@pytest.mark.parametrize("page, params, key, expected", [
+    ("board", {"rag": "red", "due": "30"}, "board_filter_due", 30),
+    ("work_items", {"ke_hoach": "184/QĐ-BNV", "tt": "in_progress"}, "work_items_status", "in_progress"),
+])
+def test_a_saved_view_on_another_page_brings_its_filters_back(people, page, params, key, expected):
+    from tracker.models import ViewVisibility
+    from tracker.permissions import Actor
+    from tracker.services import saved_views
+
+    users, _, engine = people
+    with session_scope(engine) as s:
+        view = saved_views.save_view(s, actor=Actor.of(users["tcbc"]), page=page, name="Thứ Hai",
+                                     params=params, visibility=ViewVisibility.PRIVATE)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, users["tcbc"])
+    at.run()
+    at.switch_page({"board": "pages/board.py", "work_items": "pages/work_items.py"}[page]).run()
+    assert at.selectbox(key=key).value != expected
+    at.button(key=f"saved_view_{view.id}").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key=key).value == expected
+    assert all(at.query_params[k] == v for k, v in params.items())

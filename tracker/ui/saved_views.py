@@ -15,6 +15,7 @@ from tracker.models import Role, ViewVisibility
 from tracker.services import saved_views as svc
 from tracker.ui.auth import current_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.text import md
 from tracker.ui.writes import attempt
 
 # The session-state keys (or their beginnings) of each page's filters: forgotten when a view opens.
@@ -49,10 +50,11 @@ def box(page: str) -> None:
     with st.sidebar:
         st.caption("Bộ lọc đã lưu")
         for view in views:
-            st.button(view.name, key=f"saved_view_{view.id}", icon=":material/bookmark:", width="stretch",
+            # A name and an owner are people's text: escaped, never markdown (a label and a tooltip render it).
+            st.button(md(view.name), key=f"saved_view_{view.id}", icon=":material/bookmark:", width="stretch",
                       on_click=_open, args=(page, view.params),
-                      help=("Của bạn" if view.mine else f"Do {view.owner_name} chia sẻ") + " · "
-                      + svc.VISIBILITY_LABELS[view.visibility] + " · " + link(page, view.params))
+                      help=md(("Của bạn" if view.mine else f"Do {view.owner_name} chia sẻ") + " · "
+                              + svc.VISIBILITY_LABELS[view.visibility] + " · " + link(page, view.params)))
         with st.popover("Lưu bộ lọc hiện tại", icon=":material/bookmark_add:", width="stretch"):
             _save_form(actor, page, views)
 
