@@ -294,7 +294,7 @@ def _calendar(bench: Bench, backend: str, size: int, engine: Engine, url: str, i
     os.environ["TRACKER_DATABASE_URL"] = url
     os.environ["TRACKER_TODAY"] = day.isoformat()
     bench.measure(backend, size, "Trang Lịch, tháng (AppTest)",
-                  _apptest(url, info, "leader_user", "pages/calendar.py", {"plan": str(info["plan_id"])}),
+                  _apptest(url, info, "admin_user", "pages/calendar.py", {"plan": str(info["plan_id"])}),
                   floor=_empty_page, floor_name="trang Streamlit trống", repeat=min(bench.repeat, max(3, bench.repeat // 2)))
 
 

@@ -132,29 +132,29 @@ def read_calendar(session: Session, *, actor: Actor, filters: CalendarFilter, to
     first, last = window(filters.view, filters.day or today)
     cap = per_day if per_day is not None else PER_DAY[filters.view]
     overdue = standing_case(today) == Standing.OVERDUE.value
-    stmt = (select(WorkItem.id, WorkItem.title, WorkItem.start_date, WorkItem.due_date, WorkItem.status,
-                   Unit.name, overdue.label("overdue"))
-            .join(Unit, Unit.id == WorkItem.lead_unit_id)
+    # Narrow rows first (a busy month of a large plan holds thousands); titles for the drawn entries only.
+    stmt = (select(WorkItem.id, WorkItem.start_date, WorkItem.due_date, overdue.label("overdue"))
             .where(*_conditions(filters), or_(WorkItem.due_date.between(first, last),
-                                              WorkItem.start_date.between(first, last)))
-            .order_by(WorkItem.id))
-    buckets: dict[dt.date, list[Entry]] = {}
-    totals: dict[dt.date, int] = {}
+                                              WorkItem.start_date.between(first, last))))
+    buckets: dict[dt.date, list[tuple[bool, bool, int]]] = {}
     items = late = 0
-    for row in session.execute(stmt):
+    for item_id, start, due, is_late in session.execute(stmt):
         items += 1
-        late += bool(row.overdue)
-        for kind, day in (("due", row.due_date), ("start", row.start_date)):
-            if day is None or not first <= day <= last or (kind == "start" and day == row.due_date):
-                continue
-            totals[day] = totals.get(day, 0) + 1
-            bucket = buckets.setdefault(day, [])
-            bucket.append(Entry(row.id, row.title, kind, bool(row.overdue) and kind == "due", row.status, row.name))
-    days = {}
-    for day, entries in buckets.items():
-        # Overdue first, then due dates before starts, then by number.
-        entries.sort(key=lambda e: (not e.overdue, e.kind != "due", e.id))
-        days[day] = Day(entries[:cap], totals[day])
+        late += bool(is_late)
+        if due is not None and first <= due <= last:
+            buckets.setdefault(due, []).append((not is_late, False, item_id))
+        if start is not None and start != due and first <= start <= last:
+            buckets.setdefault(start, []).append((True, True, item_id))
+    # Overdue first, then due dates before starts, then by number.
+    kept = {day: sorted(keys)[:cap] for day, keys in buckets.items()}
+    wanted = {key[2] for keys in kept.values() for key in keys}
+    details = {r.id: r for r in session.execute(
+        select(WorkItem.id, WorkItem.title, WorkItem.status, Unit.name)
+        .join(Unit, Unit.id == WorkItem.lead_unit_id).where(WorkItem.id.in_(wanted)))} if wanted else {}
+    days = {day: Day([Entry(i, details[i].title, "start" if is_start else "due", not not_late and not is_start,
+                            details[i].status, details[i].name) for not_late, is_start, i in keys],
+                     len(buckets[day]))
+            for day, keys in kept.items()}
     return Month(first=first, last=last, days=days, items=items, overdue=late)
 
 

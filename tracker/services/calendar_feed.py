@@ -36,17 +36,20 @@ def _escape(text: str) -> str:
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
-def _fold(line: str) -> str:
+def _fold(line: str) -> bytes:
     """Lines of at most 75 octets, continued with CRLF and a space (RFC 5545 3.1), never inside a character."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return data
+    parts, start, width = [], 0, 75
+    while len(data) - start > width:
+        cut = start + width
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its character
+            cut -= 1
+        parts.append(data[start:cut])
+        start, width = cut, 74
+    parts.append(data[start:])
+    return b"\r\n ".join(parts)
 
 
 def _event(item: FeedItem, stamp: str, item_url: str | None) -> list[str]:
@@ -76,7 +79,7 @@ def to_ics(items: list[FeedItem], *, name: str, now: dt.datetime, item_url: str 
     for item in items:
         lines += _event(item, stamp, item_url)
     lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+    return b"\r\n".join(_fold(line) for line in lines) + b"\r\n"
 
 
 def calendar_name(session: Session, *, plan_id: int | None, unit_id: int | None) -> str:
