@@ -89,8 +89,9 @@ def _ics() -> bytes:
 
 
 plan_code = next((n.split(" · ")[0] for i, n in options.plans if i == plan), None)
+unit_name = dict(options.units).get(unit) if unit else None
 st.download_button("Tải lịch (.ics) của kế hoạch và đơn vị đã chọn", data=_ics, mime="text/calendar",
-                   file_name=feed.file_name(plan_code and plan_code.replace("/", "-"), str(unit) if unit else None),
+                   file_name=feed.file_name(plan_code, unit_name),
                    key="calendar_download", icon=":material/download:")
 
 with st.expander("Đăng ký lịch trong Outlook (địa chỉ lịch riêng của bạn)", icon=":material/event:"):

@@ -176,3 +176,8 @@ def test_ics_serve_answers_a_live_token_and_refuses_a_revoked_one_without_loggin
         server.shutdown()
         server.server_close()
     assert token not in capsys.readouterr().out
+
+
+def test_ics_file_names_are_ascii():
+    assert feed.file_name("184/QĐ-BNV", "Vụ Tổ chức - Biên chế") == "lich-184-qd-bnv-vu-to-chuc-bien-che.ics"
+    assert feed.file_name(None, None) == "lich-tat-ca.ics"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from tracker.errors import NotFound
 from tracker.models import CalendarToken, Plan, Unit, User
 from tracker.permissions import Action, Actor, require
 from tracker.services.calendar import FeedItem, feed_items
-from tracker.text import format_date
+from tracker.text import fold, format_date
 from tracker.workflow import STATUS_LABELS
 
 PRODID = "-//Bo Noi vu//Theo doi ke hoach truyen thong//VI"
@@ -98,7 +99,9 @@ def download(session: Session, *, actor: Actor, plan_id: int | None, unit_id: in
 
 
 def file_name(plan_code: str | None, unit_code: str | None) -> str:
-    return "lich-" + "-".join(p for p in (plan_code or "tat-ca", unit_code) if p).lower() + ".ics"
+    """An ASCII file name: lich-184-qd-bnv-vu-tcbc.ics."""
+    words = re.sub(r"[^a-z0-9]+", "-", fold(" ".join(p for p in (plan_code or "tat ca", unit_code) if p)))
+    return f"lich-{words.strip('-')}.ics"
 
 
 def _hash(token: str) -> str:
