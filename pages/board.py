@@ -19,7 +19,7 @@ from tracker.services import progress as progress_service
 from tracker.services.board import SWIMLANE_LABELS, BoardFilters, Swimlane
 from tracker.text import format_date, parse_id
 from tracker.ui import board as board_ui
-from tracker.ui import item_view
+from tracker.ui import item_view, saved_views
 from tracker.ui.auth import current_actor, require_actor
 from tracker.ui.data import clear_after_write
 from tracker.ui.engine import get_engine
@@ -179,6 +179,7 @@ params = filters.to_params()
 st.session_state[LAST] = params
 if dict(st.query_params) != params:
     st.query_params.from_dict(params)
+saved_views.box("board")
 if st.session_state.get("board_paging", {}).get("filters") != params:
     st.session_state["board_paging"] = {"filters": params, "limits": {}}
 

@@ -5,7 +5,7 @@ import streamlit as st
 from tracker import charts, clock
 from tracker.models import Role
 from tracker.text import format_date
-from tracker.ui import dashboard_data, dashboard_exports, data
+from tracker.ui import dashboard_data, dashboard_exports, data, saved_views
 from tracker.ui import dashboard_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.text import md
@@ -17,6 +17,7 @@ filters = view.filter_bar(today)
 if filters is None:
     st.info("Chưa có kế hoạch nào. Hãy chạy python -m tracker init để nạp danh mục.")
     st.stop()
+saved_views.box("dashboard")
 board = dashboard_data.dashboard(actor, filters, today)
 st.caption(f"{md(board.plan_code)} · {md(board.plan_title)} · số liệu tính đến hết ngày {format_date(board.cutoff)}")
 view.metrics(board.headline)

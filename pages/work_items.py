@@ -11,7 +11,7 @@ from tracker.services import imports as import_service
 from tracker.services import work_item_lists as lists
 from tracker.services import work_items as svc
 from tracker.text import format_number
-from tracker.ui import bulk_view, data
+from tracker.ui import bulk_view, data, saved_views
 from tracker.ui import work_items_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
@@ -57,6 +57,7 @@ tab_names = ["Danh sách"] + (["Thêm công việc", "Giao đồng loạt", "S�
 tabs = st.tabs(tab_names, key="work_items_tabs", on_change="rerun")
 with tabs[0]:
     filters = view.filters(actor, choices, plan.id)
+    saved_views.box("work_items")
     with session_scope(engine) as session:
         rows = lists.list_items(session, actor=actor, filters=filters, limit=view.LIST_LIMIT + 1)
         total = lists.count_items(session, actor=actor, filters=filters) if len(rows) > view.LIST_LIMIT else len(rows)

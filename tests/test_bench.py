@@ -12,7 +12,9 @@ def test_bench_runs_every_measurement_and_prints_the_table(tmp_path, monkeypatch
     assert names == ["Tạo dữ liệu mẫu (một lần)", "Số liệu tổng quan", "Số liệu tổng quan, chốt 30/06, lần đầu",
                      "Số liệu tổng quan, chốt 30/06, lần sau",
                      "Chuyển một thẻ", "Sửa đồng loạt 40 việc (xem trước + ghi)",
-                     "Trang Tổng quan (AppTest)", "Trang Bảng Kanban, có lọc (AppTest)", "Báo cáo Word",
+                     "Trang Tổng quan (AppTest)", "Trang Bảng Kanban, có lọc (AppTest)",
+                     "Lịch tháng của kế hoạch", "Tệp lịch .ics của đơn vị nhiều việc nhất", "Trang Lịch, tháng (AppTest)",
+                     "Báo cáo Word",
                      "Nhập Excel 30 dòng"]
     assert [r.note for r in result.rows if r.note.startswith("lỗi")] == []
     assert all(r.median and r.median > 0 for r in result.rows)

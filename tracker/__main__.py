@@ -446,6 +446,21 @@ def cmd_follow_successors(engine, args) -> int:
     return 0
 
 
+def cmd_ics_serve(engine, args) -> int:
+    from tracker.ics_server import make_server
+
+    server = make_server(engine, args.host, args.port)
+    print(f"Đang phục vụ lịch tại http://{args.host}:{server.server_port}/lich/<mã>.ics (Ctrl+C để dừng).",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_bench(_engine, args) -> int:
     import os
     import tempfile
@@ -587,6 +602,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="chỉ in kết quả đọc, không ghi gì")
     p.set_defaults(func=cmd_plan_from)
 
+    p = sub.add_parser("ics-serve", help="phục vụ địa chỉ lịch (.ics) riêng của từng người cho Outlook, trong mạng nội bộ")
+    p.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8502, help="cổng (mặc định 8502)")
+    p.set_defaults(func=cmd_ics_serve)
+
     p = sub.add_parser("bench", help="đo tốc độ với 1.000, 10.000 và 100.000 công việc (in bảng trung vị)")
     p.add_argument("--sizes", default="1000,10000,100000", help="số công việc, cách nhau bởi dấu phẩy")
     p.add_argument("--postgres-url", help="URL quản trị PostgreSQL để đo cả PostgreSQL "
@@ -594,7 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5, help="số lần lặp mỗi phép đo (mặc định 5)")
     p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
     p.add_argument("--skip", default="",
-                   help="bỏ qua: dashboard,move,bulk,pages,report,import,browser,chromium-pages")
+                   help="bỏ qua: dashboard,move,bulk,pages,calendar,report,import,browser,chromium-pages")
     p.add_argument("--markdown", help="ghi bảng kết quả ra tệp Markdown")
     p.set_defaults(func=cmd_bench)
     return parser

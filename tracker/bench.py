@@ -36,6 +36,8 @@ TARGETS = {  # seconds, at 100,000 items (docs/benchmarks.md)
     "Trang Tổng quan (AppTest)": 1.5,
     "Trang Bảng Kanban, có lọc (AppTest)": 1.5,
     "Chuyển một thẻ": 0.05,
+    "Lịch tháng của kế hoạch": 2.0,
+    "Trang Lịch, tháng (AppTest)": 2.0,
     "Nhập Excel 5.000 dòng": 10.0,
     "Chromium: Bảng Kanban đến thẻ cuối hiện ra": 1.5,
     "Chromium: kéo thả thẻ đến khi hiện ở cột mới (trình duyệt, chưa lưu)": 0.15,
@@ -266,6 +268,47 @@ def _pages(bench: Bench, backend: str, size: int, url: str, info: dict) -> None:
     bench.measure(backend, size, "Trang Bảng Kanban, có lọc (AppTest)",
                   _apptest(url, info, "admin_user", "pages/board.py", params),
                   floor=_empty_page, floor_name="trang Streamlit trống", repeat=repeat)
+
+
+def _calendar(bench: Bench, backend: str, size: int, engine: Engine, url: str, info: dict) -> None:
+    """The month around the data's today: the service, the .ics of the busiest unit, and the page."""
+    from tracker.services import calendar as cal
+    from tracker.services import calendar_feed
+
+    day = info["as_of"]
+    filters = cal.CalendarFilter(plan=info["plan_id"], day=day)
+    first, last = cal.window(cal.View.MONTH, day)
+    with session_scope(engine) as s:
+        unit = s.execute(text("SELECT lead_unit_id FROM work_items WHERE plan_id = :p GROUP BY lead_unit_id "
+                              "ORDER BY COUNT(*) DESC LIMIT 1"), {"p": info["plan_id"]}).scalar()
+
+    def month():
+        with session_scope(engine) as s:
+            cal.read_calendar(s, actor=info["leader"], filters=filters, today=day)
+
+    def raw():
+        with engine.connect() as conn:
+            conn.execute(text("SELECT id, title, start_date, due_date, status FROM work_items WHERE plan_id = :p "
+                              "AND deleted_at IS NULL AND (due_date BETWEEN :a AND :b OR start_date BETWEEN :a AND :b)"),
+                         {"p": info["plan_id"], "a": first, "b": last}).all()
+
+    def ics():
+        with session_scope(engine) as s:
+            calendar_feed.download(s, actor=info["leader"], plan_id=info["plan_id"], unit_id=unit, today=day)
+
+    bench.measure(backend, size, "Lịch tháng của kế hoạch", month, floor=raw, floor_name="SQL các việc trong tháng")
+    def raw_unit():
+        with engine.connect() as conn:
+            conn.execute(text("SELECT id, title, due_date FROM work_items WHERE plan_id = :p AND lead_unit_id = :u "
+                              "AND deleted_at IS NULL AND due_date IS NOT NULL"), {"p": info["plan_id"], "u": unit}).all()
+
+    bench.measure(backend, size, "Tệp lịch .ics của đơn vị nhiều việc nhất", ics, floor=raw_unit,
+                  floor_name="SQL các việc của đơn vị")
+    os.environ["TRACKER_DATABASE_URL"] = url
+    os.environ["TRACKER_TODAY"] = day.isoformat()
+    bench.measure(backend, size, "Trang Lịch, tháng (AppTest)",
+                  _apptest(url, info, "admin_user", "pages/calendar.py", {"plan": str(info["plan_id"])}),
+                  floor=_empty_page, floor_name="trang Streamlit trống", repeat=min(bench.repeat, max(3, bench.repeat // 2)))
 
 
 def _move(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
@@ -507,6 +550,7 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
                                ("move", lambda: _move(bench, backend, size, engine, info)),
                                ("bulk", lambda: _bulk(bench, backend, size, engine, info)),
                                ("pages", lambda: _pages(bench, backend, size, url, info)),
+                               ("calendar", lambda: _calendar(bench, backend, size, engine, url, info)),
                                ("report", lambda: _report(bench, backend, size, engine, info)),
                                ("import", lambda: _import(bench, backend, size, engine, info, import_rows)),
                                ("browser", lambda: _browser(bench, backend, size, url, info)),

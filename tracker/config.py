@@ -71,3 +71,17 @@ def backup_key() -> bytes:
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_hex(32) + "\n")
     return path.read_bytes().strip()
+
+
+ENV_APP_URL = "TRACKER_APP_URL"
+ENV_ICS_URL = "TRACKER_ICS_URL"
+
+
+def app_url() -> str | None:
+    """The app's address as the ministry's network reaches it (links in calendar events); None if not set."""
+    return os.environ.get(ENV_APP_URL, "").strip().rstrip("/") or None
+
+
+def ics_url() -> str:
+    """Where `python -m tracker ics-serve` answers (the feed addresses handed to Outlook)."""
+    return os.environ.get(ENV_ICS_URL, "").strip().rstrip("/") or "http://localhost:8502"

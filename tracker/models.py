@@ -584,6 +584,49 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class ViewVisibility(str, enum.Enum):
+    PRIVATE = "private"
+    UNIT = "unit"
+    EVERYONE = "everyone"
+
+
+class SavedView(Base):
+    """A page's filters (its URL query parameters) saved under a name: private, the unit's or everyone's."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "page", "name"),
+        CheckConstraint("visibility <> 'unit' OR unit_id IS NOT NULL", name="unit_view_has_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    page: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    visibility: Mapped[ViewVisibility] = mapped_column(_enum(ViewVisibility, "view_visibility"))
+    # The owner's unit when shared with it (kept: the view stays the unit's if the owner moves on).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+    owner: Mapped[User] = relationship()
+
+
+class CalendarToken(Base):
+    """A person's secret calendar-feed address: the database keeps its SHA-256, never the token."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the feed holds: one plan or all, one lead unit or all (None: every one).
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 # The flow summary's listeners watch every session's writes to the models above.
 import tracker.flow_ledger  # noqa: E402,F401
 import tracker.item_states  # noqa: E402,F401

@@ -33,6 +33,7 @@ PAGES = [
     PageSpec("pages/work_items.py", "Công việc", ":material/list_alt:", "danh-sach-cong-viec", ALL, "Công việc"),
     PageSpec("pages/rounds.py", "Kỳ báo cáo", ":material/event_note:", "ky-bao-cao",
              frozenset({Role.ADMIN, Role.LEADER, Role.UNIT_HEAD}), "Công việc"),
+    PageSpec("pages/calendar.py", "Lịch", ":material/calendar_month:", "lich", ALL, "Công việc"),
     PageSpec("pages/dashboard.py", "Tổng quan", ":material/monitoring:", "tong-quan", ALL, "Công việc"),
     PageSpec("pages/plans.py", "Kế hoạch", ":material/menu_book:", "ke-hoach", ALL, "Danh mục"),
     PageSpec("pages/catalog_admin.py", "Quản trị danh mục", ":material/tune:", "quan-tri-danh-muc",

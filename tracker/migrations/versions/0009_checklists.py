@@ -1,7 +1,7 @@
 """checklists: ordered steps inside an item, and whether the item's progress follows them
 
 Revision ID: 0009_checklists
-Revises: 0007_plan_source_file
+Revises: 0008_calendar_views
 Create Date: 2026-12-01 11:25:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from tracker.db import UTCDateTime
 
 revision: str = '0009_checklists'
-down_revision: str | None = '0007_plan_source_file'
+down_revision: str | None = '0008_calendar_views'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
