@@ -210,3 +210,23 @@ def test_parse_map_reads_the_cli_argument():
         "Nội dung nhiệm vụ": "title", "Cơ quan chủ trì": "lead_unit", "Thời gian hoàn thành": "due_date"}
     with pytest.raises(KeyError):
         parse_map("Nội dung nhiệm vụ")
+
+
+def test_cli_prints_the_mapping_it_used_and_the_guesses_and_takes_map(db_env, ctx, capsys, tmp_path):
+    from tracker.__main__ import main
+
+    path = tmp_path / "ke-hoach-cua-van-phong.xlsx"
+    path.write_bytes(clerk_workbook(ROWS, merges=MERGES))
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Tệp không theo mẫu: dòng tiêu đề là dòng 5" in out
+    assert "  “Cơ quan chủ trì” → Đơn vị chủ trì (lead)" in out
+    assert "7 công việc mới" in out
+    assert "  Dòng 8: Hạn: “Quý III/2024” → 30/09/2024 (ngày cuối quý)" in out
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--dry-run", "--map",
+                 "Ghi chú nội bộ=note,Ghi chú=ignore"]) == 0
+    assert "  “Ghi chú nội bộ” [cột ẩn] → Ghi chú (note)" in capsys.readouterr().out
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--map", "Ghi chú=nothing"]) != 0
+    assert "Không biết trường “nothing”" in capsys.readouterr().err
+    assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--recurring", "quarter"]) == 0
+    assert "Đã nhập 7 dòng vào kế hoạch 184/QĐ-BNV: 7 công việc mới" in capsys.readouterr().out

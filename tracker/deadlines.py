@@ -28,7 +28,7 @@ _MONTH = re.compile(r"^(?:trong |truoc |cuoi |het )?thang\s+(\d{1,2})" + _YEAR +
 _BEFORE = re.compile(r"^(?:truoc|chay truoc|han|den|cham nhat|truoc ngay|den ngay|cham nhat ngay|ngay)\s*(?:ngay\s*)?"
                      r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{4}))?$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})$")
-_HALF = re.compile(r"^(6|sau|9|chin) thang (dau|cuoi)?\s*(?:nam)?" + _YEAR + r"$")
+_HALF = re.compile(r"^(6|sau|9|chin) thang(?: (dau|cuoi))?(?: nam)?" + _YEAR + r"$")
 _WHOLE_YEAR = re.compile(r"^(?:ca nam|trong nam|nam|hang nam|het nam)" + _YEAR + r"$")
 _RECURRING = re.compile(r"^(?:thuong xuyen|hang thang|hang quy|dinh ky|thuong xuyen,? lien tuc|lien tuc)"
                         r"(?:\s*(?:trong )?(?:nam|ca nam))?" + _YEAR + r"$")
