@@ -230,3 +230,27 @@ def test_cli_prints_the_mapping_it_used_and_the_guesses_and_takes_map(db_env, ct
     assert "Không biết trường “nothing”" in capsys.readouterr().err
     assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--recurring", "quarter"]) == 0
     assert "Đã nhập 7 dòng vào kế hoạch 184/QĐ-BNV: 7 công việc mới" in capsys.readouterr().out
+
+
+def test_a_mapping_the_office_confirmed_is_used_for_the_next_file_of_the_same_layout(ctx):
+    from tracker.errors import PermissionDenied
+    from tracker.services import settings
+
+    engine, admin, plan_id = ctx
+    first = clerk_workbook(ROWS, merges=MERGES)
+    with session_scope(engine) as s:
+        layout = imports.detect_layout(s, plan=s.get(Plan, plan_id), data=first)
+        chosen = layout.with_mapping({"Ghi chú nội bộ": "note", "Ghi chú": "ignore"}).mapping()
+        settings.remember_import_mapping(s, actor=admin, signature=layout.signature, mapping=chosen)
+        head = Actor.of(make_user(s, "truong.tcbc", Role.UNIT_HEAD, "VU-TCBC"))
+    with session_scope(engine) as s, pytest.raises(PermissionDenied):
+        settings.remember_import_mapping(s, actor=head, signature=layout.signature, mapping={})
+    later = clerk_workbook(ROWS[:3], merges=MERGES[:1])  # another file, the same headers
+    with session_scope(engine) as s:
+        again = imports.detect_layout(s, plan=s.get(Plan, plan_id), data=later)
+    assert again.remembered and again.mapping() == chosen
+    [row] = _dry(engine, admin, plan_id, later).rows
+    assert row.data.note == "không nhập"
+    other = clerk_workbook(ROWS[:3], header=[*HEADER[:7], "Ghi chú khác"], merges=MERGES[:1])
+    with session_scope(engine) as s:
+        assert not imports.detect_layout(s, plan=s.get(Plan, plan_id), data=other).remembered

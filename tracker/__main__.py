@@ -288,6 +288,9 @@ def cmd_import(engine, args) -> int:
             result = import_service.import_items(session, actor=work_item_service.cli_actor(), plan_id=plan.id,
                                                  data=data, dry_run=args.dry_run, on_conflict=args.on_conflict,
                                                  mapping=mapping, recurrence=args.recurring)
+            if mapping and not args.dry_run and not layout.template:
+                settings_service.remember_import_mapping(session, actor=work_item_service.cli_actor(),
+                                                         signature=layout.signature, mapping=layout.mapping())
         except KeyError as exc:
             print(f"Lỗi: --map: {exc.args[0]}", file=sys.stderr)
             return EXIT_BAD_REQUEST

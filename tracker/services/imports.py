@@ -26,6 +26,7 @@ from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
 from tracker.services.progress import HistoryEntry, history_since
+from tracker.services import settings
 from tracker.services import sheet_layout as layouts
 from tracker.services.excel_template import HEADERS, build_workbook
 from tracker.services.name_match import NameIndex, UnitIndex
@@ -501,12 +502,23 @@ def read_sheet(data: bytes, *, is_form=lambda text: False) -> Sheet:
 
 
 def detect_layout(session: Session, *, plan: Plan, data: bytes) -> Layout:
-    """The layout the import would use for this file (for the CLI to print, the page to show).
+    """The layout the import would use for this file (for the CLI to print, the page to show): proposed,
+    or as the office mapped it last time for a file of the same layout.
 
     Raises:
         ImportFailed: as read_sheet.
     """
-    return read_sheet(data, is_form=_Lookups(session, plan).is_form).layout
+    return _remembered(session, read_sheet(data, is_form=_Lookups(session, plan).is_form).layout)
+
+
+def _remembered(session: Session, layout: Layout) -> Layout:
+    saved = None if layout.template else settings.import_mapping(session, layout.signature)
+    if not saved:
+        return layout
+    try:
+        return replace(layout.with_mapping(saved), remembered=True)
+    except KeyError:
+        return layout
 
 
 def _missing(layout: Layout, rows) -> list[RowError]:
@@ -531,7 +543,7 @@ def parse_workbook(session: Session, *, plan: Plan, data: bytes, mapping: dict[s
     """
     lookups = _Lookups(session, plan)
     sheet = read_sheet(data, is_form=lookups.is_form)
-    layout = sheet.layout
+    layout = _remembered(session, sheet.layout)
     if mapping:
         try:
             layout = layout.with_mapping(mapping)

@@ -79,6 +79,7 @@ class Layout:
     hidden: frozenset[int] = frozenset()
     template: bool = False
     guesses: dict[int, str] = field(default_factory=dict)  # column -> why it was given its field
+    remembered: bool = False  # the office's mapping for this layout, kept from an earlier import
 
     @property
     def fields(self) -> dict[str, int]:
