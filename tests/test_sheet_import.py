@@ -229,7 +229,7 @@ def test_cli_prints_the_mapping_it_used_and_the_guesses_and_takes_map(db_env, ct
     assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--map", "Ghi chú=nothing"]) != 0
     assert "Không biết trường “nothing”" in capsys.readouterr().err
     assert main(["import", str(path), "--plan", "184/QĐ-BNV", "--recurring", "quarter"]) == 0
-    assert "Đã nhập 7 dòng vào kế hoạch 184/QĐ-BNV: 7 công việc mới" in capsys.readouterr().out
+    assert "Đã nhập 6 dòng (7 công việc) vào kế hoạch 184/QĐ-BNV: 7 công việc mới" in capsys.readouterr().out
 
 
 def test_a_mapping_the_office_confirmed_is_used_for_the_next_file_of_the_same_layout(ctx):
@@ -254,3 +254,18 @@ def test_a_mapping_the_office_confirmed_is_used_for_the_next_file_of_the_same_la
     other = clerk_workbook(ROWS[:3], header=[*HEADER[:7], "Ghi chú khác"], merges=MERGES[:1])
     with session_scope(engine) as s:
         assert not imports.detect_layout(s, plan=s.get(Plan, plan_id), data=other).remembered
+
+
+def test_a_unit_the_office_chose_for_an_unknown_name_is_used_and_shown(ctx):
+    engine, admin, plan_id = ctx
+    data = clerk_workbook([[None, "Nhiệm vụ 9: Tiền lương"],
+                           [1, "Bài viết", "Vụ Tổ chức Biên chức", None, "Quý III/2024", "Bài viết"]])
+    with pytest.raises(ImportFailed) as err:
+        _dry(engine, admin, plan_id, data)
+    [e] = err.value.errors
+    assert e.unknown_unit == "Vụ Tổ chức Biên chức" and e.closest[0] == "Vụ Tổ chức - Biên chế"
+    with session_scope(engine) as s:
+        [row] = imports.read_file(s, actor=admin, plan_id=plan_id, data=data,
+                                  chosen_units={"Vụ Tổ chức Biên chức": "VU-TCBC"})
+    assert row.lead_unit == "Vụ Tổ chức - Biên chế"
+    assert "Đơn vị “Vụ Tổ chức Biên chức” → Vụ Tổ chức - Biên chế (văn phòng chọn)" in row.notes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -56,6 +57,7 @@ def _year(found: str | None, plan_year: int) -> tuple[int, str]:
     return (int(found), "") if found else (plan_year, f", năm của kế hoạch {plan_year}")
 
 
+@functools.lru_cache(maxsize=4096)  # a sheet repeats its few phrasings over thousands of rows
 def read_deadline(text: str, plan_year: int) -> Deadline | None:
     """The due date a phrase means (None: not a phrase this reads).
 

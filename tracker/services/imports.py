@@ -89,6 +89,8 @@ class RowError:
     column: str
     value: str
     reason: str
+    unknown_unit: str | None = None  # a unit name the catalog does not know, for the office to choose one for
+    closest: tuple[str, ...] = ()  # the nearest units' names
 
 
 class ImportFailed(ValidationFailed):
@@ -170,14 +172,19 @@ class ImportResult:
     # The version of every item the file matches, as read now: the confirm passes it back.
     versions: dict[int, int] = field(default_factory=dict)
 
+    def lines(self) -> str:
+        """"7 dòng", or "6 dòng (7 công việc)" when a row became several items (units, months)."""
+        n = len({r.row for r in self.rows})
+        return f"{n} dòng" + (f" ({len(self.rows)} công việc)" if n != len(self.rows) else "")
+
     def summary(self) -> str:
         if self.dry_run:
             counts = {k: sum(1 for v in self.would.values() if v == k) for k in ("mới", "cập nhật", "giữ nguyên")}
             clash = f", {len(self.conflicts)} xung đột" if self.conflicts else ""
-            return (f"Kiểm tra xong {len(self.rows)} dòng, không có lỗi (chưa ghi gì): {counts['mới']} công việc mới, "
+            return (f"Kiểm tra xong {self.lines()}, không có lỗi (chưa ghi gì): {counts['mới']} công việc mới, "
                     f"{counts['cập nhật']} cập nhật, {counts['giữ nguyên']} giữ nguyên{clash}.")
         kept = f", {len(self.skipped)} xung đột giữ nội dung trên hệ thống" if self.skipped else ""
-        return (f"Đã nhập {len(self.rows)} dòng vào kế hoạch {self.plan_code}: {len(self.created)} công việc mới, "
+        return (f"Đã nhập {self.lines()} vào kế hoạch {self.plan_code}: {len(self.created)} công việc mới, "
                 f"{len(self.updated)} cập nhật, {len(self.unchanged)} giữ nguyên{kept}.")
 
 
@@ -203,10 +210,12 @@ def _text(value) -> str | None:
 class _Lookups:
     """The catalog as matching keys (fold: case, accents and spacing ignored; see name_match)."""
 
-    def __init__(self, session: Session, plan: Plan):
+    def __init__(self, session: Session, plan: Plan, chosen_units: dict[str, str] | None = None):
         self.plan = plan
         self.tasks = {t.number: t for t in plan.tasks}
         self.units = UnitIndex(list(session.scalars(select(Unit).order_by(Unit.id))))
+        for written, code in (chosen_units or {}).items():
+            self.units.choose(written, code)
         self.forms = NameIndex(session.scalars(select(Form).where(Form.active.is_(True)).order_by(Form.sort_order)),
                                lambda f: (f.name, f.code, *f.aliases), lambda f: f.name, "Hình thức")
         self.channels = NameIndex(session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.id)),
@@ -264,8 +273,9 @@ class _RowReader:
         if found is None:
             near = self.lk.units.closest(name)
             hint = f" Gần nhất: {'; '.join(near)}." if near else ""
-            self.bad(column, value, f"Không tìm thấy đơn vị “{name}” trong danh mục (ghi mã, tên đầy đủ hoặc tên "
-                                    f"viết tắt).{hint}")
+            self.errors.append(RowError(self.row, COLUMNS[column], _show(value),
+                                        f"Không tìm thấy đơn vị “{name}” trong danh mục (ghi mã, tên đầy đủ hoặc "
+                                        f"tên viết tắt).{hint}", unknown_unit=name, closest=tuple(near)))
             return None
         found = self.lk.units.current(found, self.day)
         if found.note:
@@ -532,16 +542,17 @@ def _missing(layout: Layout, rows) -> list[RowError]:
 
 
 def parse_workbook(session: Session, *, plan: Plan, data: bytes, mapping: dict[str, str] | None = None,
-                   recurrence: str = deadlines.MONTH) -> list[ParsedRow]:
+                   recurrence: str = deadlines.MONTH, chosen_units: dict[str, str] | None = None) -> list[ParsedRow]:
     """Read and check every row; raise ImportFailed listing every problem (nothing is written).
 
     `mapping` (header text -> field) overrides the proposed layout; `recurrence` says how a
-    "Thường xuyên" row is split over the plan's year.
+    "Thường xuyên" row is split over the plan's year; `chosen_units` (name as written -> unit code) are the
+    units the office chose for names the catalog does not know.
 
     Raises:
         ImportFailed: with each problem's sheet row, column, value and reason.
     """
-    lookups = _Lookups(session, plan)
+    lookups = _Lookups(session, plan, chosen_units)
     sheet = read_sheet(data, is_form=lookups.is_form)
     layout = _remembered(session, sheet.layout)
     if mapping:
@@ -678,7 +689,7 @@ def _same(a: ItemInput, b: ItemInput) -> bool:
 
 
 def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes, mapping: dict[str, str] | None = None,
-              recurrence: str = deadlines.MONTH) -> list[ParsedRow]:
+              recurrence: str = deadlines.MONTH, chosen_units: dict[str, str] | None = None) -> list[ParsedRow]:
     """Parse and check an uploaded file once; the page keeps the rows (by the file's hash) for its reruns.
 
     Raises:
@@ -688,7 +699,8 @@ def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes, mapp
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
-    return parse_workbook(session, plan=plan, data=data, mapping=mapping, recurrence=recurrence)
+    return parse_workbook(session, plan=plan, data=data, mapping=mapping, recurrence=recurrence,
+                          chosen_units=chosen_units)
 
 
 def _conflict(session: Session, row: ParsedRow, item: WorkItem, seen: dict[int, int] | None) -> ImportConflictRow | None:

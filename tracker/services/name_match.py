@@ -90,6 +90,12 @@ class UnitIndex(NameIndex[Unit]):
         self.units = units
         self.by_id = {u.id: u for u in units}
 
+    def choose(self, written: str, code: str) -> None:
+        """The office's choice for a name the catalog does not know (shown as such in the preview)."""
+        unit = next((u for u in self.units if u.code == code), None)
+        if unit is not None:
+            self._cache[written] = Found(unit, f"Đơn vị “{written}” → {unit.name} (văn phòng chọn)")
+
     def current(self, found: Found[Unit], day: dt.date) -> Found[Unit]:
         """The unit, or the unit that took over its work if it had ended before the day."""
         unit, seen = found.entry, set()

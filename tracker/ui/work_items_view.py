@@ -38,6 +38,7 @@ GENERATION = "work_items_generation"
 PARSED_KEY = "work_items_import_parsed"
 SEEN_KEY = "work_items_import_seen_versions"
 LAYOUT_KEY = "work_items_import_layout"
+CHOSEN_KEY = "work_items_import_chosen_units"
 ANY = None
 
 
@@ -299,20 +300,23 @@ def preview_frame(preview: import_service.ImportResult, ch: PlanChoices) -> pd.D
 
 
 def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: bytes,
-              mapping: dict[str, str] | None = None, recurrence: str = deadlines.MONTH) -> list:
+              mapping: dict[str, str] | None = None, recurrence: str = deadlines.MONTH,
+              chosen_units: dict[str, str] | None = None) -> list:
     """The uploaded file's rows, parsed once: kept with the file's hash (and the mapping chosen), so a rerun
     (any click) does not re-parse.
 
     Raises:
         ImportFailed: the file's problems (kept too, and raised again on each rerun).
     """
-    tag = (plan_id, hashlib.sha256(content).hexdigest(), tuple(sorted((mapping or {}).items())), recurrence)
+    tag = (plan_id, hashlib.sha256(content).hexdigest(), tuple(sorted((mapping or {}).items())), recurrence,
+           tuple(sorted((chosen_units or {}).items())))
     kept = store.get(PARSED_KEY)
     if kept is None or kept[0] != tag:
         try:
             with session_scope(get_engine()) as session:
                 kept = (tag, import_service.read_file(session, actor=actor, plan_id=plan_id, data=content,
-                                                      mapping=mapping, recurrence=recurrence), None)
+                                                      mapping=mapping, recurrence=recurrence,
+                                                      chosen_units=chosen_units), None)
         except import_service.ImportFailed as exc:
             kept = (tag, None, exc.errors)
         store[PARSED_KEY] = kept
@@ -368,12 +372,14 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
         layout = layout_once(st.session_state, plan_id=plan_id, content=content)
         if not layout.template:
             mapping, recurrence = mapping_section(layout)
+        chosen = chosen_units(content)
         rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=content, mapping=mapping,
-                         recurrence=recurrence)
+                         recurrence=recurrence, chosen_units=chosen)
         with session_scope(get_engine()) as session:
             preview = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows, dry_run=True)
     except import_service.ImportFailed as exc:
         error_table(exc.errors)
+        unit_choices(exc.errors, choices(plan_id), chosen_units(content))
         return
     except TrackerError as exc:
         st.error(md(str(exc)))
@@ -393,7 +399,7 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
                                                                  "Đối chiếu, suy đoán": st.column_config.TextColumn(
                                                                      width="large")})
     choice = conflict_choice(preview.conflicts)
-    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
+    if st.button(f"Nhập {preview.lines()} vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
                  disabled=bool(preview.conflicts) and choice is None):
         def run(session):
             result = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows,
@@ -404,9 +410,39 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
             st.session_state["work_items_upload_n"] = st.session_state.get("work_items_upload_n", 0) + 1
             st.session_state.pop(PARSED_KEY, None)
             st.session_state.pop(LAYOUT_KEY, None)
+            st.session_state.pop(CHOSEN_KEY, None)
             return result
 
         write(run, lambda result: result.summary())
+
+
+def chosen_units(content: bytes) -> dict[str, str]:
+    """The units the office chose for unknown names in this file (a new file starts with none)."""
+    tag = hashlib.sha256(content).hexdigest()
+    kept = st.session_state.get(CHOSEN_KEY)
+    if kept is None or kept[0] != tag:
+        kept = st.session_state[CHOSEN_KEY] = (tag, {})
+    return kept[1]
+
+
+def unit_choices(errors: list[import_service.RowError], ch: PlanChoices, chosen: dict[str, str]) -> None:
+    """For each unit name the catalog does not know, the closest units first, to choose one for this file."""
+    unknown: dict[str, tuple[str, ...]] = {}
+    for e in errors:
+        if e.unknown_unit:
+            unknown.setdefault(e.unknown_unit, e.closest)
+    if not unknown:
+        return
+    st.markdown("**Tên đơn vị chưa có trong danh mục.** Chọn đơn vị đúng cho từng tên (chỉ dùng cho tệp này), "
+                "hoặc sửa tệp rồi tải lên lại:")
+    codes = {o.label: o.code for o in ch.units}
+    for n, (name, near) in enumerate(sorted(unknown.items())):
+        options = [u for u in near if u in codes] + [u for u in codes if u not in near]
+        pick = st.selectbox(md(f"“{name}”"), options, index=None, placeholder="Chọn đơn vị",
+                            key=f"work_items_import_unit_{hashlib.sha256(name.encode()).hexdigest()[:12]}")
+        if pick is not None and chosen.get(name) != codes[pick]:
+            chosen[name] = codes[pick]
+            st.rerun()
 
 
 def conflict_choice(conflicts: list[import_service.ImportConflictRow]) -> str | None:
