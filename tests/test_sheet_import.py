@@ -269,3 +269,16 @@ def test_a_unit_the_office_chose_for_an_unknown_name_is_used_and_shown(ctx):
                                   chosen_units={"Vụ Tổ chức Biên chức": "VU-TCBC"})
     assert row.lead_unit == "Vụ Tổ chức - Biên chế"
     assert "Đơn vị “Vụ Tổ chức Biên chức” → Vụ Tổ chức - Biên chế (văn phòng chọn)" in row.notes
+
+
+def test_a_product_column_of_quantities_is_the_target(ctx):
+    engine, admin, plan_id = ctx
+    header = ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Hình thức", "Thời gian hoàn thành", "Sản phẩm"]
+    data = clerk_workbook([[None, "Nhiệm vụ 9: Tiền lương"],
+                           [1, "Chuyên mục tiền lương", "Vụ TCBC", "Chuyên mục", "Tháng 9/2024", "12 tin bài"]],
+                          header=header, hidden=None)
+    with session_scope(engine) as s:
+        layout = imports.detect_layout(s, plan=s.get(Plan, plan_id), data=data)
+    assert layout.mapping()["Sản phẩm"] == "target"
+    [row] = _dry(engine, admin, plan_id, data).rows
+    assert (row.data.target_qty, row.data.target_unit) == (12, "tin bài")
