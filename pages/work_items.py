@@ -98,8 +98,7 @@ if manage:
                                              unit_ids=extra["unit_ids"], scope=scope),
                        lambda result: f"Đã giao {len(result.item_ids)} công việc cho {len(result.unit_names)} đơn vị.")
     with tabs[3]:
-        st.markdown("Tải tệp mẫu, điền mỗi công việc một dòng rồi tải lên; hoặc tải lên bảng kế hoạch của đơn vị: "
-                    "các cột được nhận diện để bạn kiểm tra. Toàn bộ tệp được kiểm tra trước: "
+        st.markdown("Tải tệp mẫu, điền mỗi công việc một dòng rồi tải lên. Toàn bộ tệp được kiểm tra trước: "
                     "nếu có dòng sai thì không nhập dòng nào và mọi lỗi được liệt kê.")
         st.download_button("Tải tệp mẫu", data=template_bytes, mime=excel_template.XLSX_MIME,
                            file_name=excel_template.file_name_for(plan.code, "mau"), key="work_items_template",

@@ -42,33 +42,6 @@ def reporting(session: Session) -> Reporting:
     return Reporting(rule=chosen, send_within_days=within)
 
 
-def set_reporting(session: Session, *, actor: Actor, rule: periods.Rule | str, send_within_days: int) -> Reporting:
-    """Change the rule and the days to send (office only), recorded in the audit trail.
-
-    Raises:
-        PermissionDenied: not the office. ValidationFailed: an unknown rule or days outside 0–60.
-    """
-    require(actor, Action.EDIT_CATALOG, session=session)
-    try:
-        rule = periods.Rule(rule)
-    except ValueError:
-        raise ValidationFailed("Cách tính kỳ báo cáo không hợp lệ.") from None
-    if not isinstance(send_within_days, int) or not 0 <= send_within_days <= 60:
-        raise ValidationFailed("Số ngày gửi báo cáo sau ngày chốt số liệu phải từ 0 đến 60.")
-    before = reporting(session)
-    for key, value in ((RULE_KEY, rule.value), (DAYS_KEY, send_within_days)):
-        row = session.get(AppSetting, key)
-        if row is None:
-            session.add(AppSetting(key=key, value=value, updated_by_id=actor.user_id or None))
-        else:
-            row.value, row.updated_by_id = value, actor.user_id or None
-    session.add(AuditEvent(actor_id=actor.user_id or None, action="settings.reporting", target_type="settings",
-                           target_id=None, details={"rule": [before.rule.value, rule.value],
-                                                    "send_within_days": [before.send_within_days, send_within_days]}))
-    session.flush()
-    return Reporting(rule=rule, send_within_days=send_within_days)
-
-
 IMPORT_LAYOUT_KEY = "import.layout."  # + the layout's signature: the columns the office mapped for that layout
 
 
@@ -100,3 +73,31 @@ def remember_import_mapping(session: Session, *, actor: Actor, signature: str, m
     session.add(AuditEvent(actor_id=actor.user_id or None, action="settings.import_layout", target_type="settings",
                            target_id=None, details={"signature": signature, "mapping": mapping}))
     session.flush()
+
+
+def set_reporting(session: Session, *, actor: Actor, rule: periods.Rule | str, send_within_days: int) -> Reporting:
+    """Change the rule and the days to send (office only), recorded in the audit trail.
+
+    Raises:
+        PermissionDenied: not the office. ValidationFailed: an unknown rule or days outside 0–60.
+    """
+    require(actor, Action.EDIT_CATALOG, session=session)
+    try:
+        rule = periods.Rule(rule)
+    except ValueError:
+        raise ValidationFailed("Cách tính kỳ báo cáo không hợp lệ.") from None
+    if not isinstance(send_within_days, int) or not 0 <= send_within_days <= 60:
+        raise ValidationFailed("Số ngày gửi báo cáo sau ngày chốt số liệu phải từ 0 đến 60.")
+    before = reporting(session)
+    for key, value in ((RULE_KEY, rule.value), (DAYS_KEY, send_within_days)):
+        row = session.get(AppSetting, key)
+        if row is None:
+            session.add(AppSetting(key=key, value=value, updated_by_id=actor.user_id or None))
+        else:
+            row.value, row.updated_by_id = value, actor.user_id or None
+    session.add(AuditEvent(actor_id=actor.user_id or None, action="settings.reporting", target_type="settings",
+                           target_id=None, details={"rule": [before.rule.value, rule.value],
+                                                    "send_within_days": [before.send_within_days, send_within_days]}))
+    session.flush()
+    return Reporting(rule=rule, send_within_days=send_within_days)
+

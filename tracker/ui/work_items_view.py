@@ -361,6 +361,8 @@ def mapping_section(layout: Layout) -> tuple[dict[str, str], str]:
 def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     """Upload, map the columns of a file in the office's own layout, check the whole file (a dry run),
     show errors or a preview with every guess, then import on confirmation."""
+    st.caption("Cũng có thể tải lên bảng kế hoạch của đơn vị theo bố cục riêng: các cột được nhận diện để bạn "
+               "kiểm tra, mọi chỗ đối chiếu hoặc suy đoán được ghi trong bản xem trước.")
     upload_key = f"work_items_upload_{st.session_state.get('work_items_upload_n', 0)}"
     upload = st.file_uploader("Tệp Excel (theo mẫu, hoặc bảng kế hoạch của đơn vị) (.xlsx)", type=["xlsx"],
                               key=upload_key, max_upload_size=import_service.MAX_BYTES // (1024 * 1024))
