@@ -100,4 +100,3 @@ def set_reporting(session: Session, *, actor: Actor, rule: periods.Rule | str, s
                                                     "send_within_days": [before.send_within_days, send_within_days]}))
     session.flush()
     return Reporting(rule=rule, send_within_days=send_within_days)
-
