@@ -282,3 +282,18 @@ def test_a_product_column_of_quantities_is_the_target(ctx):
     assert layout.mapping()["Sản phẩm"] == "target"
     [row] = _dry(engine, admin, plan_id, data).rows
     assert (row.data.target_qty, row.data.target_unit) == (12, "tin bài")
+
+
+def test_the_preview_shows_each_items_guesses_beside_it(ctx):
+    from tracker.services.work_item_lists import plan_choices
+    from tracker.ui.work_items_view import preview_frame
+
+    engine, admin, plan_id = ctx
+    preview = _dry(engine, admin, plan_id, clerk_workbook(ROWS, merges=MERGES))
+    with session_scope(engine) as s:
+        frame = preview_frame(preview, plan_choices(s, plan_id=plan_id))
+    assert list(frame.columns)[:6] == ["Dòng", "Nhiệm vụ", "Nội dung công việc", "Đơn vị chủ trì", "Hạn",
+                                       "Đối chiếu, suy đoán"]
+    first = frame.iloc[0].to_dict()
+    assert first["Dòng"] == "8" and "“Quý III/2024” → 30/09/2024 (ngày cuối quý)" in first["Đối chiếu, suy đoán"]
+    assert list(frame["Dòng"])[4:6] == ["14", "14.1"] and set(frame["Sẽ"]) == {"mới"}

@@ -47,6 +47,8 @@ def test_a_clerks_own_spreadsheet_is_mapped_on_the_page_imported_and_its_items_s
     expect(preview).to_contain_text("Tổ chức họp báo về cải cách tiền lương")
     expect(page.get_by_text("công việc có chỗ được đối chiếu hoặc suy đoán", exact=False)).to_be_visible()
     screenshot(page, "work_items_import_own_layout.png")
+    preview.scroll_into_view_if_needed()
+    screenshot(page, "work_items_import_own_layout_preview.png", target=preview)
     page.get_by_role("button", name="Nhập 7 dòng (8 công việc) vào kế hoạch 184/QĐ-BNV").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã nhập 7 dòng (8 công việc) vào kế hoạch 184/QĐ-BNV: 8 công việc mới")).to_be_visible()

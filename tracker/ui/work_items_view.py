@@ -286,16 +286,16 @@ def preview_frame(preview: import_service.ImportResult, ch: PlanChoices) -> pd.D
     units = {o.id: o.label for o in ch.units}
     forms = {o.id: o.label for o in ch.forms}
     channels = {o.id: o.label for o in ch.channels}
-    return pd.DataFrame([{
+    return pd.DataFrame([{  # the guesses next to what they decided, not past the right edge
         "Dòng": str(r.slot), "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title,
-        "Đơn vị chủ trì": r.lead_unit,
+        "Đơn vị chủ trì": r.lead_unit, "Hạn": format_date(r.data.due_date),
+        "Đối chiếu, suy đoán": "; ".join(r.notes),
         "Đơn vị phối hợp": "; ".join(units.get(u, str(u)) for u in r.data.coordinating_unit_ids),
         "Hình thức": forms.get(r.data.form_id, ""),
         "Kênh/Sản phẩm": channels.get(r.data.channel_id, "") if r.data.channel_id else (r.data.channel_text or ""),
-        "Bắt đầu": format_date(r.data.start_date), "Hạn": format_date(r.data.due_date),
+        "Bắt đầu": format_date(r.data.start_date),
         "Chỉ tiêu": f"{r.data.target_qty or ''} {r.data.target_unit or ''}".strip(),
         "Kinh phí": format_money(r.data.budget_planned), "Sẽ": preview.would.get(r.slot, ""),
-        "Đối chiếu, suy đoán": "; ".join(r.notes),
     } for r in preview.rows])
 
 
