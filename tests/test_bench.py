@@ -15,7 +15,7 @@ def test_bench_runs_every_measurement_and_prints_the_table(tmp_path, monkeypatch
                      "Trang Tổng quan (AppTest)", "Trang Bảng Kanban, có lọc (AppTest)",
                      "Lịch tháng của kế hoạch", "Tệp lịch .ics của đơn vị nhiều việc nhất", "Trang Lịch, tháng (AppTest)",
                      "Báo cáo Word",
-                     "Nhập Excel 30 dòng"]
+                     "Nhập Excel 30 dòng", "Nhập Excel 30 dòng, bố cục riêng của đơn vị"]
     assert [r.note for r in result.rows if r.note.startswith("lỗi")] == []
     assert all(r.median and r.median > 0 for r in result.rows)
     assert all(r.floor and r.ratio for r in result.rows[1:])  # every figure beside its floor

@@ -153,7 +153,8 @@ def test_a_bad_file_imports_nothing_and_lists_every_error(ctx):
     errors = _errors(engine, admin, plans["184/QĐ-BNV"], data)
     assert errors == [
         (4, "Đơn vị chủ trì", "Sở Nội vụ Sao Hỏa", "Không tìm thấy đơn vị “Sở Nội vụ Sao Hỏa” trong danh mục "
-                                                  "(ghi mã, tên đầy đủ hoặc tên viết tắt)."),
+                                                  "(ghi mã, tên đầy đủ hoặc tên viết tắt). Gần nhất: Sở Nội vụ tỉnh "
+                                                  "Sơn La; Sở Nội vụ tỉnh Thanh Hóa; Sở Nội vụ tỉnh Khánh Hòa."),
         (5, "Nhiệm vụ trọng tâm", "17", "Nhiệm vụ số 17 không có trong kế hoạch 184/QĐ-BNV (có các nhiệm vụ 1–16)."),
         (6, "Hạn hoàn thành", "01/05/2024", "Hạn hoàn thành (01/05/2024) không được trước ngày bắt đầu (10/05/2024)."),
         (7, "Hình thức", "thư tay", "Hình thức “thư tay” không có trong danh mục."),
@@ -175,12 +176,15 @@ def test_several_lead_units_in_one_cell_are_pointed_at_the_coordinating_column(c
     assert reason == "Chỉ ghi một đơn vị chủ trì; các đơn vị khác ghi vào cột “Đơn vị phối hợp”."
 
 
-def test_unit_not_active_on_the_dates_is_an_error_with_its_successor(ctx):
+def test_a_unit_ended_before_the_due_date_gives_way_to_its_successor_and_says_so(ctx):
     engine, admin, _, plans = ctx
-    data = xlsx([row(lead="Hà Giang", start="01/07/2025", due="30/09/2025")])
-    [(r, col, value, reason)] = _errors(engine, admin, plans["184/QĐ-BNV"], data)
-    assert (r, col, value) == (2, "Đơn vị chủ trì", "Hà Giang")
-    assert "đơn vị kế thừa: Sở Nội vụ tỉnh Tuyên Quang" in reason
+    data = xlsx([row(lead="Hà Giang", start="01/07/2025", due="30/09/2025"),
+                 row(title="Trước khi hợp nhất", lead="Hà Giang", start="01/04/2025", due="30/06/2025")])
+    [after, before] = _import(engine, admin, plans["184/QĐ-BNV"], data, dry_run=True).rows
+    assert after.lead_unit == "Sở Nội vụ tỉnh Tuyên Quang"
+    assert any("đã kết thúc ngày 30/06/2025, thay bằng đơn vị kế thừa Sở Nội vụ tỉnh Tuyên Quang" in n
+               for n in after.notes)
+    assert before.lead_unit == "Sở Nội vụ tỉnh Hà Giang" and not any("kế thừa" in n for n in before.notes)
 
 
 def test_roman_task_numbers_for_the_2023_plan(ctx):

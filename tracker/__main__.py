@@ -29,7 +29,9 @@ from tracker.charts import format_percent
 from tracker.services import dashboard
 from tracker.services import auth as auth_service
 from tracker.services import demo as demo_service
+from tracker.deadlines import MONTH, RECURRENCE_LABELS
 from tracker.services import imports as import_service
+from tracker.services.sheet_layout import MAP_NAMES, parse_map
 from tracker.services import work_item_lists
 from tracker.services import work_items as work_item_service
 from tracker.services import plans as plan_service
@@ -273,11 +275,31 @@ def cmd_import(engine, args) -> int:
     except OSError as exc:
         print(f"Lỗi: không mở được tệp {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_REQUEST
+    try:
+        mapping = parse_map(args.map) if args.map else None
+    except KeyError as exc:
+        print(f"Lỗi: --map: {exc.args[0]}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
     with session_scope(engine) as session:
         plan = plan_service.find_plan(session, args.plan)
         try:
+            layout = import_service.detect_layout(session, plan=plan, data=data)
+            if mapping:
+                layout = layout.with_mapping(mapping)
+            if not layout.template:
+                print(f"Tệp không theo mẫu: dòng tiêu đề là dòng {layout.header_row} (trang “{layout.sheet}”); "
+                      "các cột được hiểu như sau (sửa bằng --map \"Tên cột=trường,…\"):")
+                for line in layout.describe():
+                    print(f"  {line}")
             result = import_service.import_items(session, actor=work_item_service.cli_actor(), plan_id=plan.id,
-                                                 data=data, dry_run=args.dry_run, on_conflict=args.on_conflict)
+                                                 data=data, dry_run=args.dry_run, on_conflict=args.on_conflict,
+                                                 mapping=mapping, recurrence=args.recurring)
+            if mapping and not args.dry_run and not layout.template:
+                settings_service.remember_import_mapping(session, actor=work_item_service.cli_actor(),
+                                                         signature=layout.signature, mapping=layout.mapping())
+        except KeyError as exc:
+            print(f"Lỗi: --map: {exc.args[0]}", file=sys.stderr)
+            return EXIT_BAD_REQUEST
         except import_service.ImportFailed as exc:
             print(f"{exc} Danh sách lỗi:", file=sys.stderr)
             print(_error_table(exc.errors), file=sys.stderr)
@@ -287,6 +309,11 @@ def cmd_import(engine, args) -> int:
             _print_conflicts(exc.conflicts, sys.stderr)
             return EXIT_FAILED
     print(result.summary())
+    guesses = list(dict.fromkeys((r.row, n) for r in result.rows for n in r.notes))
+    if guesses:
+        print("Các chỗ đã đối chiếu hoặc suy đoán (kiểm tra lại):")
+        for slot, note in guesses:
+            print(f"  Dòng {slot}: {note}")
     _print_conflicts(result.conflicts, sys.stdout)
     return 0
 
@@ -528,13 +555,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--within", type=int, default=7, help="số ngày tới tính là sắp đến hạn (mặc định 7)")
     p.set_defaults(func=cmd_remind)
 
-    p = sub.add_parser("import", help="nhập công việc từ tệp Excel theo mẫu (kiểm tra toàn bộ tệp trước)")
+    p = sub.add_parser("import", help="nhập công việc từ tệp Excel theo mẫu hoặc theo bố cục của đơn vị "
+                                      "(kiểm tra toàn bộ tệp trước)")
     p.add_argument("file", help="tệp .xlsx")
     p.add_argument("--plan", required=True, help="mã kế hoạch, số quyết định hoặc năm")
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
     p.add_argument("--on-conflict", choices=[import_service.KEEP, import_service.OVERWRITE],
                    help="dòng thuộc công việc đã được sửa sau khi xuất tệp: giữ nội dung trên hệ thống (keep) "
                         "hoặc ghi đè bằng tệp (overwrite); mặc định không nhập gì khi có xung đột")
+    p.add_argument("--map", help="gán cột cho trường, ví dụ \"Nội dung nhiệm vụ=title,Cơ quan chủ trì=lead_unit,"
+                                 "Thời gian hoàn thành=due_date\" (trường: " + ", ".join(sorted(MAP_NAMES)) + ")")
+    p.add_argument("--recurring", choices=list(RECURRENCE_LABELS), default=MONTH,
+                   help="việc “Thường xuyên”: mỗi tháng một công việc (month, mặc định), mỗi quý (quarter) "
+                        "hoặc một công việc cả năm (year)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="xuất công việc của một kế hoạch ra tệp Excel theo mẫu")

@@ -415,6 +415,9 @@ def _import(bench: Bench, backend: str, size: int, engine: Engine, info: dict, r
 
     bench.measure(backend, size, f"Nhập Excel {_num(rows)} dòng", do_import, floor=read_only,
                   floor_name="openpyxl đọc cùng tệp", repeat=min(3, bench.repeat))
+    from tracker import bench_sheets  # the office's own layout, against the template import (issue 17)
+
+    bench_sheets.measure(bench, backend, size, engine, info, rows)
 
 
 def _report(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:

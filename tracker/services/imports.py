@@ -20,16 +20,21 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import deadlines
 from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
 from tracker.services.progress import HistoryEntry, history_since
+from tracker.services import settings
+from tracker.services import sheet_layout as layouts
 from tracker.services.excel_template import HEADERS, build_workbook
+from tracker.services.name_match import NameIndex, UnitIndex
+from tracker.services.sheet_layout import Layout
 from tracker.services import work_item_lists as lists
 from tracker.services.work_item_lists import ItemFilter
 from tracker.services.work_items import ItemInput
-from tracker.text import fold, format_date, format_number, from_roman, nfc
+from tracker.text import fold, format_date, format_number, from_roman, nfc, shorten
 from tracker.xlsx_guard import archive_problem
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -84,6 +89,8 @@ class RowError:
     column: str
     value: str
     reason: str
+    unknown_unit: str | None = None  # a unit name the catalog does not know, for the office to choose one for
+    closest: tuple[str, ...] = ()  # the nearest units' names
 
 
 class ImportFailed(ValidationFailed):
@@ -104,6 +111,13 @@ class ParsedRow:
     task_label: str
     version: int | None = None  # the item's version when it was exported (None: not from an export)
     item_id: int | None = None  # the item the export was made from (another installation's ids differ)
+    part: int = 0  # a row fanned out to several units or recurring over the year: its items 0, 1, 2...
+    notes: tuple[str, ...] = ()  # every guess made reading the row (a unit's other name, a deadline's rule)
+
+    @property
+    def slot(self) -> int | str:
+        """The row in the preview: its sheet row, or "12.3" for the 4th item of row 12."""
+        return self.row if self.part == 0 else f"{self.row}.{self.part}"
 
 
 @dataclass(frozen=True)
@@ -152,20 +166,25 @@ class ImportResult:
     unchanged: list[int] = field(default_factory=list)
     dry_run: bool = False
     # On a dry run: sheet rows that would create / update / stay as they are / conflict.
-    would: dict[int, str] = field(default_factory=dict)
+    would: dict[int | str, str] = field(default_factory=dict)
     conflicts: list[ImportConflictRow] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # conflicting items kept as they are
     # The version of every item the file matches, as read now: the confirm passes it back.
     versions: dict[int, int] = field(default_factory=dict)
 
+    def lines(self) -> str:
+        """"7 dòng", or "6 dòng (7 công việc)" when a row became several items (units, months)."""
+        n = len({r.row for r in self.rows})
+        return f"{n} dòng" + (f" ({len(self.rows)} công việc)" if n != len(self.rows) else "")
+
     def summary(self) -> str:
         if self.dry_run:
             counts = {k: sum(1 for v in self.would.values() if v == k) for k in ("mới", "cập nhật", "giữ nguyên")}
             clash = f", {len(self.conflicts)} xung đột" if self.conflicts else ""
-            return (f"Kiểm tra xong {len(self.rows)} dòng, không có lỗi (chưa ghi gì): {counts['mới']} công việc mới, "
+            return (f"Kiểm tra xong {self.lines()}, không có lỗi (chưa ghi gì): {counts['mới']} công việc mới, "
                     f"{counts['cập nhật']} cập nhật, {counts['giữ nguyên']} giữ nguyên{clash}.")
         kept = f", {len(self.skipped)} xung đột giữ nội dung trên hệ thống" if self.skipped else ""
-        return (f"Đã nhập {len(self.rows)} dòng vào kế hoạch {self.plan_code}: {len(self.created)} công việc mới, "
+        return (f"Đã nhập {self.lines()} vào kế hoạch {self.plan_code}: {len(self.created)} công việc mới, "
                 f"{len(self.updated)} cập nhật, {len(self.unchanged)} giữ nguyên{kept}.")
 
 
@@ -189,31 +208,39 @@ def _text(value) -> str | None:
 
 
 class _Lookups:
-    """The catalog as matching keys (fold: case, accents and spacing ignored)."""
+    """The catalog as matching keys (fold: case, accents and spacing ignored; see name_match)."""
 
-    def __init__(self, session: Session, plan: Plan):
+    def __init__(self, session: Session, plan: Plan, chosen_units: dict[str, str] | None = None):
         self.plan = plan
         self.tasks = {t.number: t for t in plan.tasks}
-        self.units: dict[str, Unit] = {}
-        for unit in session.scalars(select(Unit).order_by(Unit.id)):
-            for name in (unit.code, unit.name, unit.short_name, *unit.aliases):
-                if name:
-                    self.units.setdefault(fold(name), unit)
-        self.forms: dict[str, Form] = {}
-        for form in session.scalars(select(Form).where(Form.active.is_(True)).order_by(Form.sort_order)):
-            for name in (form.code, form.name, *form.aliases):
-                self.forms.setdefault(fold(name), form)
-        self.channels: dict[str, Channel] = {}
-        for channel in session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.id)):
-            for name in (channel.name, *channel.aliases):
-                self.channels.setdefault(fold(name), channel)
+        self.units = UnitIndex(list(session.scalars(select(Unit).order_by(Unit.id))))
+        for written, code in (chosen_units or {}).items():
+            self.units.choose(written, code)
+        self.forms = NameIndex(session.scalars(select(Form).where(Form.active.is_(True)).order_by(Form.sort_order)),
+                               lambda f: (f.name, f.code, *f.aliases), lambda f: f.name, "Hình thức")
+        self.channels = NameIndex(session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.id)),
+                                  lambda c: (c.name, *c.aliases), lambda c: c.name, "Kênh")
+        self._form_words: list[tuple[str, Form]] | None = None
+
+    def is_form(self, text: str) -> bool:
+        return self.forms.find(text) is not None
+
+    def form_in(self, title: str) -> tuple[Form, str] | None:
+        """The form whose name (or other name) the title says, longest first ("Tổ chức họp báo …" → Họp báo)."""
+        if self._form_words is None:
+            words = [(layouts.words(name), form) for name, form in self.forms.exact.items()]
+            self._form_words = sorted(((w, f) for w, f in words if len(w.strip()) >= 5), key=lambda p: -len(p[0]))
+        text = layouts.words(title)
+        return next(((f, w.strip()) for w, f in self._form_words if w in text), None)
 
 
 class _RowReader:
     """Reads one sheet row into an ItemInput, collecting every problem instead of stopping."""
 
-    def __init__(self, lookups: _Lookups, row: int, errors: list[RowError]):
+    def __init__(self, lookups: _Lookups, row: int, errors: list[RowError], day: dt.date | None = None):
         self.lk, self.row, self.errors = lookups, row, errors
+        self.day = day or dt.date(lookups.plan.year, 12, 31)  # a unit ended before it gives way to its successor
+        self.notes: list[str] = []
 
     def bad(self, column: str, value, reason: str) -> None:
         self.errors.append(RowError(self.row, COLUMNS[column], _show(value), reason))
@@ -242,35 +269,68 @@ class _RowReader:
         return task
 
     def unit(self, column: str, value, name: str) -> Unit | None:
-        unit = self.lk.units.get(fold(name))
-        if unit is None:
-            self.bad(column, value, f"Không tìm thấy đơn vị “{name}” trong danh mục (ghi mã, tên đầy đủ hoặc tên viết tắt).")
-        return unit
+        found = self.lk.units.find(name)
+        if found is None:
+            near = self.lk.units.closest(name)
+            hint = f" Gần nhất: {'; '.join(near)}." if near else ""
+            self.errors.append(RowError(self.row, COLUMNS[column], _show(value),
+                                        f"Không tìm thấy đơn vị “{name}” trong danh mục (ghi mã, tên đầy đủ hoặc "
+                                        f"tên viết tắt).{hint}", unknown_unit=name, closest=tuple(near)))
+            return None
+        found = self.lk.units.current(found, self.day)
+        if found.note:
+            self.notes.append(found.note)
+        return found.entry
+
+    def names(self, column: str, value, text: str) -> list[Unit]:
+        """Every unit a cell names: one, several ("Vụ TCBC, Vụ CQĐP") or a group ("Các Sở Nội vụ")."""
+        group = self.lk.units.group(text, self.day)
+        if group is not None:
+            self.notes.append(f"“{text}” → {len(group)} Sở Nội vụ")
+            return group
+        if self.lk.units.find(text) is not None:
+            return [u for u in [self.unit(column, value, text)] if u]
+        parts = [nfc(p) for p in _SPLIT_UNITS.split(text) if nfc(p)]
+        out = []
+        for part in parts:
+            group = self.lk.units.group(part, self.day)
+            out += group if group is not None else [u for u in [self.unit(column, value, part)] if u]
+        return list(dict.fromkeys(out))
 
     def lead(self, value, text: str) -> Unit | None:
-        """One lead unit; several named in the cell is a mistake worth its own message."""
+        """One lead unit; several named in the cell is a mistake worth its own message (our template)."""
         parts = [nfc(p) for p in _SPLIT_UNITS.split(text) if nfc(p)]
-        if len(parts) > 1 and fold(text) not in self.lk.units and all(fold(p) in self.lk.units for p in parts):
+        if len(parts) > 1 and self.lk.units.find(text) is None and all(self.lk.units.find(p) for p in parts):
             self.bad("lead", value, "Chỉ ghi một đơn vị chủ trì; các đơn vị khác ghi vào cột “Đơn vị phối hợp”.")
             return None
         return self.unit("lead", value, text)
 
     def units(self, value) -> list[Unit]:
         text = _text(value)
-        if not text and value is None:
+        if not text:
             return []
-        parts = [nfc(p) for p in _SPLIT_UNITS.split(_show(value)) if nfc(p)]
-        return [u for u in (self.unit("coord", value, p) for p in parts) if u is not None]
+        return self.names("coord", value, _show(value))
 
     def form(self, value) -> Form | None:
         text = _text(value)
         if not text:
             self.bad("form", value, "Chưa ghi hình thức truyền thông.")
             return None
-        form = self.lk.forms.get(fold(text))
-        if form is None:
-            self.bad("form", value, f"Hình thức “{text}” không có trong danh mục.")
-        return form
+        found = self.lk.forms.find(text)
+        if found is None:
+            near = self.lk.forms.closest(text)
+            hint = f" Gần nhất: {'; '.join(near)}." if near else ""
+            self.bad("form", value, f"Hình thức “{text}” không có trong danh mục.{hint}")
+            return None
+        if found.note:
+            self.notes.append(found.note)
+        return found.entry
+
+    def channel(self, text: str | None) -> Channel | None:
+        found = self.lk.channels.find(text) if text else None
+        if found and found.note:
+            self.notes.append(found.note)
+        return found.entry if found else None
 
     def date(self, column: str, value) -> dt.date | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -293,6 +353,20 @@ class _RowReader:
             pass
         self.bad(column, value, f"Ngày “{text}” không hợp lệ (ghi theo dạng dd/mm/yyyy).")
         return None
+
+    def due(self, value) -> deadlines.Deadline | None:
+        """A date, or a phrase ("Quý III/2024", "Trước 30/9", "Thường xuyên") read by a rule the preview shows."""
+        if isinstance(value, str) and value.strip() and not _DATE.match(value.strip()) \
+                and not _ISO_DATE.match(value.strip()):
+            found = deadlines.read_deadline(value, self.lk.plan.year)
+            if found is None:
+                self.bad("due", value, f"Không đọc được hạn “{nfc(value.strip())}” (ghi dd/mm/yyyy, hoặc như "
+                                       "Quý III/2024, Tháng 9/2024, Trước 30/9/2024, 6 tháng đầu năm, Thường xuyên).")
+                return None
+            self.notes.append(f"Hạn: {found.rule}")
+            return found
+        day = self.date("due", value)
+        return deadlines.Deadline(day) if day else None
 
     def money(self, value) -> int | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -323,17 +397,40 @@ class _RowReader:
         return int(re.sub(r"[.,]", "", match.group(1))), (match.group(2) or None)
 
 
-def _header_row(ws) -> tuple[int, dict[str, int]] | None:
-    """The row holding the headers (people put titles above it) and each column's index."""
+def _classify(value) -> str | None:
+    """The field a header names: the template's own spellings first, then the header's words."""
+    if value is None or not str(value).strip():
+        return None
+    by_words = layouts.classify(str(value))
+    if by_words == "product":  # "Sản phẩm" is a target, a form or a channel: its values decide
+        return by_words
+    return _HEADER_KEYS.get(_key(value)) or by_words
+
+
+_TEMPLATE_KEYS = {_key(COLUMNS[c]) for c in REQUIRED}
+
+
+def _find_layout(ws) -> tuple[int, tuple, bool] | None:
+    """The header row (people put titles above it), its cells, and whether it is our own template's."""
     for r, values in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
-        found = {}
-        for c, value in enumerate(values):
-            col = _HEADER_KEYS.get(_key(value)) if value is not None else None
-            if col and col not in found:
-                found[col] = c
+        keys = {_key(v) for v in values if v is not None}
+        if _TEMPLATE_KEYS <= keys:
+            return r, values, True
+        found = {_classify(v) for v in values} - {None, "stt", layouts.IGNORE}
         if "title" in found and len(found) >= 3:
-            return r, found
+            return r, values, False
     return None
+
+
+def _template_layout(ws, header_row: int, values: tuple) -> Layout:
+    """Our template (or its accepted spellings): columns by their exact headers, as always."""
+    headers = ["" if v is None else " ".join(str(v).split()) for v in values]
+    columns: dict[int, str] = {}
+    for c, value in enumerate(values):
+        col = _HEADER_KEYS.get(_key(value)) if value is not None else None
+        if col and col not in columns.values():
+            columns[c] = col
+    return Layout(ws.title, header_row, headers, columns, template=True)
 
 
 def _open(data: bytes):
@@ -357,65 +454,136 @@ def _unreadable() -> ImportFailed:
                                                    "(tải tệp mẫu ở trang Công việc).")])
 
 
-def _filled_rows(ws, header_row: int, columns: dict[str, int]) -> list[tuple[int, dict | str]]:
-    """(sheet row, cells by column) of the rows with something in them, read lazily and bounded:
-    past MAX_ROWS filled rows, or MAX_SCANNED rows in all, the last entry is (row, reason)."""
-    out: list[tuple[int, dict | str]] = []
+def _filled_rows(ws, header_row: int, fill=None, stt: int | None = None) -> list[tuple[int, tuple | str]]:
+    """(sheet row, cells) of the rows with something in them (merged cells filled down), read lazily and
+    bounded: past MAX_ROWS filled rows, or MAX_SCANNED rows in all, the last entry is (row, reason)."""
+    out: list[tuple[int, tuple | str]] = []
     for r, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
         if r - header_row > MAX_SCANNED:
             out.append((r, f"Tệp có hơn {format_number(MAX_SCANNED)} dòng (kể cả dòng trống): hãy xóa các dòng "
                            "thừa hoặc chia thành nhiều tệp."))
             break
-        cells = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
-        cells = {c: None if isinstance(v, str) and not v.strip() else v for c, v in cells.items()}
-        if not any(v is not None for c, v in cells.items() if c != "stt"):
-            continue
+        if fill is not None:
+            values = fill(r, values)
+        values = tuple(None if isinstance(v, str) and not v.strip() else v for v in values)
+        if not any(v is not None for i, v in enumerate(values) if i != stt):
+            continue  # a blank line, or one with only its number
         if len(out) >= MAX_ROWS:
             out.append((r, f"Tệp có quá {format_number(MAX_ROWS)} dòng công việc: hãy chia thành nhiều tệp."))
             break
-        out.append((r, cells))
+        out.append((r, values))
     return out
 
 
-def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedRow]:
-    """Read and check every row; raise ImportFailed listing every problem (nothing is written).
+@dataclass
+class Sheet:
+    """A file read: its layout (proposed, or as the office mapped it) and its filled rows."""
+
+    layout: Layout
+    rows: list[tuple[int, tuple | str]]
+
+
+def read_sheet(data: bytes, *, is_form=lambda text: False) -> Sheet:
+    """Find the header row and propose each column's field; read the rows (merged cells filled down).
 
     Raises:
-        ImportFailed: with each problem's sheet row, column, value and reason.
+        ImportFailed: unreadable, refused by the archive check, or no header row found.
     """
     wb = _open(data)
     try:
         sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-        found = next(((ws, h) for ws in sheets if (h := _header_row(ws)) is not None), None)
+        found = next(((ws, h) for ws in sheets if (h := _find_layout(ws)) is not None), None)
         if found is None:
             raise ImportFailed([RowError(None, "Tiêu đề", "", "Không tìm thấy dòng tiêu đề (cần các cột: "
-                                         + " | ".join(HEADERS) + ").")])
-        ws, (header_row, columns) = found
-        missing = [COLUMNS[c] for c in REQUIRED if c not in columns]
-        if missing:
-            raise ImportFailed([RowError(header_row, m, "", "Thiếu cột bắt buộc.") for m in missing])
-        rows = _filled_rows(ws, header_row, columns)
+                                         + " | ".join(HEADERS) + ", hoặc các cột như “Nội dung nhiệm vụ”, "
+                                         "“Cơ quan chủ trì”, “Thời gian hoàn thành”).")])
+        ws, (header_row, values, template) = found
+        if template:
+            layout = _template_layout(ws, header_row, values)
+            return Sheet(layout, _filled_rows(ws, header_row, stt=layout.fields.get("stt")))
+        shape = layouts.sheet_shape(data, getattr(ws, "_worksheet_path", None))
+        layout = layouts.propose(ws.title, header_row, values, shape.hidden, template=False, name=_classify)
+        rows = _filled_rows(ws, header_row, layouts.FillDown(shape.merged), stt=layout.fields.get("stt"))
+        return Sheet(layouts.settle_products(layout, [r for r in rows if not isinstance(r[1], str)], is_form), rows)
     except _UNREADABLE:  # the sheets are parsed lazily, while they are read
         raise _unreadable() from None
     finally:
         wb.close()
-    lookups = _Lookups(session, plan)
+
+
+def detect_layout(session: Session, *, plan: Plan, data: bytes) -> Layout:
+    """The layout the import would use for this file (for the CLI to print, the page to show): proposed,
+    or as the office mapped it last time for a file of the same layout.
+
+    Raises:
+        ImportFailed: as read_sheet.
+    """
+    return _remembered(session, read_sheet(data, is_form=_Lookups(session, plan).is_form).layout)
+
+
+def _remembered(session: Session, layout: Layout) -> Layout:
+    saved = None if layout.template else settings.import_mapping(session, layout.signature)
+    if not saved:
+        return layout
+    try:
+        return replace(layout.with_mapping(saved), remembered=True)
+    except KeyError:
+        return layout
+
+
+def _missing(layout: Layout, rows) -> list[RowError]:
+    fields = layout.fields
+    required = REQUIRED if layout.template else ("title", "lead")
+    missing = [COLUMNS[c] for c in required if c not in fields]
+    if not layout.template and "task" not in fields and not any(
+            not isinstance(v, str) and layouts.group_row(v, fields) for _, v in rows):
+        missing.append(COLUMNS["task"] + " (hoặc dòng nhóm “Nhiệm vụ 1: …” phía trên các dòng)")
+    return [RowError(layout.header_row, m, "", "Thiếu cột bắt buộc.") for m in missing]
+
+
+def parse_workbook(session: Session, *, plan: Plan, data: bytes, mapping: dict[str, str] | None = None,
+                   recurrence: str = deadlines.MONTH, chosen_units: dict[str, str] | None = None) -> list[ParsedRow]:
+    """Read and check every row; raise ImportFailed listing every problem (nothing is written).
+
+    `mapping` (header text -> field) overrides the proposed layout; `recurrence` says how a
+    "Thường xuyên" row is split over the plan's year; `chosen_units` (name as written -> unit code) are the
+    units the office chose for names the catalog does not know.
+
+    Raises:
+        ImportFailed: with each problem's sheet row, column, value and reason.
+    """
+    lookups = _Lookups(session, plan, chosen_units)
+    sheet = read_sheet(data, is_form=lookups.is_form)
+    layout = _remembered(session, sheet.layout)
+    if mapping:
+        try:
+            layout = layout.with_mapping(mapping)
+        except KeyError as exc:
+            raise ImportFailed([RowError(layout.header_row, "Tiêu đề", "", exc.args[0])]) from None
+    if missing := _missing(layout, sheet.rows):
+        raise ImportFailed(missing)
+    fields = layout.fields
     errors: list[RowError] = []
     parsed: list[ParsedRow] = []
     seen: dict[str, int] = {}
-    for r, cells in rows:
-        if isinstance(cells, str):
-            errors.append(RowError(r, "Tệp", "", cells))
+    group: tuple[int, layouts.Group] | None = None
+    for r, values in sheet.rows:
+        if isinstance(values, str):
+            errors.append(RowError(r, "Tệp", "", values))
             break
-        row = _parse_row(session, lookups, r, cells, errors)
-        if row is None:
+        if not layout.template and (g := layouts.group_row(values, fields)) is not None:
+            group = (r, g)
             continue
-        if row.key in seen:
-            errors.append(RowError(r, COLUMNS["title"], row.data.title,
-                                   f"Trùng với dòng {seen[row.key]} (cùng nhiệm vụ, nội dung và đơn vị chủ trì)."))
-        else:
-            seen[row.key] = r
-            parsed.append(row)
+        cells = {c: (values[i] if i < len(values) else None) for c, i in fields.items()}
+        if not any(v is not None for c, v in cells.items() if c != "stt"):
+            continue
+        for row in _parse_row(session, lookups, r, cells, errors, layout=layout, group=group, recurrence=recurrence):
+            if row.key in seen:
+                errors.append(RowError(r, COLUMNS["title"], row.data.title,
+                                       f"Trùng với dòng {seen[row.key]} (cùng nhiệm vụ, nội dung và đơn vị chủ trì)."))
+            else:
+                seen[row.key] = r
+                parsed.append(row)
     if not parsed and not errors:
         errors.append(RowError(None, "Tệp", "", "Tệp không có dòng công việc nào."))
     if errors:
@@ -423,45 +591,95 @@ def parse_workbook(session: Session, *, plan: Plan, data: bytes) -> list[ParsedR
     return parsed
 
 
-def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors: list[RowError]) -> ParsedRow | None:
+def _group_task(rd: _RowReader, group: tuple[int, layouts.Group] | None):
+    """The task a group row above sets (None: no group, or a section heading that names none)."""
+    if group is None or group[1].label is None:
+        return None
+    r, g = group
+    roman_plan = rd.lk.plan.numbering is Numbering.ROMAN
+    if g.roman_heading and not roman_plan:
+        return None
+    number = int(g.label) if g.label.isdigit() else from_roman(g.label)
+    task = rd.lk.tasks.get(number) if number else None
+    if task is None:
+        rd.bad("task", g.text, f"Dòng nhóm {r} ghi nhiệm vụ “{g.label}”, không có trong kế hoạch {rd.lk.plan.code}.")
+        return None
+    rd.notes.append(f"Nhiệm vụ ({task.label}) theo dòng nhóm {r}: “{shorten(g.text, 60)}”")
+    return task
+
+
+def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors: list[RowError], *,
+               layout: Layout | None = None, group=None, recurrence: str = deadlines.MONTH) -> list[ParsedRow]:
+    """The row's items: one, or one per unit a lead cell names, or one per month/quarter of a recurring row."""
     before = len(errors)
+    own = layout is not None and not layout.template
     rd = _RowReader(lookups, r, errors)
-    task = rd.task(cells.get("task"))
+    due = rd.due(cells.get("due"))
+    if due and due.due and not due.recurring:
+        rd.day = due.due
+    n = len(errors)
+    task = _group_task(rd, group) if own and _text(cells.get("task")) is None else None
+    if task is None and len(errors) == n:
+        task = rd.task(cells.get("task"))
     title = _text(cells.get("title")) or ""
     lead_text = _text(cells.get("lead"))
-    lead = rd.lead(cells.get("lead"), lead_text) if lead_text else None
+    if own and lead_text:
+        leads = rd.names("lead", cells.get("lead"), lead_text)
+        if len(leads) > 1:
+            rd.notes.append(f"Giao cho {len(leads)} đơn vị chủ trì, mỗi đơn vị một công việc")
+    else:
+        leads = [u for u in [rd.lead(cells.get("lead"), lead_text) if lead_text else None] if u] or [None]
     coord = rd.units(cells.get("coord"))
-    form = rd.form(cells.get("form"))
+    if own and _text(cells.get("form")) is None and (guess := lookups.form_in(title)):
+        form = guess[0]
+        rd.notes.append(f"Hình thức đoán từ nội dung (“{guess[1]}”) → {form.name}")
+    else:
+        form = rd.form(cells.get("form"))
     channel_text = _text(cells.get("channel"))
-    channel = lookups.channels.get(fold(channel_text)) if channel_text else None
+    channel = rd.channel(channel_text)
     qty, unit_text = rd.target(cells.get("target"))
-    data = items.normalise(ItemInput(
-        priority_task_id=task.id if task else None, title=title, lead_unit_id=lead.id if lead else None,
+    start = rd.date("start", cells.get("start"))
+    base = items.normalise(ItemInput(
+        priority_task_id=task.id if task else None, title=title, lead_unit_id=None,
         form_id=form.id if form else None, coordinating_unit_ids=tuple(u.id for u in coord),
         channel_id=channel.id if channel else None, channel_text=None if channel else channel_text,
-        start_date=rd.date("start", cells.get("start")), due_date=rd.date("due", cells.get("due")),
+        start_date=start, due_date=due.due if due else None,
         target_qty=qty, target_unit=unit_text, budget_planned=rd.money(cells.get("budget")),
         note=_text(cells.get("note")),
     ))
-    if len(errors) > before:
-        return None
-    for p in items.validate_item(session, plan=lookups.plan, data=data, check_duplicate=False):
-        if p.field == "lead_unit" and not lead_text:
-            p = replace(p, message="Chưa ghi đơn vị chủ trì.")
-        col = FIELD_COLUMN.get(p.field, "title")
-        errors.append(RowError(r, COLUMNS[col], _show(cells.get(col)), p.message))
-    if len(errors) > before:
-        return None
-    version, item_id = cells.get("version"), cells.get("item_id")
-    for col, value in (("version", version), ("item_id", item_id)):
-        if value is not None and not (isinstance(value, int | float) and float(value).is_integer() and value > 0):
-            errors.append(RowError(r, COLUMNS[col], _show(value), "Cột này do hệ thống ghi khi xuất tệp: đừng sửa "
-                                                                  "(để trống nếu là việc mới)."))
-            return None
-    key = items.source_key(plan_id=lookups.plan.id, task_number=task.number, title=data.title, lead_unit_code=lead.code)
-    return ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label,
-                     version=int(version) if version is not None else None,
-                     item_id=int(item_id) if item_id is not None else None)
+    if len(errors) > before or not leads:
+        return []
+    times = [deadlines.Occurrence("", start, base.due_date)]
+    if due and due.recurring:
+        times = deadlines.occurrences(due.due.year, recurrence)
+        rd.notes.append(f"Thường xuyên: {deadlines.RECURRENCE_LABELS[recurrence]}"
+                        + (" — cách chia theo tháng hay quý để chọn sau" if recurrence == deadlines.YEAR else ""))
+    out: list[ParsedRow] = []
+    for lead in leads:
+        for when in times:
+            data = replace(base, lead_unit_id=lead.id if lead else None, title=base.title + when.suffix,
+                           start_date=when.start, due_date=when.due, recurring=bool(due and due.recurring))
+            for p in items.validate_item(session, plan=lookups.plan, data=data, check_duplicate=False):
+                if p.field == "lead_unit" and not lead_text:
+                    p = replace(p, message="Chưa ghi đơn vị chủ trì.")
+                col = FIELD_COLUMN.get(p.field, "title")
+                errors.append(RowError(r, COLUMNS[col], _show(cells.get(col)), p.message))
+            if len(errors) > before:
+                return []
+            version, item_id = cells.get("version"), cells.get("item_id")
+            for col, value in (("version", version), ("item_id", item_id)):
+                if value is not None and not (isinstance(value, int | float) and float(value).is_integer()
+                                              and value > 0):
+                    errors.append(RowError(r, COLUMNS[col], _show(value), "Cột này do hệ thống ghi khi xuất tệp: "
+                                                                          "đừng sửa (để trống nếu là việc mới)."))
+                    return []
+            key = items.source_key(plan_id=lookups.plan.id, task_number=task.number, title=data.title,
+                                   lead_unit_code=lead.code)
+            out.append(ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label,
+                                 version=int(version) if version is not None else None,
+                                 item_id=int(item_id) if item_id is not None else None, part=len(out),
+                                 notes=tuple(rd.notes)))
+    return out
 
 
 def _same(a: ItemInput, b: ItemInput) -> bool:
@@ -470,7 +688,8 @@ def _same(a: ItemInput, b: ItemInput) -> bool:
         b, coordinating_unit_ids=tuple(sorted(b.coordinating_unit_ids)))
 
 
-def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes) -> list[ParsedRow]:
+def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes, mapping: dict[str, str] | None = None,
+              recurrence: str = deadlines.MONTH, chosen_units: dict[str, str] | None = None) -> list[ParsedRow]:
     """Parse and check an uploaded file once; the page keeps the rows (by the file's hash) for its reruns.
 
     Raises:
@@ -480,7 +699,8 @@ def read_file(session: Session, *, actor: Actor, plan_id: int, data: bytes) -> l
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Không tìm thấy kế hoạch số {plan_id}.")
-    return parse_workbook(session, plan=plan, data=data)
+    return parse_workbook(session, plan=plan, data=data, mapping=mapping, recurrence=recurrence,
+                          chosen_units=chosen_units)
 
 
 def _conflict(session: Session, row: ParsedRow, item: WorkItem, seen: dict[int, int] | None) -> ImportConflictRow | None:
@@ -498,7 +718,8 @@ def _conflict(session: Session, row: ParsedRow, item: WorkItem, seen: dict[int, 
 
 def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | None = None,
                  rows: list[ParsedRow] | None = None, dry_run: bool = False,
-                 seen_versions: dict[int, int] | None = None, on_conflict: str | None = None) -> ImportResult:
+                 seen_versions: dict[int, int] | None = None, on_conflict: str | None = None,
+                 mapping: dict[str, str] | None = None, recurrence: str = deadlines.MONTH) -> ImportResult:
     """Check the whole file (or take the rows read_file returned), then create new items and update ones imported before.
 
     Fields the template has no column for (description, recurring) are kept on update. A row whose
@@ -520,7 +741,7 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
     catalog = [*session.scalars(select(Unit)), *session.scalars(select(Form)), *session.scalars(select(Channel)),
                *plan.tasks]
     if rows is None:
-        rows = parse_workbook(session, plan=plan, data=data or b"")
+        rows = parse_workbook(session, plan=plan, data=data or b"", mapping=mapping, recurrence=recurrence)
     existing = {i.source_key: i for i in session.scalars(
         select(WorkItem).where(WorkItem.plan_id == plan.id, WorkItem.source_key.in_([r.key for r in rows])))}
     result = ImportResult(plan_code=plan.code, rows=rows, dry_run=dry_run)
@@ -529,26 +750,26 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
         item = existing.get(row.key)
         if item is None:
             if dry_run:
-                result.would[row.row] = "mới"
+                result.would[row.slot] = "mới"
             else:
                 fresh.append((row.data, f"Nhập từ tệp Excel (dòng {row.row})."))
             continue
         wanted = replace(row.data, description=item.description, recurring=item.recurring)
         if _same(wanted, items.item_input(item)):
-            result.would[row.row] = "giữ nguyên"
+            result.would[row.slot] = "giữ nguyên"
             result.unchanged.append(item.id)
             continue
         conflict = _conflict(session, row, item, seen_versions)
         if conflict:
             result.conflicts.append(conflict)
-            result.would[row.row] = "xung đột"
+            result.would[row.slot] = "xung đột"
             if dry_run or conflict.after_preview or on_conflict not in (KEEP, OVERWRITE):
                 continue
             if on_conflict == KEEP:
                 result.skipped.append(item.id)
                 continue
         if dry_run:
-            result.would[row.row] = "cập nhật"
+            result.would[row.slot] = "cập nhật"
         else:
             items.update_item(session, actor=actor, item_id=item.id, expected_version=item.version, data=wanted)
             result.updated.append(item.id)

@@ -43,6 +43,39 @@ def reporting(session: Session) -> Reporting:
     return Reporting(rule=chosen, send_within_days=within)
 
 
+IMPORT_LAYOUT_KEY = "import.layout."  # + the layout's signature: the columns the office mapped for that layout
+
+
+def import_mapping(session: Session, signature: str) -> dict[str, str] | None:
+    """The mapping (header -> field) the office confirmed for files of this layout, if any."""
+    row = session.get(AppSetting, IMPORT_LAYOUT_KEY + signature)
+    return dict(row.value) if row and isinstance(row.value, dict) else None
+
+
+def remember_import_mapping(session: Session, *, actor: Actor, signature: str, mapping: dict[str, str]) -> None:
+    """Keep the office's mapping for the next file of the same layout (office only, audited).
+
+    Raises:
+        PermissionDenied: not the office. ValidationFailed: a field that is not one of ours.
+    """
+    from tracker.services.sheet_layout import FIELD_LABELS  # the fields belong to the import; kept out of start-up
+
+    require(actor, Action.MANAGE_ITEMS, session=session)
+    if not all(isinstance(h, str) and f in FIELD_LABELS for h, f in mapping.items()):
+        raise ValidationFailed("Cách gán cột không hợp lệ.")
+    key = IMPORT_LAYOUT_KEY + signature
+    row = session.get(AppSetting, key)
+    if row is None:
+        session.add(AppSetting(key=key, value=dict(mapping), updated_by_id=actor.user_id or None))
+    elif row.value != mapping:
+        row.value, row.updated_by_id = dict(mapping), actor.user_id or None
+    else:
+        return
+    session.add(AuditEvent(actor_id=actor.user_id or None, action="settings.import_layout", target_type="settings",
+                           target_id=None, details={"signature": signature, "mapping": mapping}))
+    session.flush()
+
+
 def set_reporting(session: Session, *, actor: Actor, rule: periods.Rule | str, send_within_days: int) -> Reporting:
     """Change the rule and the days to send (office only), recorded in the audit trail.
 

@@ -9,17 +9,20 @@ from collections.abc import MutableMapping
 import pandas as pd
 import streamlit as st
 
+from tracker import deadlines
 from tracker.db import session_scope
 from tracker.errors import TrackerError
 from tracker.limits import max_chars
-from tracker.models import Status
+from tracker.models import Plan, Status
 from tracker.permissions import Action, Actor, can
 from tracker.services import imports as import_service
 from tracker.services import rollover
+from tracker.services import settings as settings_service
 from tracker.services import work_items as svc
 from tracker.services import progress as progress_service
 from tracker.services import work_item_lists as lists
 from tracker.services.work_item_lists import ItemFilter, ItemListRow, PlanChoices
+from tracker.services.sheet_layout import FIELD_LABELS, IGNORE, Layout
 from tracker.services.work_items import ItemInput
 from tracker.text import format_date, format_money, shorten
 from tracker.ui import data, item_view
@@ -34,6 +37,8 @@ LIST_LIMIT = 1000
 GENERATION = "work_items_generation"
 PARSED_KEY = "work_items_import_parsed"
 SEEN_KEY = "work_items_import_seen_versions"
+LAYOUT_KEY = "work_items_import_layout"
+CHOSEN_KEY = "work_items_import_chosen_units"
 ANY = None
 
 
@@ -284,30 +289,37 @@ def preview_frame(preview: import_service.ImportResult, ch: PlanChoices) -> pd.D
     units = {o.id: o.label for o in ch.units}
     forms = {o.id: o.label for o in ch.forms}
     channels = {o.id: o.label for o in ch.channels}
-    return pd.DataFrame([{
-        "Dòng": r.row, "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title,
-        "Đơn vị chủ trì": r.lead_unit,
+    return pd.DataFrame([{  # the guesses next to what they decided, not past the right edge
+        "Dòng": str(r.slot), "Nhiệm vụ": f"({r.task_label})", "Nội dung công việc": r.data.title,
+        "Đơn vị chủ trì": r.lead_unit, "Hạn": format_date(r.data.due_date),
+        "Đối chiếu, suy đoán": "; ".join(r.notes),
         "Đơn vị phối hợp": "; ".join(units.get(u, str(u)) for u in r.data.coordinating_unit_ids),
         "Hình thức": forms.get(r.data.form_id, ""),
         "Kênh/Sản phẩm": channels.get(r.data.channel_id, "") if r.data.channel_id else (r.data.channel_text or ""),
-        "Bắt đầu": format_date(r.data.start_date), "Hạn": format_date(r.data.due_date),
+        "Bắt đầu": format_date(r.data.start_date),
         "Chỉ tiêu": f"{r.data.target_qty or ''} {r.data.target_unit or ''}".strip(),
-        "Kinh phí": format_money(r.data.budget_planned), "Sẽ": preview.would.get(r.row, ""),
+        "Kinh phí": format_money(r.data.budget_planned), "Sẽ": preview.would.get(r.slot, ""),
     } for r in preview.rows])
 
 
-def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: bytes) -> list:
-    """The uploaded file's rows, parsed once: kept with the file's hash, so a rerun (any click) does not re-parse.
+def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: bytes,
+              mapping: dict[str, str] | None = None, recurrence: str = deadlines.MONTH,
+              chosen_units: dict[str, str] | None = None) -> list:
+    """The uploaded file's rows, parsed once: kept with the file's hash (and the mapping chosen), so a rerun
+    (any click) does not re-parse.
 
     Raises:
         ImportFailed: the file's problems (kept too, and raised again on each rerun).
     """
-    tag = (plan_id, hashlib.sha256(content).hexdigest())
+    tag = (plan_id, hashlib.sha256(content).hexdigest(), tuple(sorted((mapping or {}).items())), recurrence,
+           tuple(sorted((chosen_units or {}).items())))
     kept = store.get(PARSED_KEY)
     if kept is None or kept[0] != tag:
         try:
             with session_scope(get_engine()) as session:
-                kept = (tag, import_service.read_file(session, actor=actor, plan_id=plan_id, data=content), None)
+                kept = (tag, import_service.read_file(session, actor=actor, plan_id=plan_id, data=content,
+                                                      mapping=mapping, recurrence=recurrence,
+                                                      chosen_units=chosen_units), None)
         except import_service.ImportFailed as exc:
             kept = (tag, None, exc.errors)
         store[PARSED_KEY] = kept
@@ -316,20 +328,63 @@ def read_once(store: MutableMapping, *, actor: Actor, plan_id: int, content: byt
     return kept[1]
 
 
+def layout_once(store: MutableMapping, *, plan_id: int, content: bytes) -> Layout:
+    """The file's layout (proposed, or as mapped last time), found once per file."""
+    tag = (plan_id, hashlib.sha256(content).hexdigest())
+    kept = store.get(LAYOUT_KEY)
+    if kept is None or kept[0] != tag:
+        with session_scope(get_engine()) as session:
+            kept = (tag, import_service.detect_layout(session, plan=session.get(Plan, plan_id), data=content))
+        store[LAYOUT_KEY] = kept
+    return kept[1]
+
+
+def mapping_section(layout: Layout) -> tuple[dict[str, str], str]:
+    """The columns of a file not in our template, each with the field proposed, for the office to confirm
+    or change; and how a "Thường xuyên" row is split."""
+    st.markdown(f"**Tệp không theo mẫu.** Dòng tiêu đề là dòng {layout.header_row} (trang “{md(layout.sheet)}”). "
+                "Kiểm tra cột nào ứng với trường nào rồi xem trước bên dưới"
+                + (" (cách gán cột lần trước cho tệp cùng bố cục)." if layout.remembered else "."))
+    options = [k for k in FIELD_LABELS if k not in ("item_id", "version")]
+    chosen: dict[str, str] = {}
+    headed = [(c, h) for c, h in enumerate(layout.headers) if h]
+    grid = st.columns(4)
+    for n, (c, header) in enumerate(headed):
+        current = layout.columns.get(c, IGNORE)
+        label = md(shorten(header, 40)) + (" (cột ẩn)" if c in layout.hidden else "")
+        with grid[n % 4]:
+            chosen[header] = st.selectbox(label, options, index=options.index(current) if current in options else 0,
+                                          format_func=FIELD_LABELS.get, key=f"work_items_map_{layout.signature}_{c}",
+                                          help=layout.guesses.get(c))
+    recurrence = st.radio("Việc ghi “Thường xuyên”", list(deadlines.RECURRENCE_LABELS), horizontal=True,
+                          format_func=deadlines.RECURRENCE_LABELS.get, key="work_items_import_recurring")
+    return chosen, recurrence
+
+
 def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
-    """Upload, check the whole file (a dry run), show errors or a preview, then import on confirmation."""
+    """Upload, map the columns of a file in the office's own layout, check the whole file (a dry run),
+    show errors or a preview with every guess, then import on confirmation."""
+    st.caption("Cũng có thể tải lên bảng kế hoạch của đơn vị theo bố cục riêng: các cột được nhận diện để bạn "
+               "kiểm tra, mọi chỗ đối chiếu hoặc suy đoán được ghi trong bản xem trước.")
     upload_key = f"work_items_upload_{st.session_state.get('work_items_upload_n', 0)}"
-    upload = st.file_uploader("Tệp Excel đã điền theo mẫu (.xlsx)", type=["xlsx"], key=upload_key,
-                              max_upload_size=import_service.MAX_BYTES // (1024 * 1024))
+    upload = st.file_uploader("Tệp Excel (theo mẫu, hoặc bảng kế hoạch của đơn vị) (.xlsx)", type=["xlsx"],
+                              key=upload_key, max_upload_size=import_service.MAX_BYTES // (1024 * 1024))
     if upload is None:
         return
+    mapping, recurrence, layout = None, deadlines.MONTH, None
     try:
         content = upload.getvalue()
-        rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=content)
+        layout = layout_once(st.session_state, plan_id=plan_id, content=content)
+        if not layout.template:
+            mapping, recurrence = mapping_section(layout)
+        chosen = chosen_units(content)
+        rows = read_once(st.session_state, actor=actor, plan_id=plan_id, content=content, mapping=mapping,
+                         recurrence=recurrence, chosen_units=chosen)
         with session_scope(get_engine()) as session:
             preview = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows, dry_run=True)
     except import_service.ImportFailed as exc:
         error_table(exc.errors)
+        unit_choices(exc.errors, choices(plan_id), chosen_units(content))
         return
     except TrackerError as exc:
         st.error(md(str(exc)))
@@ -340,19 +395,59 @@ def import_section(actor: Actor, plan_id: int, plan_code: str) -> None:
     seen = shown[1] if shown and shown[0] == tag else preview.versions
     st.session_state[SEEN_KEY] = (tag, preview.versions)
     st.success(md(preview.summary()))
+    guessed = sum(1 for r in preview.rows if r.notes)
+    if guessed:
+        st.info(f"{guessed} công việc có chỗ được đối chiếu hoặc suy đoán (cột “Đối chiếu, suy đoán”): "
+                "hãy kiểm tra trước khi nhập.", icon=":material/rule:")
     st.dataframe(preview_frame(preview, choices(plan_id)), hide_index=True, width="stretch",
-                 key="work_items_import_preview", column_config={"Dòng": st.column_config.NumberColumn(width="small")})
+                 key="work_items_import_preview", column_config={"Dòng": st.column_config.TextColumn(width="small"),
+                                                                 "Đối chiếu, suy đoán": st.column_config.TextColumn(
+                                                                     width="large")})
     choice = conflict_choice(preview.conflicts)
-    if st.button(f"Nhập {len(preview.rows)} dòng vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
+    if st.button(f"Nhập {preview.lines()} vào kế hoạch {plan_code}", type="primary", key="work_items_import_go",
                  disabled=bool(preview.conflicts) and choice is None):
         def run(session):
             result = import_service.import_items(session, actor=actor, plan_id=plan_id, rows=rows,
                                                  seen_versions=seen, on_conflict=choice)
+            if mapping is not None:
+                settings_service.remember_import_mapping(session, actor=actor, signature=layout.signature,
+                                                         mapping=mapping)
             st.session_state["work_items_upload_n"] = st.session_state.get("work_items_upload_n", 0) + 1
             st.session_state.pop(PARSED_KEY, None)
+            st.session_state.pop(LAYOUT_KEY, None)
+            st.session_state.pop(CHOSEN_KEY, None)
             return result
 
         write(run, lambda result: result.summary())
+
+
+def chosen_units(content: bytes) -> dict[str, str]:
+    """The units the office chose for unknown names in this file (a new file starts with none)."""
+    tag = hashlib.sha256(content).hexdigest()
+    kept = st.session_state.get(CHOSEN_KEY)
+    if kept is None or kept[0] != tag:
+        kept = st.session_state[CHOSEN_KEY] = (tag, {})
+    return kept[1]
+
+
+def unit_choices(errors: list[import_service.RowError], ch: PlanChoices, chosen: dict[str, str]) -> None:
+    """For each unit name the catalog does not know, the closest units first, to choose one for this file."""
+    unknown: dict[str, tuple[str, ...]] = {}
+    for e in errors:
+        if e.unknown_unit:
+            unknown.setdefault(e.unknown_unit, e.closest)
+    if not unknown:
+        return
+    st.markdown("**Tên đơn vị chưa có trong danh mục.** Chọn đơn vị đúng cho từng tên (chỉ dùng cho tệp này), "
+                "hoặc sửa tệp rồi tải lên lại:")
+    codes = {o.label: o.code for o in ch.units}
+    for n, (name, near) in enumerate(sorted(unknown.items())):
+        options = [u for u in near if u in codes] + [u for u in codes if u not in near]
+        pick = st.selectbox(md(f"“{name}”"), options, index=None, placeholder="Chọn đơn vị",
+                            key=f"work_items_import_unit_{hashlib.sha256(name.encode()).hexdigest()[:12]}")
+        if pick is not None and chosen.get(name) != codes[pick]:
+            chosen[name] = codes[pick]
+            st.rerun()
 
 
 def conflict_choice(conflicts: list[import_service.ImportConflictRow]) -> str | None:
