@@ -16,6 +16,17 @@ st.title("Thông báo", anchor=False)
 only_unread = st.toggle("Chỉ hiện thông báo chưa đọc", key="notifications_unread_only")
 with session_scope(get_engine()) as session:
     listed = svc.list_notifications(session, actor=actor, only_unread=only_unread)
+    choice, address = svc.email_choice(session, actor=actor)
+
+with st.expander("Nhận thông báo qua thư điện tử"):
+    st.caption(f"Địa chỉ thư: {md(address)}" if address else
+               "Tài khoản chưa có địa chỉ thư điện tử: đề nghị quản trị viên bổ sung để nhận thư.")
+    options = list(svc.EMAIL_CHOICE_LABELS)
+    picked = st.radio("Cách nhận thư", options, index=options.index(choice), key="notifications_email_choice",
+                      format_func=svc.EMAIL_CHOICE_LABELS.get)
+    if picked != choice and attempt(lambda s: svc.set_email_choice(s, actor=actor, choice=picked))[0]:
+        st.toast("Đã lưu cách nhận thư.")
+        st.rerun()
 
 
 def _open(row: svc.NotificationRow) -> None:

@@ -190,3 +190,10 @@ def test_the_list_links_and_read_marks(engine, people):
     with session_scope(engine) as s:
         assert svc.unread_count(s, user_id=people["tl"].user_id) == 0
         assert svc.unread_count(s, user_id=people["tl2"].user_id) == 2
+
+
+def test_only_ones_own_settings_change():
+    from tracker.permissions import Action, can
+
+    me = Actor(user_id=7, username="truong.tl", role=Role.UNIT_HEAD, unit_id=3)
+    assert can(me, Action.OWN_SETTINGS, 7) and not can(me, Action.OWN_SETTINGS, 8)

@@ -59,14 +59,14 @@ def test_the_sidebar_title_counts_the_unread(assigned):
 def test_the_list_shows_user_text_as_text_and_marks_read(assigned, engine):
     head, ids = assigned
     at = _page(head)
-    assert at.caption[0].value == "2 chưa đọc · 2 thông báo"
+    assert at.caption[1].value == "2 chưa đọc · 2 thông báo"
     assert [t.value for t in at.text] == [
         "Công việc mới giao cho đơn vị: “Tọa đàm <b>tiền lương</b> [x](http://a.vn)”.",
         "Công việc mới giao cho đơn vị: “Chuyên mục về cải cách tiền lương”."]
     with session_scope(engine) as s:
         newest = notification_service.list_notifications(s, actor=Actor.of(head)).rows[0].id
     at.button(key=f"notifications_read_{newest}").click().run()
-    assert at.caption[0].value == "1 chưa đọc · 2 thông báo"
+    assert at.caption[1].value == "1 chưa đọc · 2 thông báo"
     at.toggle(key="notifications_unread_only").set_value(True).run()
     assert len(at.text) == 1
     at.button(key="notifications_read_all").click().run()
@@ -94,3 +94,16 @@ def test_someone_else_sees_nothing_of_it(assigned, engine):
         other = make_user(s, "truong.tcbc", Role.UNIT_HEAD, "VU-TCBC")
     at = _page(other)
     assert at.info[0].value == "Chưa có thông báo nào."
+
+
+def test_each_person_chooses_how_e_mail_reaches_them(assigned, engine):
+    from tracker.models import EmailChoice, User
+
+    head, _ = assigned
+    at = _page(head)
+    radio = at.radio(key="notifications_email_choice")
+    assert radio.value is EmailChoice.DIGEST
+    radio.set_value(EmailChoice.NONE).run()
+    assert not at.exception, at.exception
+    with session_scope(engine) as s:
+        assert s.get(User, head.id).email_choice is EmailChoice.NONE

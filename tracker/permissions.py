@@ -73,6 +73,7 @@ class Action(str, enum.Enum):
     DELETE_COMMENT = "delete_comment"
     FOLLOW_ITEM = "follow_item"
     READ_NOTIFICATION = "read_notification"
+    OWN_SETTINGS = "own_settings"
 
 
 MESSAGES = {
@@ -95,6 +96,7 @@ MESSAGES = {
     Action.DELETE_COMMENT: "Bạn chỉ được xóa bình luận của mình (Văn phòng được xóa mọi bình luận).",
     Action.FOLLOW_ITEM: "Bạn không có quyền theo dõi công việc này.",
     Action.READ_NOTIFICATION: "Thông báo này không phải của bạn.",
+    Action.OWN_SETTINGS: "Bạn chỉ được đổi cài đặt của chính mình.",
 }
 
 _READS = frozenset({Action.VIEW_ITEM, Action.VIEW_DASHBOARD, Action.VIEW_ROUND_STATUS})
@@ -161,6 +163,8 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
         return can(actor, Action.VIEW_ITEM, obj)
     if action is Action.READ_NOTIFICATION:  # obj: a Notification
         return getattr(obj, "user_id", None) == actor.user_id
+    if action is Action.OWN_SETTINGS:  # obj: the user id whose settings change
+        return obj == actor.user_id
     return False
 
 

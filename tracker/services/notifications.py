@@ -10,9 +10,14 @@ from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.errors import NotFound
-from tracker.models import Notification, NotificationKind, User
+from tracker.models import EmailChoice, Notification, NotificationKind, User
 from tracker.permissions import Action, Actor, require
 
+EMAIL_CHOICE_LABELS = {
+    EmailChoice.IMMEDIATE: "Gửi ngay từng thông báo",
+    EmailChoice.DIGEST: "Gửi một thư tổng hợp mỗi ngày",
+    EmailChoice.NONE: "Không gửi thư (chỉ xem trên hệ thống)",
+}
 KIND_LABELS = {
     NotificationKind.ASSIGNED: "Được giao việc",
     NotificationKind.RETURNED: "Bị trả lại",
@@ -94,3 +99,16 @@ def mark_all_read(session: Session, *, actor: Actor) -> int:
                              .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
                              .values(read_at=clock.now()))
     return result.rowcount or 0
+
+
+def email_choice(session: Session, *, actor: Actor) -> tuple[EmailChoice, str | None]:
+    """The actor's e-mail choice and address (None: no address, nothing can be sent)."""
+    user = session.get(User, actor.user_id)
+    return user.email_choice, user.email or None
+
+
+def set_email_choice(session: Session, *, actor: Actor, choice: EmailChoice) -> None:
+    """How the actor's notifications reach them by e-mail (the scheduled job sends them)."""
+    require(actor, Action.OWN_SETTINGS, actor.user_id, session=session)
+    session.get(User, actor.user_id).email_choice = EmailChoice(choice)
+    session.flush()
