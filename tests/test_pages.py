@@ -147,3 +147,20 @@ def test_my_work_says_how_many_of_a_long_list_it_shows(people, engine):
     assert any(s.value == "Quá hạn (205)" for s in at.subheader)
     assert any("Hiện 200/205 việc" in c.value for c in at.caption)
     assert len(at.dataframe(key="my_work_overdue").value) == 200
+
+
+def test_my_work_lists_the_work_the_unit_coordinates_under_phoi_hop(people, engine):
+    from sqlalchemy import select
+
+    from tracker.models import Unit, WorkItem
+
+    users, ids = people
+    with session_scope(engine) as s:
+        tcbc = s.scalars(select(Unit).where(Unit.code == "VU-TCBC")).one()
+        s.get(WorkItem, ids["other"]).coordinating_units = [tcbc]
+    at = _run(users["tcbc"])
+    assert "Phối hợp (1)" in [h.value for h in at.subheader]
+    coordinating = at.dataframe(key="my_work_coordinating").value
+    assert list(coordinating["Công việc"]) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+    assert list(coordinating["Đơn vị chủ trì"]) == ["Sở Nội vụ thành phố Hà Nội"]
+    assert "Phối hợp (0)" not in [h.value for h in _run(users["leader"], "pages/my_work.py").subheader]
