@@ -299,3 +299,23 @@ def test_an_included_card_shows_in_its_swimlane(board_db):
     hanoi_lane = next(titles for label, titles in lanes.items() if "Hà Nội" in label)
     assert hanoi_lane == ["Hà Nội gấp 0", "Tọa đàm của Sở Nội vụ Hà Nội"]
     assert all("Tọa đàm của Sở Nội vụ Hà Nội" not in titles for label, titles in lanes.items() if "Hà Nội" not in label)
+
+
+def test_a_coordinating_unit_sees_the_card_marked_and_cannot_move_it(board_db):
+    from tracker.models import Unit, WorkItem
+
+    engine, actors, ids, _ = board_db
+    with session_scope(engine) as s:
+        hanoi = s.scalars(select(Unit).where(Unit.code == OTHER)).one()
+        s.get(WorkItem, ids["Quá hạn hai tuần"]).coordinating_units = [hanoi]
+        hanoi_id = hanoi.id
+    cards = {c.title: c for lane in _read(engine, actors["other"]).lanes for cs in lane.cards.values() for c in cs}
+    assert set(cards) == {"Tọa đàm của Sở Nội vụ Hà Nội", "Quá hạn hai tuần"}
+    assert cards["Quá hạn hai tuần"].coordinating and cards["Quá hạn hai tuần"].targets == ()
+    assert cards["Quá hạn hai tuần"].as_data()["coordinating"] is True
+    assert not cards["Tọa đàm của Sở Nội vụ Hà Nội"].coordinating and cards["Tọa đàm của Sở Nội vụ Hà Nội"].targets
+    by_unit = {c.title: c for lane in _read(engine, actors["admin"], unit=hanoi_id).lanes
+               for cs in lane.cards.values() for c in cs}
+    assert set(by_unit) == set(cards) and by_unit["Quá hạn hai tuần"].coordinating
+    own = [c for lane in _read(engine, actors["head"]).lanes for cs in lane.cards.values() for c in cs]
+    assert not any(c.coordinating for c in own)
