@@ -122,6 +122,11 @@ def test_work_reaches_people(app_server, page, outside_requests):
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Phối hợp (1)")).to_be_visible()
     screenshot(page, "my_work_coordinating.png", target=page.get_by_test_id("stMain"))
+    _sidebar(page, "Bảng Kanban").click()
+    wait_for_app(page)
+    card = page.locator("[data-testid='kanban-card']", has_text=TITLE)
+    expect(card.get_by_test_id("kanban-card-coordinating")).to_have_text("Phối hợp")
+    screenshot(page, "board_coordinating.png", target=card)
     _sign_out(page)
 
     # The leader is told of the mention and asks for an explanation.
