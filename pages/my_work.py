@@ -77,5 +77,8 @@ if rounds:
 item_table("Quá hạn", work.overdue, "my_work_overdue", "Không có công việc quá hạn.")
 item_table("Đến hạn trong 7 ngày", work.due_soon, "my_work_due_soon", "Không có công việc sắp đến hạn.")
 item_table("Đang vướng mắc", work.blocked, "my_work_blocked", "Không có công việc đang vướng mắc.")
+if actor.role is Role.UNIT_HEAD:
+    item_table("Phối hợp", work.coordinating, "my_work_coordinating",
+               "Đơn vị không phối hợp công việc nào đang thực hiện.")
 if actor.role is Role.ADMIN:
     item_table("Chờ xác nhận", work.awaiting_confirmation, "my_work_awaiting", "Không có công việc chờ xác nhận.")

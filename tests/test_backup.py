@@ -16,6 +16,7 @@ from tracker.db import make_engine, session_scope
 from tracker.migrate import current_revision, head_revision, upgrade
 from tracker.models import ProgressEvent, Role, Unit, User, WorkItem
 from tracker.permissions import Actor
+from tracker.services.comments import add_comment
 from tracker.services.demo import generate_demo
 from tracker.services.explanations import answer_explanation, request_explanation
 from tracker.services.plans import find_plan
@@ -39,6 +40,7 @@ def _populate(engine) -> None:
         submit_report(s, actor=head, round_id=round_.id, summary="Đã đăng 8/12 bài; còn 4 bài quý III.")
         request = request_explanation(s, actor=admin, item_id=item.id, question="Vì sao chậm?", today=TODAY)
         answer_explanation(s, actor=head, request_id=request.id, answer="Chờ kinh phí.")
+        add_comment(s, actor=head, item_id=item.id, body="Nhờ @vanphong xem bản thảo <i>số 2</i>.")
 
 
 def test_round_trip_is_equal_and_new_rows_get_fresh_ids(engine, db_factory, tmp_path):
@@ -46,6 +48,9 @@ def test_round_trip_is_equal_and_new_rows_get_fresh_ids(engine, db_factory, tmp_
     dump = tmp_path / "sao-luu.zip"
     summary = backup(engine, dump)
     assert summary.tables["work_items"] == 26 and summary.tables["progress_events"] > 100
+    # round opened, explanation asked (the head), answered and mentioned (the office); the comment; follows
+    assert summary.tables["notifications"] == 4 and summary.tables["item_comments"] == 1
+    assert summary.tables["item_follows"] == 2
 
     target = db_factory(None)
     restored = restore(target, dump)

@@ -337,3 +337,21 @@ def test_the_office_sets_wip_limits_per_column_and_per_lane(engine, monkeypatch)
         settings.set_board_wip(s, actor=admin, columns={IP: 0}, lanes={})
     with session_scope(engine) as s:
         assert settings.board_wip(s) == settings.BoardWip(columns={}, lanes={})
+def test_a_coordinating_unit_sees_the_card_marked_and_cannot_move_it(board_db):
+    from tracker.models import Unit, WorkItem
+
+    engine, actors, ids, _ = board_db
+    with session_scope(engine) as s:
+        hanoi = s.scalars(select(Unit).where(Unit.code == OTHER)).one()
+        s.get(WorkItem, ids["Quá hạn hai tuần"]).coordinating_units = [hanoi]
+        hanoi_id = hanoi.id
+    cards = {c.title: c for lane in _read(engine, actors["other"]).lanes for cs in lane.cards.values() for c in cs}
+    assert set(cards) == {"Tọa đàm của Sở Nội vụ Hà Nội", "Quá hạn hai tuần"}
+    assert cards["Quá hạn hai tuần"].coordinating and cards["Quá hạn hai tuần"].targets == ()
+    assert cards["Quá hạn hai tuần"].as_data()["coordinating"] is True
+    assert not cards["Tọa đàm của Sở Nội vụ Hà Nội"].coordinating and cards["Tọa đàm của Sở Nội vụ Hà Nội"].targets
+    by_unit = {c.title: c for lane in _read(engine, actors["admin"], unit=hanoi_id).lanes
+               for cs in lane.cards.values() for c in cs}
+    assert set(by_unit) == set(cards) and by_unit["Quá hạn hai tuần"].coordinating
+    own = [c for lane in _read(engine, actors["head"]).lanes for cs in lane.cards.values() for c in cs]
+    assert not any(c.coordinating for c in own)

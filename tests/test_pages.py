@@ -164,3 +164,18 @@ def test_a_unit_head_ticks_a_step_of_their_item_and_others_only_read(people, eng
     at = _run(users["leader"], "pages/item.py", {"id": str(ids["soon"])})
     step = next(c for c in at.checkbox if c.label == "Gửi giấy mời")
     assert step.value and step.disabled
+def test_my_work_lists_the_work_the_unit_coordinates_under_phoi_hop(people, engine):
+    from sqlalchemy import select
+
+    from tracker.models import Unit, WorkItem
+
+    users, ids = people
+    with session_scope(engine) as s:
+        tcbc = s.scalars(select(Unit).where(Unit.code == "VU-TCBC")).one()
+        s.get(WorkItem, ids["other"]).coordinating_units = [tcbc]
+    at = _run(users["tcbc"])
+    assert "Phối hợp (1)" in [h.value for h in at.subheader]
+    coordinating = at.dataframe(key="my_work_coordinating").value
+    assert list(coordinating["Công việc"]) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+    assert list(coordinating["Đơn vị chủ trì"]) == ["Sở Nội vụ thành phố Hà Nội"]
+    assert "Phối hợp (0)" not in [h.value for h in _run(users["leader"], "pages/my_work.py").subheader]

@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tests.item_factories import make_item
+from tests.item_factories import make_item as _make_item
 from tracker.errors import PermissionDenied
 from tracker.models import EvidenceFile, Role, Status
 from tracker.permissions import Action, Actor, can, require
 from tracker.services import evidence
+from tracker.services.comments import add_comment, set_following
 from tracker.services.evidence import Upload
 from tracker.services.explanations import answer_explanation, request_explanation
 from tracker.services.progress import ProgressInput, update_progress
@@ -18,7 +19,7 @@ from tracker.services.units import find_unit
 from tracker.services.users import add_user, create_user
 
 TODAY = dt.date(2024, 8, 1)
-OWN, OTHER = "VU-TCBC", "SNV-HA-NOI"
+OWN, OTHER, COORDINATING = "VU-TCBC", "SNV-HA-NOI", "VU-PC"
 
 # who: (role, unit) ; None = not signed in
 WHO = {
@@ -27,6 +28,7 @@ WHO = {
     "leader": (Role.LEADER, None),
     "head_own_unit": (Role.UNIT_HEAD, OWN),
     "head_other_unit": (Role.UNIT_HEAD, OTHER),
+    "head_coordinating_unit": (Role.UNIT_HEAD, COORDINATING),  # đơn vị phối hợp of every item made here
     "admin": (Role.ADMIN, None),
 }
 ALLOWED = {
@@ -41,8 +43,19 @@ ALLOWED = {
     "submit_round_report": {"head_own_unit"},  # the round lists the own unit only
     "view_round_status": {"leader", "admin"},
     "manage_accounts": {"admin"},
-    "read_evidence_file": {"viewer", "leader", "head_own_unit", "head_other_unit", "admin"},
+    "read_evidence_file": {"viewer", "leader", "head_own_unit", "head_other_unit", "head_coordinating_unit",
+                           "admin"},
+    "comment": {"leader", "head_own_unit", "head_coordinating_unit", "admin"},
+    "follow_item": {"viewer", "leader", "head_own_unit", "head_other_unit", "head_coordinating_unit", "admin"},
 }
+
+
+def make_item(session, **kw):
+    """An item of the own unit with the coordinating unit as its đơn vị phối hợp."""
+    item = _make_item(session, **kw)
+    item.coordinating_units = [find_unit(session, COORDINATING)]
+    session.flush()
+    return item
 
 
 def _actor(session, who):
@@ -105,6 +118,10 @@ def _do(session, action, actor):
                         files=[Upload("bao-cao.pdf", "%PDF-1.4 minh chứng".encode())])
         record = session.scalars(select(EvidenceFile).where(EvidenceFile.work_item_id == item.id)).one()
         evidence.load_file(session, actor=actor, file_id=record.id)
+    elif action == "comment":
+        add_comment(session, actor=actor, item_id=make_item(session, unit_code=OWN).id, body="Góp ý bản thảo.")
+    elif action == "follow_item":
+        set_following(session, actor=actor, item_id=make_item(session, unit_code=OWN).id, following=True)
 
 
 @pytest.mark.parametrize("who", list(WHO))

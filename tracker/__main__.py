@@ -1,4 +1,4 @@
-"""Command line: python -m tracker init | plans | tasks | units | user add | demo | remind | report.
+"""Command line: python -m tracker init | plans | tasks | units | user add | demo | remind | jobs | report.
 
 Exit codes: 0 success, 1 failure while working (bad catalog file, database error),
 2 bad request (unknown plan, unit or role; bad arguments).
@@ -35,6 +35,7 @@ from tracker.services.sheet_layout import MAP_NAMES, parse_map
 from tracker.services import work_item_lists
 from tracker.services import work_items as work_item_service
 from tracker.services import plans as plan_service
+from tracker.services import jobs as job_service
 from tracker.services import reminders as reminder_service
 from tracker.services import rollover as rollover_service
 from tracker.services import settings as settings_service
@@ -193,6 +194,27 @@ def cmd_remind(engine, args) -> int:
     print(f"Đã gửi {len(messages)} thư nhắc việc ngày {format_date(today)}; "
           f"{len(unaddressed)} đơn vị không gửi được vì chưa có địa chỉ thư.")
     return 0
+
+
+def cmd_jobs(engine, args) -> int:
+    """The scheduled job: reminders, e-mail (queued, then sent), expired sessions; safe to repeat."""
+    settings = mail.smtp_settings()
+    today = args.today or clock.today()
+    with session_scope(engine) as session:
+        report = job_service.prepare(session, today=today, within_days=args.within)
+    if settings is not None:
+        with session_scope(engine) as session:
+            job_service.send_outbox(session, settings=settings, report=report)
+    else:
+        print("Cảnh báo: chưa cấu hình máy chủ thư (TRACKER_SMTP_HOST): thư được giữ lại để gửi lần sau.",
+              file=sys.stderr)
+    for error in dict.fromkeys(report.errors):
+        print(f"Cảnh báo: {error} (thư được giữ lại để gửi lần sau)", file=sys.stderr)
+    print(f"Ngày {format_date(today)}: {format_number(report.reminders)} thông báo nhắc việc; "
+          f"{format_number(report.queued)} thư mới; {format_number(report.sent)} thư đã gửi; "
+          f"{format_number(report.failed)} thư chưa gửi được; {format_number(report.sessions_ended)} phiên "
+          "đăng nhập hết hạn.")
+    return EXIT_FAILED if report.failed else 0
 
 
 def _period(session, args, plan) -> None:
@@ -554,6 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_parse_date, help="ngày nhắc (mặc định hôm nay)")
     p.add_argument("--within", type=int, default=7, help="số ngày tới tính là sắp đến hạn (mặc định 7)")
     p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser("jobs", help="việc định kỳ: nhắc việc, gửi thư thông báo, kết thúc phiên hết hạn "
+                                    "(chạy lặp lại không gửi trùng)")
+    p.add_argument("--today", type=_parse_date, help="ngày chạy (mặc định hôm nay)")
+    p.add_argument("--within", type=int, default=7, help="số ngày tới tính là sắp đến hạn (mặc định 7)")
+    p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("import", help="nhập công việc từ tệp Excel theo mẫu hoặc theo bố cục của đơn vị "
                                       "(kiểm tra toàn bộ tệp trước)")

@@ -34,6 +34,8 @@ TEXT_LIMITS = {
     # explanations
     "question": TextLimit("Nội dung yêu cầu giải trình", 4000),
     "answer": TextLimit("Nội dung giải trình", 4000),
+    # comments (tracker/services/comments.py)
+    "comment": TextLimit("Nội dung bình luận", 4000),
     # reporting rounds
     "round_name": TextLimit("Tên kỳ báo cáo", 200),  # String(200)
     "round_note": TextLimit("Ghi chú", 4000),

@@ -71,6 +71,12 @@ class Role(str, enum.Enum):
     VIEWER = "viewer"
 
 
+class EmailChoice(str, enum.Enum):
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+    NONE = "none"
+
+
 class EventKind(str, enum.Enum):
     CREATED = "created"
     UPDATED = "updated"
@@ -241,6 +247,9 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    # How notifications reach the person by e-mail (account page): at once, in a daily digest, or not.
+    email_choice: Mapped[EmailChoice] = mapped_column(_enum(EmailChoice, "email_choice"),
+                                                      default=EmailChoice.DIGEST, server_default="digest")
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -628,5 +637,92 @@ class CalendarToken(Base):
 
 
 # The flow summary's listeners watch every session's writes to the models above.
+
+class NotificationKind(str, enum.Enum):
+    ASSIGNED = "assigned"
+    RETURNED = "returned"
+    CONFIRMED = "confirmed"
+    EXPLANATION_REQUESTED = "explanation_requested"
+    EXPLANATION_GIVEN = "explanation_given"
+    ROUND_OPENED = "round_opened"
+    ROUND_DUE_SOON = "round_due_soon"
+    ROUND_PASSED = "round_passed"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MENTION = "mention"
+    COMMENT = "comment"
+
+
+class Notification(Base):
+    """Something that happened that one person should know about; written with the change that caused it
+    (tracker/notifications.py). `dedupe_key` makes a reminder once per recipient (NULL: no such rule)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at", "id"),
+        UniqueConstraint("user_id", "dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_rounds.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When it went out by e-mail (immediately or in a digest); NULL: not yet, or the person chose none.
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ItemComment(Base):
+    """A comment in an item's thread: plain text, editable for a while by its author, deleted as a mark."""
+
+    __tablename__ = "item_comments"
+    __table_args__ = (Index("ix_item_comments_item_at", "work_item_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
+class ItemFollow(Base):
+    """A person's choice to follow an item or not; without a row, the lead unit's heads follow it."""
+
+    __tablename__ = "item_follows"
+
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    following: Mapped[bool] = mapped_column(Boolean, default=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class MailOutbox(Base):
+    """A message to send: kept until the SMTP server took it, so a failure is retried and nothing is lost.
+    `dedupe_key` (recipient, kind, day) makes a job run repeated the same day write nothing twice."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+# The flow summary's, the item states' and the notifications' listeners watch every session's writes.
 import tracker.flow_ledger  # noqa: E402,F401
 import tracker.item_states  # noqa: E402,F401
+import tracker.notifications  # noqa: E402,F401

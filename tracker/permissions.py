@@ -68,6 +68,12 @@ class Action(str, enum.Enum):
     VIEW_ROUND_STATUS = "view_round_status"
     EDIT_CATALOG = "edit_catalog"
     VIEW_DASHBOARD = "view_dashboard"
+    COMMENT = "comment"
+    EDIT_COMMENT = "edit_comment"
+    DELETE_COMMENT = "delete_comment"
+    FOLLOW_ITEM = "follow_item"
+    READ_NOTIFICATION = "read_notification"
+    OWN_SETTINGS = "own_settings"
 
 
 MESSAGES = {
@@ -84,6 +90,13 @@ MESSAGES = {
     Action.VIEW_ROUND_STATUS: "Bạn không có quyền xem tình hình nộp báo cáo.",
     Action.EDIT_CATALOG: "Chỉ quản trị viên được sửa danh mục.",
     Action.VIEW_DASHBOARD: "Bạn không có quyền xem trang tổng quan.",
+    Action.COMMENT: ("Chỉ Văn phòng, Lãnh đạo Bộ và đơn vị chủ trì hoặc phối hợp được bình luận "
+                     "về công việc này."),
+    Action.EDIT_COMMENT: "Bạn chỉ được sửa bình luận của mình.",
+    Action.DELETE_COMMENT: "Bạn chỉ được xóa bình luận của mình (Văn phòng được xóa mọi bình luận).",
+    Action.FOLLOW_ITEM: "Bạn không có quyền theo dõi công việc này.",
+    Action.READ_NOTIFICATION: "Thông báo này không phải của bạn.",
+    Action.OWN_SETTINGS: "Bạn chỉ được đổi cài đặt của chính mình.",
 }
 
 _READS = frozenset({Action.VIEW_ITEM, Action.VIEW_DASHBOARD, Action.VIEW_ROUND_STATUS})
@@ -101,6 +114,12 @@ def _unit_of(obj: object) -> int | None:
     if isinstance(obj, int):
         return obj
     return getattr(obj, "unit_id", None)
+
+
+def _coordinates(actor: Actor, obj: object) -> bool:
+    """True when the actor's unit is one of the item's coordinating units (đơn vị phối hợp)."""
+    return (isinstance(obj, WorkItem) and actor.unit_id is not None
+            and any(u.id == actor.unit_id for u in obj.coordinating_units))
 
 
 def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
@@ -129,6 +148,23 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
                 and unit_id in unit_ids)
     if action is Action.VIEW_ROUND_STATUS:
         return role in (Role.ADMIN, Role.LEADER)
+    if action is Action.COMMENT:
+        if role in (Role.ADMIN, Role.LEADER):
+            return True
+        return role is Role.UNIT_HEAD and actor.unit_id is not None and (
+            _unit_of(obj) == actor.unit_id or _coordinates(actor, obj))
+    if action is Action.EDIT_COMMENT:  # obj: an ItemComment
+        return getattr(obj, "author_id", None) == actor.user_id and getattr(obj, "deleted_at", None) is None
+    if action is Action.DELETE_COMMENT:
+        if getattr(obj, "deleted_at", None) is not None:
+            return False
+        return role is Role.ADMIN or getattr(obj, "author_id", None) == actor.user_id
+    if action is Action.FOLLOW_ITEM:  # anyone who may see the item
+        return can(actor, Action.VIEW_ITEM, obj)
+    if action is Action.READ_NOTIFICATION:  # obj: a Notification
+        return getattr(obj, "user_id", None) == actor.user_id
+    if action is Action.OWN_SETTINGS:  # obj: the user id whose settings change
+        return obj == actor.user_id
     return False
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import case, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
-from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind, WorkItem
+from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind, WorkItem, work_item_coordinators
 from tracker.permissions import Action, Actor, can
 from tracker.figures import STANDING_LABELS, Standing
 from tracker.rag import RAG_LABELS, Rag, rag_case
@@ -108,6 +108,7 @@ class Card:
     targets: tuple[Status, ...]  # where this actor may move it (evidence and reasons are asked for later)
     completed_on: dt.date | None = None
     recent: bool = False  # asked for by id (`include_ids`): the card just moved, shown whatever its rank
+    coordinating: bool = False  # the actor's unit coordinates it (đơn vị phối hợp): shown, never moved by them
 
     def as_data(self) -> dict:
         """Plain JSON for the board component."""
@@ -117,7 +118,7 @@ class Card:
             "due": format_date(self.due_date), "progress": self.progress, "rag": self.rag.value,
             "rag_label": self.badge, "blocked": self.blocked, "blocked_reason": self.blocked_reason or "",
             "targets": [t.value for t in self.targets], "done": self.done_label, "recent": self.recent,
-            "order": self.order_key,
+            "order": self.order_key, "coordinating": self.coordinating,
         }
 
     @property
@@ -216,17 +217,22 @@ def _lane_column(lanes: Swimlane):
     return None
 
 
+def _coordinated(unit_id: int):
+    """The ids of the items a unit coordinates (đơn vị phối hợp), as a subquery."""
+    return select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == unit_id)
+
+
 def _conditions(session: Session, actor: Actor, filters: BoardFilters, today: dt.date) -> list:
     """WHERE clauses for the actor's scope and the filters (the text filter resolves to item ids)."""
     conds = [WorkItem.deleted_at.is_(None)]
-    if actor.role is Role.UNIT_HEAD:
-        conds.append(WorkItem.lead_unit_id == actor.unit_id)
+    if actor.role is Role.UNIT_HEAD:  # the unit's own work and the work it coordinates
+        conds.append(or_(WorkItem.lead_unit_id == actor.unit_id, WorkItem.id.in_(_coordinated(actor.unit_id))))
     if filters.plan is not None:
         conds.append(WorkItem.plan_id == filters.plan)
     if filters.task is not None:
         conds.append(WorkItem.priority_task_id == filters.task)
-    if filters.unit is not None:
-        conds.append(WorkItem.lead_unit_id == filters.unit)
+    if filters.unit is not None:  # a unit's work: what it leads and what it coordinates
+        conds.append(or_(WorkItem.lead_unit_id == filters.unit, WorkItem.id.in_(_coordinated(filters.unit))))
     if filters.kind is not None:
         conds.append(WorkItem.lead_unit_id.in_(select(Unit.id).where(Unit.kind == filters.kind)))
     if filters.form is not None:
@@ -313,12 +319,18 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
             .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
             .join(Unit, Unit.id == WorkItem.lead_unit_id)
         )
-        for r in session.execute(stmt):
+        rows = session.execute(stmt).all()
+        coordinated: set[int] = set()  # marked for the unit head's unit, or the unit filtered on
+        marked = actor.unit_id if actor.role is Role.UNIT_HEAD else filters.unit
+        if marked is not None and rows:
+            coordinated = set(session.scalars(_coordinated(marked).where(
+                work_item_coordinators.c.work_item_id.in_([r.id for r in rows]))))
+        for r in rows:
             card = Card(id=r.id, version=r.version, title=r.title, status=r.status, plan_code=r.code,
                         task_label=r.label, lead_unit=r.name, due_date=r.due_date, progress=r.progress,
                         rag=Rag(r.rag), blocked=r.blocked, blocked_reason=r.blocked_reason,
                         targets=_targets(actor, r.status, r.lead_unit_id), completed_on=r.completed_on,
-                        recent=r.id in include)
+                        recent=r.id in include, coordinating=r.id in coordinated)
             cards[int(r.lane)].setdefault(r.status, []).append(card)
         for cells in cards.values():
             for cell in cells.values():

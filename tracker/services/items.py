@@ -19,6 +19,7 @@ from tracker.models import (
     Status,
     Unit,
     WorkItem,
+    work_item_coordinators,
 )
 from tracker.permissions import Action, Actor, can, require
 from tracker.limits import max_chars
@@ -138,6 +139,7 @@ class MyWork:
     due_soon: Listing
     blocked: Listing
     awaiting_confirmation: Listing
+    coordinating: Listing = Listing(rows=[], total=0)  # a unit head's open work led by another unit, with theirs
 
 
 def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int = 7) -> MyWork:
@@ -155,8 +157,14 @@ def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int 
     if actor.role is Role.ADMIN:
         awaiting = _listing(session, _rows_query().where(WorkItem.status == Status.AWAITING_CONFIRMATION)
                             .order_by(WorkItem.due_date), today)
+    coordinating = Listing(rows=[], total=0)
+    if actor.role is Role.UNIT_HEAD and actor.unit_id is not None:
+        joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == actor.unit_id)
+        coordinating = _listing(session, _rows_query().where(open_work, WorkItem.id.in_(joined))
+                                .order_by(WorkItem.due_date, WorkItem.id), today)
     return MyWork(overdue=_listing(session, overdue, today), due_soon=_listing(session, soon, today),
-                  blocked=_listing(session, blocked, today), awaiting_confirmation=awaiting)
+                  blocked=_listing(session, blocked, today), awaiting_confirmation=awaiting,
+                  coordinating=coordinating)
 
 
 def search_items(session: Session, *, actor: Actor, text: str = "", today: dt.date,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from tracker.models import EventKind, EvidenceFile, ProgressEvent, Status, WorkItem
+from tracker.models import EventKind, EvidenceFile, ItemComment, ProgressEvent, Status, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
 from tracker.services.evidence import Upload
@@ -327,7 +327,27 @@ def item_history(session: Session, *, actor: Actor, item_id: int) -> list[Histor
         select(ProgressEvent).options(selectinload(ProgressEvent.actor))
         .where(ProgressEvent.work_item_id == item_id).order_by(ProgressEvent.at, ProgressEvent.id)
     ).all()
-    return _entries(session, list(events))
+    entries = _entries(session, list(events)) + comment_entries(session, item_id)
+    return sorted(entries, key=lambda e: _utc(e.at))
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def comment_entries(session: Session, item_id: int) -> list[HistoryEntry]:
+    """The item's comments as history entries (a deleted one says so; an edited one says it was edited)."""
+    from tracker.services.comments import DELETED_TEXT
+
+    comments = session.scalars(select(ItemComment).options(selectinload(ItemComment.author))
+                               .where(ItemComment.work_item_id == item_id)
+                               .order_by(ItemComment.created_at, ItemComment.id))
+    return [HistoryEntry(id=c.id, at=c.created_at,
+                         actor=(c.author.full_name or c.author.username) if c.author else "Hệ thống",
+                         kind="comment",
+                         kind_label="Bình luận (đã sửa)" if c.edited_at and not c.deleted_at else "Bình luận",
+                         changes=[], note=DELETED_TEXT if c.deleted_at else c.body, evidence_urls=[])
+            for c in comments]
 
 
 def history_since(session: Session, *, item_id: int, version: int) -> list[HistoryEntry]:

@@ -21,6 +21,7 @@ from tracker.clock import VN_TZ
 from tracker.errors import NotFound, ValidationFailed
 from tracker.models import (
     AuditEvent,
+    NotificationKind,
     Plan,
     ReportingRound,
     RoundReport,
@@ -29,6 +30,7 @@ from tracker.models import (
     User,
     reporting_round_units,
 )
+from tracker import notifications
 from tracker.limits import too_long
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
@@ -215,6 +217,9 @@ def open_round(session: Session, *, actor: Actor, name: str, period_start: dt.da
     session.add(round_)
     session.flush()
     session.execute(reporting_round_units.insert(), [{"round_id": round_.id, "unit_id": i} for i in ids])
+    notifications.notify(session, [notifications.Note(
+        NotificationKind.ROUND_OPENED, f"Kỳ báo cáo mới: “{name}”, hạn nộp {format_date(deadline)}.",
+        actor_id=actor.user_id, unit_id=i, round_id=round_.id) for i in ids])
     _audit(session, actor, "round_opened", round_.id, name=name, period_start=period_start.isoformat(),
            period_end=period_end.isoformat(), deadline=deadline.isoformat(), unit_count=len(ids),
            unit_kinds=[k.value for k in _kinds(unit_kind)])

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from tracker.db import session_scope
 from tracker.models import Role
 from tracker.permissions import Actor
+from tracker.services import notifications as notification_service
+from tracker.text import format_number
 from tracker.ui.auth import NO_ACCESS_MESSAGE
+from tracker.ui.engine import get_engine
 
 ALL = frozenset(Role)
 
@@ -26,6 +30,7 @@ class PageSpec:
 
 PAGES = [
     PageSpec("pages/my_work.py", "Việc của tôi", ":material/inbox:", "viec-cua-toi", ALL, "Công việc"),
+    PageSpec("pages/notifications.py", "Thông báo", ":material/notifications:", "thong-bao", ALL, "Công việc"),
     PageSpec("pages/item_search.py", "Tra cứu công việc", ":material/search:", "tra-cuu-cong-viec", ALL, "Công việc"),
     PageSpec("pages/item.py", "Chi tiết công việc", ":material/description:", "cong-viec", ALL, "Công việc",
              visible=False),
@@ -50,6 +55,15 @@ def _refused() -> None:
     st.error(NO_ACCESS_MESSAGE)
 
 
+def _title(spec: PageSpec, actor: Actor) -> str:
+    """The page's title in the sidebar; "Thông báo (3)" while three notifications are unread."""
+    if spec.path != "pages/notifications.py":
+        return spec.title
+    with session_scope(get_engine()) as session:
+        unread = notification_service.unread_count(session, user_id=actor.user_id)
+    return f"{spec.title} ({format_number(unread)})" if unread else spec.title
+
+
 def pages_for(actor: Actor) -> dict[str, list]:
     """st.Page objects grouped by section for this role; the landing page is LANDING's or the first.
 
@@ -63,7 +77,7 @@ def pages_for(actor: Actor) -> dict[str, list]:
         if actor.role not in spec.roles:
             refused.append(st.Page(_refused, title=spec.title, url_path=spec.url_path, visibility="hidden"))
             continue
-        page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+        page = st.Page(spec.path, title=_title(spec, actor), icon=spec.icon, url_path=spec.url_path,
                        default=spec.path == landing, visibility="visible" if spec.visible else "hidden")
         sections.setdefault(spec.section, []).append(page)
     sections[next(s.section for s in PAGES if s.path == landing)].extend(refused)

@@ -313,6 +313,12 @@ function drawCard(card, labels, highlight, actions) {
   node.appendChild(title);
 
   node.appendChild(el("div", "kb-unit", card.unit));
+  if (card.coordinating) {
+    const coord = el("div", "kb-coordinating", "Phối hợp");
+    coord.title = "Đơn vị phối hợp: đơn vị chủ trì báo cáo tiến độ và chuyển trạng thái.";
+    coord.setAttribute("data-testid", "kanban-card-coordinating");
+    node.appendChild(coord);
+  }
   const meta = el("div", "kb-meta");
   meta.appendChild(el("span", "kb-due", card.due ? `Hạn: ${card.due}` : "Chưa có hạn"));
   meta.appendChild(el("span", "kb-pct", `${card.progress}%`));
