@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import periods
@@ -134,8 +135,9 @@ def board_wip(session: Session) -> BoardWip:
     (or its defaults) and lanes have none."""
     from tracker.services.board import wip_limits
 
-    columns = session.get(AppSetting, WIP_COLUMNS_KEY)
-    lanes = session.get(AppSetting, WIP_LANES_KEY)
+    rows = {r.key: r for r in session.scalars(select(AppSetting).where(
+        AppSetting.key.in_([WIP_COLUMNS_KEY, WIP_LANES_KEY])))}  # one query: the board reads it on every run
+    columns, lanes = rows.get(WIP_COLUMNS_KEY), rows.get(WIP_LANES_KEY)
     chosen = _limits(columns.value) if columns is not None else None
     return BoardWip(columns=chosen if chosen is not None else wip_limits(),
                     lanes=(_limits(lanes.value) or {}) if lanes is not None else {})
