@@ -5,16 +5,15 @@ Needs soffice and pdftotext (poppler-utils); .ci/run installs both. Without them
 developer's machine and fails under CI=true."""
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
 
-import pytest
 from sqlalchemy import select
 
 from tests import dashboard_fixture
 from tests.dashboard_fixture import TODAY
+from tests.system_tools import missing
 from tracker.models import Plan, Role
 from tracker.permissions import Actor
 from tracker.services import dashboard, reports
@@ -28,10 +27,7 @@ def _tools():
     soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
     if soffice and pdftotext:
         return soffice, pdftotext
-    message = "LibreOffice (soffice) và pdftotext chưa được cài: apt-get install libreoffice-writer-nogui poppler-utils"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    missing("LibreOffice (soffice) và pdftotext chưa được cài: apt-get install libreoffice-writer-nogui poppler-utils")
 
 
 def test_libreoffice_renders_the_heading_on_one_line(session, tmp_path):

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, sync_playwright
 
+from tests.system_tools import missing
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -203,10 +205,7 @@ def chromium_path() -> str:
     path = os.environ.get("TRACKER_CHROMIUM") or DEFAULT_CHROMIUM
     if os.access(path, os.X_OK):
         return path
-    message = f"Chromium not found at {path} (apt-get install chromium, or set TRACKER_CHROMIUM)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"Chromium is required in CI: {message}", pytrace=False)
-    pytest.skip(message)
+    missing(f"Chromium not found at {path} (apt-get install chromium, or set TRACKER_CHROMIUM)")
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from tests import pg
 from tests.e2e.conftest import REPO, _free_port, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
+from tests.system_tools import missing
 from tracker.db import make_engine, session_scope
 from tracker.models import Role, Status, UserSession, WorkItem
 from tracker.services.users import create_user
@@ -41,10 +42,7 @@ def nginx_path() -> str:
     path = shutil.which("nginx") or "/usr/sbin/nginx"
     if os.access(path, os.X_OK):
         return path
-    message = "nginx not found (apt-get install nginx)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"nginx is required in CI: {message}", pytrace=False)
-    pytest.skip(message)
+    missing("nginx not found (apt-get install nginx)")
 
 
 @pytest.fixture
@@ -52,7 +50,7 @@ def postgres_url():
     """A fresh, empty PostgreSQL database (TRACKER_TEST_POSTGRES_URL's server), dropped afterwards."""
     admin = pg.postgres_admin_url()  # raises under CI=true when unset
     if not admin:
-        pytest.skip(f"{pg.ENV_VAR} is not set: the two-process setup needs PostgreSQL")
+        missing(f"{pg.ENV_VAR} is not set: the two-process setup needs PostgreSQL")
     name = f"deploy_{os.getpid()}_{int(time.time() * 1000) % 1_000_000}"
     pg.create_database(admin, name)
     yield pg.database_url(admin, name)
