@@ -100,8 +100,9 @@ if manage:
             view.write(lambda s: svc.fan_out(s, actor=actor, plan_id=plan.id, template=template,
                                              unit_ids=extra["unit_ids"], scope=scope),
                        lambda result: f"Đã giao {len(result.item_ids)} công việc cho {len(result.unit_names)} đơn vị.")
-    with tabs[3]:
-        bulk_view.office(actor, filters, choices)
+    if tabs[3].open:  # it reads every filtered item's version: built only when its tab is shown
+        with tabs[3]:
+            bulk_view.office(actor, filters, choices)
     with tabs[4]:
         st.markdown("Tải tệp mẫu, điền mỗi công việc một dòng rồi tải lên. Toàn bộ tệp được kiểm tra trước: "
                     "nếu có dòng sai thì không nhập dòng nào và mọi lỗi được liệt kê.")

@@ -254,6 +254,8 @@ def test_the_sidebar_search_opens_tra_cuu_with_the_words_from_any_page(people):
 def test_the_office_shifts_the_filtered_items_deadlines_after_a_preview(people, engine):
     at = _run(people["admin"], {"dv": "VU-TCBC"})
     assert _titles(at) == ["Chuyên mục cải cách tiền lương"]
+    at.session_state["work_items_tabs"] = "Sửa đồng loạt"  # AppTest cannot click a tab
+    at.run()
     at.number_input(key="bulk_shift").set_value(14).run()
     at.button(key="bulk_edit_preview").click().run()
     assert not at.exception, at.exception
