@@ -155,3 +155,19 @@ def test_only_the_chart_shown_is_built_and_the_address_names_it(setup):
     at.query_params["view"] = "Tiến trình"
     at.run()
     assert at.radio(key="dashboard_gantt_group").value == "unit"  # the choice made in the tab survives a switch
+
+
+def test_coming_back_to_an_address_without_the_square_reopens_its_list(setup):
+    """Streamlit may push the item link's query onto Tổng quan's address first ("/?id=..."), so Back from
+    the item can land on an address without ?cell=: the square still open is shown again."""
+    users, ids = setup
+    square = f"{ids['hanoi']}-{ids['task5']}"
+    at = _open(users[Role.LEADER], {"plan": str(ids["plan"]), "cell": square})
+    at.switch_page("pages/item.py").run()
+    at.query_params.clear()
+    at.query_params["id"] = "1"  # the extra history entry: the item's query on Tổng quan's address
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception
+    assert at.query_params["cell"] == square
+    assert list(at.dataframe(key="dashboard_cell_items").value["Công việc"]) == ["Công việc E", "Công việc F"]
+    assert "id" not in at.query_params

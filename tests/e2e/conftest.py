@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 
 from tests.system_tools import missing
 
@@ -41,6 +41,9 @@ CHROMIUM_ARGS = [
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 STARTUP_TIMEOUT = 60.0
+# CI shares two cores between a PostgreSQL worker and a browser worker: what a person would see
+# may take longer than Playwright's 5 s default there. A check that passes returns at once.
+expect.set_options(timeout=15_000)
 
 # (tracker CLI arguments, text fed to its stdin or None), e.g. (["user", "add", "admin"], "pw\npw\n")
 SetupStep = tuple[Sequence[str], str | None]
@@ -254,16 +257,50 @@ def wait_for_app(page: Page, *, timeout: float = 30_000, settle_ms: int = 200) -
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached", timeout=timeout
     )
+    # Right after a page load the app is connected and "not running" before its first run has begun:
+    # wait for that run to have drawn something on the page.
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stElementContainer']", state="attached",
+                           timeout=timeout)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached", timeout=timeout
+    )
     if settle_ms:
         page.wait_for_timeout(settle_ms)
 
 
-def sign_in(page: Page, username: str, password: str) -> None:
-    """Fill the sign-in form (Tên đăng nhập, Mật khẩu) and press Đăng nhập."""
+def open_tab(page: Page, name: str | re.Pattern, *, within: Page | Locator | None = None) -> Locator:
+    """Click a tab and wait until it is the one shown and the rerun it starts has finished.
+
+    Tabs that rerun the page (on_change="rerun") can be switched back by a rerun still under way
+    when the click lands (a loaded machine): click again until the tab stays selected."""
+    tab = (within or page).get_by_role("tab", name=name)
+    for _ in range(3):
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+        wait_for_app(page)
+        if tab.get_attribute("aria-selected") == "true":
+            break
+    expect(tab).to_have_attribute("aria-selected", "true")
+    return tab
+
+
+def sign_in(page: Page, username: str, password: str, *, timeout: float = 60_000) -> None:
+    """Fill the sign-in form (Tên đăng nhập, Mật khẩu), press Đăng nhập, wait for the signed-in page.
+
+    Waits until the form is gone (or a sign-in error is shown), not just for one idle moment: on a
+    loaded machine the click's run may not have started when the app first looks idle."""
+    form = page.locator("[data-testid='stForm']").filter(has=page.get_by_label("Tên đăng nhập"))
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
+    expect(page.get_by_label("Tên đăng nhập")).to_have_value(username)
     page.get_by_role("button", name="Đăng nhập").click()
-    wait_for_app(page)
+    deadline = time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline:
+        wait_for_app(page, timeout=timeout)
+        if form.count() == 0 or page.locator("[data-testid='stAlertContentError']").count():
+            break
+        page.wait_for_timeout(250)
+    wait_for_app(page, timeout=timeout)
 
 
 def screenshot(page: Page, name: str, *, target: Locator | None = None) -> Path:

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import select
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
 from tracker.models import Role, Status, Unit, WorkItem
@@ -125,6 +125,8 @@ def _open_board(page: Page, server, username: str, password: str) -> None:
     """Sign in (unless the session cookie still holds one) and open Bảng Kanban from the navigation."""
     page.goto(server.url)
     wait_for_app(page)
+    nav = page.get_by_role("link", name="Bảng Kanban")
+    expect(page.get_by_label("Tên đăng nhập").or_(nav)).to_be_visible(timeout=30_000)  # which one: drawn by now
     if page.get_by_label("Tên đăng nhập").count():
         sign_in(page, username, password)
     page.get_by_role("link", name="Bảng Kanban").click()
@@ -440,7 +442,7 @@ def test_sending_for_confirmation_asks_for_evidence_then_the_card_dialog_shows_t
     _card(page, "Thông cáo báo chí tháng 8").locator(".kb-title").click()
     wait_for_app(page, settle_ms=500)
     dialog = page.get_by_role("dialog")
-    dialog.get_by_role("tab", name="Lịch sử (1)").click()
+    open_tab(page, "Lịch sử (1)", within=dialog)
     expect(dialog).to_contain_text("Chuyển trạng thái")
     expect(dialog.get_by_role("link", name="https://moha.gov.vn/tin-tuc/thong-cao-thang-8")).to_be_visible()
 

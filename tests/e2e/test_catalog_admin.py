@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ def test_office_uploads_a_decision_reviews_it_and_the_plan_keeps_the_file(app_se
     sign_in(page, "vanphong", "mat-khau-van-phong")
     page.get_by_role("link", name="Quản trị danh mục").click()
     wait_for_app(page)
-    page.get_by_role("tab", name="Kế hoạch mới từ Quyết định").click()
+    open_tab(page, "Kế hoạch mới từ Quyết định")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
     wait_for_app(page, settle_ms=500)
     page.get_by_role("button", name="Đọc văn bản").click()
@@ -66,7 +66,7 @@ def test_office_uploads_a_decision_reviews_it_and_the_plan_keeps_the_file(app_se
 
     page.get_by_role("link", name="Kế hoạch", exact=True).click()
     wait_for_app(page)
-    page.get_by_role("tab", name="184-TEP · năm 2024").click()
+    open_tab(page, "184-TEP · năm 2024")
     with page.expect_download() as info:
         page.get_by_role("button", name="Tải tệp Quyết định (QĐ 184-QĐ-BNV.docx)").click()
     saved = tmp_path / "downloaded.docx"
@@ -82,12 +82,12 @@ def test_office_sets_the_reports_signer(app_server, page, outside_requests):
     sign_in(page, "vanphong", "mat-khau-van-phong")
     page.get_by_role("link", name="Quản trị danh mục").click()
     wait_for_app(page)
-    page.get_by_role("tab", name="Người ký báo cáo").click()
+    open_tab(page, "Người ký báo cáo")
     page.get_by_label("Họ tên người ký").fill("Nguyễn Văn A")
     page.get_by_role("button", name="Lưu thông tin báo cáo").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã lưu thông tin báo cáo.")).to_be_visible()
-    page.get_by_role("tab", name="Người ký báo cáo").click()
+    open_tab(page, "Người ký báo cáo")
     expect(page.get_by_label("Họ tên người ký")).to_have_value("Nguyễn Văn A")
     expect(page.get_by_label("Chức vụ người ký")).to_have_value("THỨ TRƯỞNG")
     screenshot(page, "catalog_admin_report.png")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 
 pytestmark = pytest.mark.e2e
@@ -68,8 +68,7 @@ def test_back_search_item_and_tabs(app_server, page, outside_requests):
     wait_for_app(page)
 
     # A form in the "Giải trình" tab: after the save the person is still on that tab.
-    page.get_by_role("tab", name="Giải trình").click()
-    wait_for_app(page)  # the tab click reruns the page: type after it
+    open_tab(page, "Giải trình")
     page.get_by_label("Nội dung yêu cầu đơn vị giải trình").fill("Đề nghị nêu rõ lý do chậm.")
     page.get_by_role("button", name="Yêu cầu giải trình").click()
     wait_for_app(page, settle_ms=500)
@@ -80,7 +79,7 @@ def test_back_search_item_and_tabs(app_server, page, outside_requests):
 
     # A refused fan-out keeps its tab, and its reasons are in sight.
     _go(page, "Công việc")
-    page.get_by_role("tab", name="Giao đồng loạt").click()
+    open_tab(page, "Giao đồng loạt")
     page.get_by_role("button", name="Giao việc").click()
     wait_for_app(page, settle_ms=500)
     expect(_selected_tab(page)).to_have_text("Giao đồng loạt")

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import REPO, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import REPO, open_tab, screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 from tracker.models import Form, Plan, PriorityTask, Role, Unit
 from tracker.permissions import Actor
@@ -105,14 +105,12 @@ def test_work_reaches_people(app_server, page, outside_requests):
     page.get_by_role("button", name="Gửi báo cáo").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã ghi nhận báo cáo tiến độ.")).to_be_visible()
-    page.get_by_role("tab", name="Trao đổi").click()
-    wait_for_app(page)  # the tab click reruns the page: type after it
+    open_tab(page, "Trao đổi")
     page.get_by_label(re.compile("^Bình luận")).fill("Đã đạt 50%, nhờ @lanhdao cho ý kiến <b>sớm</b>.")
     page.get_by_role("button", name="Gửi bình luận").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã gửi bình luận.")).to_be_visible()
-    page.get_by_role("tab", name="Trao đổi").click()
-    wait_for_app(page)  # the tab click reruns the page: type after it
+    open_tab(page, "Trao đổi")
     expect(page.get_by_role("tabpanel")).to_contain_text("lanhdao cho ý kiến <b>sớm</b>.")  # text, not markup
     assert page.locator("b", has_text="sớm").count() == 0
     screenshot(page, "item_comments.png")
@@ -134,8 +132,7 @@ def test_work_reaches_people(app_server, page, outside_requests):
     # The leader is told of the mention and asks for an explanation.
     sign_in(page, "lanhdao", "mat-khau-lanh-dao")
     _open_first_notification(page)
-    page.get_by_role("tab", name="Giải trình").click()
-    wait_for_app(page)  # the tab click reruns the page: type after it
+    open_tab(page, "Giải trình")
     page.get_by_label("Nội dung yêu cầu đơn vị giải trình").fill("Vì sao quá hạn?")
     page.get_by_role("button", name="Yêu cầu giải trình").click()
     wait_for_app(page)
@@ -145,8 +142,7 @@ def test_work_reaches_people(app_server, page, outside_requests):
     # The unit head is told, answers; the leader is told of the answer.
     sign_in(page, "truongtl", "mat-khau-tien-luong")
     _open_first_notification(page)
-    page.get_by_role("tab", name="Giải trình").click()
-    wait_for_app(page)  # the tab click reruns the page: type after it
+    open_tab(page, "Giải trình")
     page.get_by_label("Nội dung giải trình").fill("Chờ số liệu của Bộ Tài chính.")
     page.get_by_role("button", name="Gửi giải trình").click()
     wait_for_app(page)

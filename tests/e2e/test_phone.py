@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
 from tracker.models import ExplanationRequest, Role, Status, WorkItem
@@ -87,9 +87,7 @@ def test_the_unit_head_s_day_on_a_phone(app_server, phone):
         _no_sideways_scroll(page)
         screenshot(page, "phone-3-report.png")
 
-        page.get_by_role("tab", name="Giải trình").click()
-
-        wait_for_app(page)  # the tab click reruns the page: type after it
+        open_tab(page, "Giải trình")
         page.get_by_label("Nội dung giải trình").fill("Chờ ý kiến Lãnh đạo Bộ; phát hành ngày 05/8.")
         page.get_by_role("button", name="Gửi giải trình").click()
         wait_for_app(page, settle_ms=500)
@@ -141,7 +139,7 @@ def test_the_leader_reads_tong_quan_on_a_phone(app_server, phone):
         page.get_by_text("Tỷ lệ quá hạn", exact=True).scroll_into_view_if_needed()
         screenshot(page, "phone-7-tong-quan-headline.png")
 
-        page.get_by_role("tab", name="Bản đồ nhiệt").click()
+        open_tab(page, "Bản đồ nhiệt")
         page.get_by_text("Xem dạng danh sách").click()
         wait_for_app(page, timeout=120_000, settle_ms=1000)
         heat_list = page.locator(".st-key-dashboard_heat_list")

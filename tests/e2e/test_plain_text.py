@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 from tracker.services.excel_template import HEADERS
 from tracker.ui.text import WORD_JOINER
 
@@ -42,7 +42,7 @@ def test_a_hostile_title_is_plain_text_everywhere(app_server, page, outside_requ
     sign_in(page, "lanhdao", "mat-khau-lanh-dao")
     wait_for_app(page, timeout=LOAD, settle_ms=1500)
 
-    page.get_by_role("tab", name="Tiến trình").click()
+    open_tab(page, "Tiến trình")
     gantt = page.locator("[data-testid='stPlotlyChart']").filter(visible=True).first
     expect(gantt).to_be_visible(timeout=20_000)
     # the axis label is the title cut at a word (text.shorten), shown as typed

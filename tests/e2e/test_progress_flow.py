@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 from tracker.models import Role
 from tracker.services.users import create_user
@@ -68,7 +68,7 @@ def test_unit_head_reports_and_leader_sees_it_in_history(app_server, page, outsi
 
     sign_in(page, "lanhdao", "mat-khau-lanh-dao")
     _open_item(page, item_id)
-    page.get_by_role("tab", name=re.compile("^Lịch sử")).click()
+    open_tab(page, re.compile("^Lịch sử"))
     history = page.get_by_role("tabpanel")
     expect(history).to_contain_text("Trưởng đơn vị thử")
     expect(history).to_contain_text("→ 50%")

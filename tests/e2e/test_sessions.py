@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import sign_in as conftest_sign_in
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
 from tracker.models import Plan, Role, Status, User, UserSession, WorkItem
@@ -25,10 +26,7 @@ WAIT = 20_000  # ms: a reload starts a new connection and a first run on a busy 
 
 def sign_in(page: Page, username: str, password: str) -> None:
     """The sign-in form, then a first run of the page signed in to (Tổng quan's first run is slow)."""
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    wait_for_app(page, timeout=120_000)
+    conftest_sign_in(page, username, password, timeout=120_000)
 
 
 def _signed_out(page: Page) -> None:

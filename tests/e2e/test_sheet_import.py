@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, wait_for_app
 from tests.e2e.test_work_items import ADMIN, _items, _open_import_tab, _upload
 from tracker.db import make_engine, session_scope
 from tracker.models import WorkItem
@@ -52,7 +52,7 @@ def test_a_clerks_own_spreadsheet_is_mapped_on_the_page_imported_and_its_items_s
     page.get_by_role("button", name="Nhập 7 dòng (8 công việc) vào kế hoạch 184/QĐ-BNV").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã nhập 7 dòng (8 công việc) vào kế hoạch 184/QĐ-BNV: 8 công việc mới")).to_be_visible()
-    page.get_by_role("tab", name="Danh sách").click()
+    open_tab(page, "Danh sách")
     grid = page.get_by_role("tabpanel").locator("[data-testid='stDataFrame']").first
     expect(grid).to_contain_text("Tổ chức họp báo về cải cách tiền lương")
     assert _items(server.env["TRACKER_DATABASE_URL"]) == 8

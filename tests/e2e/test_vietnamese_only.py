@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -90,10 +90,7 @@ def _open(page: Page, title: str) -> None:
 
 
 def _sign_in(page: Page, user: str) -> None:
-    page.get_by_role("textbox", name="Tên đăng nhập").fill(user)
-    page.get_by_role("textbox", name="Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    wait_for_app(page, timeout=SLOW)
+    sign_in(page, user, PASSWORD, timeout=SLOW)
 
 
 def test_every_page_of_every_role_is_in_vietnamese(app_server, browser):
@@ -127,18 +124,18 @@ def test_streamlit_s_own_texts_are_in_vietnamese(app_server, page):
     problems: dict[str, list[str]] = {}
 
     _open(page, "Công việc")
-    page.get_by_role("tab", name="Nhập từ Excel").click()
+    open_tab(page, "Nhập từ Excel")
     uploader = page.locator("[data-testid='stFileUploader']").first
     expect(uploader).to_contain_text("Chọn tệp")
     expect(uploader).to_contain_text("Tối đa 5 MB mỗi tệp")
     _check(page, "import-uploader", problems)
 
-    page.get_by_role("tab", name="Thêm công việc").click()
+    open_tab(page, "Thêm công việc")
     page.get_by_label("Kênh/Sản phẩm").first.fill("Cổng")
     expect(page.get_by_text("Nhấn phím ↵ để gửi").first).to_be_visible()
     _check(page, "form-hint", problems)
 
-    page.get_by_role("tab", name="Danh sách").click()
+    open_tab(page, "Danh sách")
     page.get_by_label("Đơn vị chủ trì").first.click()
     page.keyboard.type("zzzz")
     expect(page.get_by_text("Không có kết quả")).to_be_visible()

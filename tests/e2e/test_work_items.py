@@ -3,14 +3,13 @@ shows every error and imports nothing."""
 
 import datetime as dt
 import re
-from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 from tracker.models import WorkItem
 from tracker.services.excel_template import LISTS_SHEET, SHEET
@@ -27,7 +26,7 @@ def _open_import_tab(page: Page, server_url: str) -> None:
     page.get_by_role("link", name="Công việc", exact=True).click()
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Công việc", exact=True)).to_be_visible()
-    page.get_by_role("tab", name="Nhập từ Excel").click()
+    open_tab(page, "Nhập từ Excel")
 
 
 def _upload(page: Page, path) -> None:
@@ -70,7 +69,7 @@ def test_template_download_fill_upload_and_see_the_items(app_server, page, outsi
     page.get_by_role("button", name="Nhập 2 dòng vào kế hoạch 184/QĐ-BNV").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã nhập 2 dòng vào kế hoạch 184/QĐ-BNV: 2 công việc mới")).to_be_visible()
-    page.get_by_role("tab", name="Danh sách").click()
+    open_tab(page, "Danh sách")
     expect(page.get_by_text("2 công việc.", exact=False)).to_be_visible()
     grid = page.get_by_role("tabpanel").locator("[data-testid='stDataFrame']").first
     expect(grid).to_contain_text("Chuyên mục nhiệm vụ 9 trên Cổng TTĐT")
@@ -155,7 +154,7 @@ def test_fan_out_to_every_provincial_department_then_preview_the_rollover(app_se
     sign_in(page, "vanphong", "mat-khau-van-phong")
     page.get_by_role("link", name="Công việc", exact=True).click()
     wait_for_app(page)
-    page.get_by_role("tab", name="Giao đồng loạt").click()
+    open_tab(page, "Giao đồng loạt")
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Giao việc"))
     _pick(page, form, "Nhiệm vụ trọng tâm", "(9)")
     form.get_by_label("Nội dung công việc").fill("Chuyên mục về cải cách hành chính")
@@ -171,7 +170,7 @@ def test_fan_out_to_every_provincial_department_then_preview_the_rollover(app_se
     expect(page.get_by_text("Đã giao 63 công việc cho 63 đơn vị.")).to_be_visible()
     assert _items(server.env["TRACKER_DATABASE_URL"]) == 63
 
-    page.get_by_role("tab", name="Chuyển sang năm sau").click()
+    open_tab(page, "Chuyển sang năm sau")
     panel = page.get_by_role("tabpanel").filter(has=page.get_by_label("Mã kế hoạch mới"))
     # 63 provinces in 2024, 34 from 01/7/2025: 29 items move to a successor that already has the same work.
     expect(panel).to_contain_text("34 công việc (gộp 29 công việc trùng sau khi thay đơn vị), 29 lần thay đơn vị, 0 lỗi")
@@ -200,7 +199,7 @@ def test_the_office_shifts_forty_provincial_deadlines_by_two_weeks(app_server, p
     sign_in(page, "vanphong", "mat-khau-van-phong")
     page.get_by_role("link", name="Công việc", exact=True).click()
     wait_for_app(page)
-    page.get_by_role("tab", name="Sửa đồng loạt").click()
+    open_tab(page, "Sửa đồng loạt")
     page.get_by_text("Các công việc có số").click()
     page.get_by_label("Số công việc, cách nhau bởi dấu phẩy").fill(", ".join(str(i) for i, _ in chosen))
     page.get_by_label("Số công việc, cách nhau bởi dấu phẩy").press("Enter")

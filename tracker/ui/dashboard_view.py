@@ -233,6 +233,10 @@ def item_list(rows: pd.DataFrame, key: str, total: int | None = None) -> None:
 
 
 _CLOSED = "dashboard_cell_closed"  # the square whose dialog was closed: its selection stays in the chart
+# The square whose dialog is open. Kept beside the address: Streamlit may put the item link's query
+# on this page's address first (one more history entry, "/?id=..."), so Back can land on an address
+# without ?cell=. Coming back without a square in the address reopens it, as the tab and filters are.
+_OPEN = "dashboard_cell_open"
 
 
 def heat_list(heat: pd.DataFrame, task_names: dict[str, str]):
@@ -260,15 +264,22 @@ def selected_cell(event) -> tuple[int, int] | None:
     if len(values) >= 2 and (int(values[0]), int(values[1])) != st.session_state.get(_CLOSED):
         unit_id, task_id = int(values[0]), int(values[1])
         st.query_params["cell"] = f"{unit_id}-{task_id}"
+        st.session_state[_OPEN] = (unit_id, task_id)
+        return unit_id, task_id
+    if "cell" not in st.query_params and _OPEN in st.session_state:  # back from another page
+        unit_id, task_id = st.session_state[_OPEN]
+        st.query_params["cell"] = f"{unit_id}-{task_id}"
         return unit_id, task_id
     raw = st.query_params.get("cell", "")
     parts = [parse_id(p) for p in raw.split("-")]
     if len(parts) == 2 and None not in parts:
+        st.session_state[_OPEN] = (parts[0], parts[1])
         return parts[0], parts[1]
     return None
 
 
 def _forget_cell() -> None:
+    st.session_state.pop(_OPEN, None)
     raw = st.query_params.pop("cell", "")
     parts = raw.split("-")
     if len(parts) == 2 and all(p.isdigit() for p in parts):
