@@ -10,6 +10,7 @@ entered twice in a plan, and re-importing a spreadsheet finds the items it made 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -84,6 +85,7 @@ def _actor_id(actor: Actor) -> int | None:
     return actor.user_id or None
 
 
+@functools.lru_cache(maxsize=8192)  # pure; a change of many items asks for each key three times
 def source_key(*, plan_id: int, task_number: int, title: str, lead_unit_code: str) -> str:
     """The identity of a work item within a plan: same task, same title (folded), same lead unit."""
     raw = "\x1f".join([str(plan_id), str(task_number), fold(title), lead_unit_code])
@@ -273,7 +275,9 @@ def _apply(session: Session, item: WorkItem, plan: Plan, data: ItemInput) -> Non
     item.budget_planned = data.budget_planned
     item.note = data.note
     item.recurring = data.recurring
-    item.coordinating_units = [session.get(Unit, u) for u in data.coordinating_unit_ids]
+    coordinators = [session.get(Unit, u) for u in data.coordinating_unit_ids]
+    if item.coordinating_units != coordinators:  # an unchanged list left alone: nothing for the flush to compare
+        item.coordinating_units = coordinators
     item.source_key = source_key(plan_id=plan.id, task_number=task.number, title=data.title,
                                  lead_unit_code=lead.code)
 
