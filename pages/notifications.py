@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tracker.db import session_scope
+from tracker.limits import max_chars
 from tracker.services import notifications as svc
 from tracker.text import format_datetime, format_number
 from tracker.ui.auth import require_actor
@@ -13,9 +14,11 @@ from tracker.ui.writes import attempt
 actor = require_actor()
 st.title("Thông báo", anchor=False)
 
+words = st.text_input("Tìm trong thông báo", key="notifications_search", max_chars=max_chars("search"),
+                      placeholder="Từ khóa, không cần dấu", icon=":material/search:").strip()
 only_unread = st.toggle("Chỉ hiện thông báo chưa đọc", key="notifications_unread_only")
 with session_scope(get_engine()) as session:
-    listed = svc.list_notifications(session, actor=actor, only_unread=only_unread)
+    listed = svc.list_notifications(session, actor=actor, only_unread=only_unread, text=words)
     choice, address = svc.email_choice(session, actor=actor)
 
 with st.expander("Nhận thông báo qua thư điện tử"):
@@ -43,6 +46,7 @@ def _open(row: svc.NotificationRow) -> None:
 
 left, right = st.columns([3, 1], vertical_alignment="center")
 left.caption(f"{format_number(listed.unread)} chưa đọc · {format_number(listed.total)} thông báo"
+             + (f" khớp “{md(words)}”" if words else "")
              + (f" (hiện {format_number(len(listed.rows))} mới nhất)" if len(listed.rows) < listed.total else ""))
 if right.button("Đánh dấu tất cả đã đọc", key="notifications_read_all", disabled=listed.unread == 0,
                 icon=":material/done_all:"):
@@ -50,7 +54,9 @@ if right.button("Đánh dấu tất cả đã đọc", key="notifications_read_a
     if ok:
         st.rerun()
 
-if not listed.rows:
+if not listed.rows and words:
+    st.info(f"Không có thông báo nào khớp “{md(words)}”.")
+elif not listed.rows:
     st.info("Chưa có thông báo chưa đọc." if only_unread else "Chưa có thông báo nào.")
 for row in listed.rows:
     with st.container(border=True, key=f"notifications_row_{row.id}"):

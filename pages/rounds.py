@@ -53,11 +53,20 @@ def closed_meanwhile(shown: set[int]) -> None:
                 st.code(summary, language=None, wrap_lines=True)
 
 
+def search_box() -> str:
+    return st.text_input("Tìm kỳ báo cáo", key="rounds_search", max_chars=max_chars("search"),
+                         placeholder="Tên kỳ, kế hoạch, ghi chú; không cần dấu", icon=":material/search:").strip()
+
+
 def unit_head_view() -> None:
+    words = search_box()
     with session_scope(get_engine()) as session:
-        mine = round_service.open_rounds_for_unit(session, unit_id=actor.unit_id, today=today)
-    closed_meanwhile({r.round_id for r in mine})
-    if not mine:
+        mine = round_service.open_rounds_for_unit(session, unit_id=actor.unit_id, today=today, text=words)
+    if not words:
+        closed_meanwhile({r.round_id for r in mine})
+    if not mine and words:
+        st.info(f"Không có kỳ báo cáo đang mở nào khớp “{md(words)}”.")
+    elif not mine:
         st.info("Đơn vị chưa có kỳ báo cáo nào đang mở.")
     for r in mine:
         with st.container(border=True):
@@ -186,13 +195,15 @@ def status_view(info: round_service.RoundInfo) -> None:
 
 
 def office_view() -> None:
-    with session_scope(get_engine()) as session:
-        listed = round_service.list_rounds(session, actor=actor, today=today)
-        units = unit_service.list_units(session) if actor.role is Role.ADMIN else []
     if actor.role is Role.ADMIN:
+        with session_scope(get_engine()) as session:
+            units = unit_service.list_units(session)
         open_round_form(units)
+    words = search_box()
+    with session_scope(get_engine()) as session:
+        listed = round_service.list_rounds(session, actor=actor, today=today, text=words)
     if not listed:
-        st.info("Chưa có kỳ báo cáo nào.")
+        st.info(f"Không có kỳ báo cáo nào khớp “{md(words)}”." if words else "Chưa có kỳ báo cáo nào.")
         return
     st.subheader("Các kỳ báo cáo", anchor=False)
     st.dataframe(pd.DataFrame([{

@@ -136,3 +136,33 @@ def test_a_saved_view_on_another_page_brings_its_filters_back(people, page, para
     assert not at.exception, at.exception
     assert at.selectbox(key=key).value == expected
     assert all(at.query_params[k] == v for k, v in params.items())
+
+
+def test_one_s_own_view_is_renamed_and_deleted_only_after_confirming(people):
+    users, _, engine = people
+    at = _open(users["tcbc"], {"view": "week", "day": "2024-06-18"})
+    at.text_input(key="saved_view_name_calendar").input("Tuần họp")
+    at.button(key="FormSubmitter:saved_view_form_calendar-Lưu").click().run()
+    with session_scope(engine) as s:
+        view_id = s.scalars(select(SavedView.id)).one()
+    at.text_input(key="saved_view_new_name_calendar").input("Tuần họp giao ban <b>Vụ</b>")
+    at.button(key="saved_view_rename_calendar").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast] == ["Đã đổi tên bộ lọc “Tuần họp” thành “Tuần họp giao ban \\<b\\>Vụ\\</b\\>”."]
+    assert at.button(key=f"saved_view_{view_id}").label.startswith("Tuần họp giao ban")
+    with session_scope(engine) as s:
+        assert s.get(SavedView, view_id).params == {"view": "week", "day": "2024-06-18"}
+
+    at.button(key="saved_view_delete_calendar").click().run()
+    assert [w.value for w in at.warning] == ["Xóa bộ lọc “Tuần họp giao ban \\<b\\>Vụ\\</b\\>”? Những người được "
+                                             "chia sẻ cũng sẽ không thấy bộ lọc này nữa."]
+    at.button(key="saved_view_delete_cancel_calendar").click().run()
+    assert not at.warning
+    with session_scope(engine) as s:
+        assert s.get(SavedView, view_id) is not None  # asked, not deleted
+    at.button(key="saved_view_delete_calendar").click().run()
+    at.button(key="saved_view_delete_confirm_calendar").click().run()
+    assert not at.exception, at.exception
+    with session_scope(engine) as s:
+        assert s.get(SavedView, view_id) is None
+    assert f"saved_view_{view_id}" not in {b.key for b in at.button}

@@ -107,3 +107,22 @@ def test_each_person_chooses_how_e_mail_reaches_them(assigned, engine):
     assert not at.exception, at.exception
     with session_scope(engine) as s:
         assert s.get(User, head.id).email_choice is EmailChoice.NONE
+
+
+def test_the_search_box_finds_by_words_without_accents_only_among_one_s_own(assigned, engine):
+    head, ids = assigned
+    with session_scope(engine) as s:  # another unit's notification with the same words stays theirs
+        make_user(s, "truong.tcbc", Role.UNIT_HEAD, "VU-TCBC")
+        plan_id = _id(s, Plan, code="184/QĐ-BNV")
+        work_items.create_item(s, actor=Actor.of(make_user(s, "vp2", Role.ADMIN)), plan_id=plan_id, data=ItemInput(
+            priority_task_id=_id(s, PriorityTask, plan_id=plan_id, number=9), title="Chuyên mục cải cách tiền lương",
+            lead_unit_id=_id(s, Unit, code="VU-TCBC"), form_id=_id(s, Form, code="CHUYEN-MUC")))
+    at = _page(head)
+    at.text_input(key="notifications_search").input("CHUYEN muc  TIEN luong").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text] == ["Công việc mới giao cho đơn vị: “Chuyên mục về cải cách tiền lương”."]
+    assert at.caption[1].value == "2 chưa đọc · 1 thông báo khớp “CHUYEN muc  TIEN luong”"
+    at.text_input(key="notifications_search").input("hop bao").run()
+    assert len(at.text) == 0 and at.info[0].value == "Không có thông báo nào khớp “hop bao”."
+    at.text_input(key="notifications_search").input("moi GIAO").run()  # words in any order
+    assert len(at.text) == 2

@@ -214,3 +214,29 @@ def test_a_round_on_last_year_offers_the_units_of_that_period(accounts, engine, 
     assert texts(at.error) == []
     with session_scope(engine) as s:
         assert [u.code for u in s.scalars(select(ReportingRound)).one().units] == ["VU-TL"]
+
+
+def test_the_search_box_narrows_the_rounds_by_words_without_accents(accounts, engine, monkeypatch):
+    open_round(engine, accounts)
+    open_round(engine, accounts, name="Báo cáo quý III năm 2024", deadline=dt.date(2024, 10, 5))
+    at = page_as(accounts["leader"], monkeypatch)
+    assert list(at.dataframe[0].value["Kỳ báo cáo"]) == ["Báo cáo quý III năm 2024", "Báo cáo 6 tháng 2024"]
+    at.text_input(key="rounds_search").input("bao cao 6 THANG").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["Kỳ báo cáo"]) == ["Báo cáo 6 tháng 2024"]
+    assert at.selectbox(key="rounds_selected").options == ["Báo cáo 6 tháng 2024 (hạn 15/06/2024)"]
+    at.text_input(key="rounds_search").input("quy IV").run()
+    assert texts(at.info) == ["Không có kỳ báo cáo nào khớp “quy IV”."]
+
+
+def test_a_unit_head_searches_only_the_rounds_of_their_unit(accounts, engine, monkeypatch):
+    open_round(engine, accounts, submit_as=(), deadline=dt.date(2030, 6, 15))
+    open_round(engine, accounts, name="Báo cáo 6 tháng của Sở", codes=("SNV-HA-NOI",), submit_as=(),
+               deadline=dt.date(2030, 6, 15))
+    at = page_as(accounts["tcbc"], monkeypatch)
+    at.text_input(key="rounds_search").input("bao cao 6 thang").run()
+    assert not at.exception, at.exception
+    shown = "\n".join(texts(at.markdown))
+    assert "Báo cáo 6 tháng 2024" in shown and "Báo cáo 6 tháng của Sở" not in shown
+    at.text_input(key="rounds_search").input("cua so").run()
+    assert texts(at.info) == ["Không có kỳ báo cáo đang mở nào khớp “cua so”."]

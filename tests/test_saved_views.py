@@ -93,3 +93,21 @@ def test_the_owner_or_the_office_deletes(people):
     with session_scope(people["engine"]) as s:
         svc.delete_view(s, actor=people["office"], view_id=view.id)
     assert _names(people, "head") == []
+
+
+def test_the_owner_or_the_office_renames_and_the_name_stays_unique(people):
+    view = _save(people, "head", "Tuần này", ViewVisibility.UNIT, params={"plan": "3"})
+    _save(people, "head", "Tháng này", ViewVisibility.PRIVATE)
+    with session_scope(people["engine"]) as s, pytest.raises(PermissionDenied, match="đổi tên"):
+        svc.rename_view(s, actor=people["colleague"], view_id=view.id, name="Của tôi")
+    for taken in ("  Tháng   này ", "   "):
+        with session_scope(people["engine"]) as s, pytest.raises(ValidationFailed):
+            svc.rename_view(s, actor=people["head"], view_id=view.id, name=taken)
+    with session_scope(people["engine"]) as s:
+        renamed = svc.rename_view(s, actor=people["head"], view_id=view.id, name=" Tuần  này ")  # its own name
+        assert renamed.name == "Tuần này"
+        svc.rename_view(s, actor=people["office"], view_id=view.id, name="Việc tuần này của Vụ")
+    assert _names(people, "colleague") == ["Việc tuần này của Vụ"]
+    with session_scope(people["engine"]) as s:
+        (shared,) = svc.list_views(s, actor=people["colleague"], page="board")
+    assert shared.params == {"plan": "3"} and shared.visibility is ViewVisibility.UNIT

@@ -28,10 +28,12 @@ from sqlalchemy import Date, delete, event, func, inspect, literal, select, unio
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.clock import VN_TZ
+from tracker.item_states import changed
 from tracker.models import ProgressEvent, Status, StatusFlowDay, Unit, UnitKind, WorkItem
 
 _PENDING = "flow_ledger_pending"  # Counter {(plan_id, unit_kind, day, status): change} not yet written
@@ -113,9 +115,9 @@ def _kind(session: Session, unit_id: int) -> UnitKind:
 def _old_status(item: WorkItem) -> Status | None:
     """The status before this flush, when only the status changed and the old value is known."""
     state = inspect(item)
-    if any(state.attrs[name].history.has_changes() for name in _KEY_ATTRS if name != "status"):
+    if any(changed(state, name) for name in _KEY_ATTRS if name != "status"):
         return None
-    deleted = state.attrs.status.history.deleted
+    deleted = state.get_history("status", PASSIVE_NO_INITIALIZE).deleted
     return deleted[0] if deleted else None
 
 
@@ -126,7 +128,7 @@ def _take_back(session: Session, _context, _instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, WorkItem) and obj.id is not None:
             state = inspect(obj)
-            if (any(state.attrs[name].history.has_changes() for name in _KEY_ATTRS)
+            if (any(changed(state, name) for name in _KEY_ATTRS)
                     and _old_status(obj) is None):
                 touched.add(obj.id)
     touched.update(obj.id for obj in session.deleted if isinstance(obj, WorkItem) and obj.id is not None)

@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE
 
 from tracker import clock
 from tracker.models import CutoffFigures, EventKind, ProgressEvent, Status, Unit, WorkItem, WorkItemState
@@ -41,9 +42,15 @@ def facts_of(item: WorkItem) -> dict[str, Any]:
     return values
 
 
+def changed(state: InstanceState, name: str) -> bool:
+    """Whether the flush will write attribute `name` of an object (its state): without `state.attrs`, which
+    builds every attribute's view of every object (a third of a 1.000-item flush)."""
+    return state.get_history(name, PASSIVE_NO_INITIALIZE).has_changes()
+
+
 def _changed(item: WorkItem) -> bool:
     state = inspect(item)
-    return any(state.attrs[name].history.has_changes() for name in _WATCHED)
+    return any(changed(state, name) for name in _WATCHED)
 
 
 def record(session: Session, rows: Sequence[tuple[int, dt.date, dict[str, Any]]], *, new: bool = False) -> None:

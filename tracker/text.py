@@ -73,6 +73,18 @@ def fold(value: str) -> str:
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 
+def search_words(query: str) -> list[str]:
+    """The folded words of what someone typed in a search box ("Tiền  lương" -> ["tien", "luong"])."""
+    return fold(query or "").split()
+
+
+def has_words(words: list[str], *texts: str | None) -> bool:
+    """Every word (from search_words) in the texts taken together, case and accents ignored: the rule of the
+    search boxes (Công việc, Thông báo, Kỳ báo cáo)."""
+    folded = fold(" ".join(t for t in texts if t))
+    return all(w in folded for w in words)
+
+
 def roman(number: int) -> str:
     """1 -> 'i' ... 20 -> 'xx' (plans of the 2023 kind number their groups in roman)."""
     return ROMAN[number - 1]

@@ -5,6 +5,10 @@ work is read-only for the unit as for every progress write). Each change is one 
 ("steps": "2/5" → "3/5", with the step's text). When the office chooses so for an item, its progress follows the
 checklist (done ÷ steps, rounded) through the progress service, so every progress rule still applies (work not
 started starts, "Chờ xác nhận" stays at 100%).
+
+In the Excel layout (column "Các bước", tracker/services/imports.py) a checklist is one step per line, a done step
+prefixed "[x] ". An import gives a new item the file's steps; to an existing item it only adds the steps it lacks
+(same text), at the end: it never removes a step, reorders them or changes a tick, which are the units' own work.
 """
 
 from __future__ import annotations
@@ -48,6 +52,49 @@ class Checklist:
     @property
     def percent(self) -> int:
         return round(100 * self.done_count / len(self.steps)) if self.steps else 0
+
+
+DONE_PREFIX = "[x] "
+
+
+def as_lines(steps: list[tuple[str, bool]]) -> str:
+    """A checklist as the Excel cell shows it: one step per line, "[x] " before a done step."""
+    return "\n".join(f"{DONE_PREFIX if done else ''}{text}" for text, done in steps)
+
+
+def from_lines(cell: str | None) -> list[tuple[str, bool]]:
+    """The (text, done) steps of an Excel cell: one per non-blank line; "[x]" (or "[X]") marks a done step,
+    "[ ]" or nothing one not done.
+
+    Raises:
+        ValidationFailed: a step too long, or more than MAX_STEPS.
+    """
+    steps = []
+    for line in str(cell or "").splitlines():
+        line = nfc(line)
+        done = line[:3].lower() == "[x]"
+        if done or line[:3] == "[ ]":
+            line = nfc(line[3:])
+        if not line:
+            continue
+        if len(line) > MAX_TEXT:
+            raise ValidationFailed(f"Bước “{line[:40]}…” dài quá {MAX_TEXT} ký tự.")
+        steps.append((line, done))
+    if len(steps) > MAX_STEPS:
+        raise ValidationFailed(f"Mỗi công việc có tối đa {MAX_STEPS} bước (ô này có {len(steps)} bước).")
+    return steps
+
+
+def of_items(session: Session, item_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
+    """The (text, done) steps of many items, in order, in a few queries (for the Excel export and import)."""
+    out: dict[int, list[tuple[str, bool]]] = {}
+    for start in range(0, len(item_ids), 500):
+        for item_id, text, done in session.execute(
+                select(WorkItemStep.work_item_id, WorkItemStep.text, WorkItemStep.done)
+                .where(WorkItemStep.work_item_id.in_(item_ids[start:start + 500]))
+                .order_by(WorkItemStep.work_item_id, WorkItemStep.position, WorkItemStep.id)):
+            out.setdefault(item_id, []).append((text, done))
+    return out
 
 
 def _item(session: Session, item_id: int) -> WorkItem:
@@ -118,6 +165,34 @@ def add_step(session: Session, *, actor: Actor, item_id: int, text: str, today: 
     session.add(step)
     _write(session, actor, item, f"Thêm bước: {text}", before, today)
     return step
+
+
+def add_steps(session: Session, *, actor: Actor, item_id: int, steps: list[tuple[str, bool]], today: dt.date,
+              note: str) -> list[WorkItemStep]:
+    """Append many steps at once, done ones ticked by `actor` now, with ONE history entry (an import).
+
+    Raises:
+        PermissionDenied (as add_step), ValidationFailed: a step empty or too long, or too many steps in all.
+    """
+    item = _item(session, item_id)
+    _allowed(session, actor, item)
+    before = _counts(session, item_id)
+    count = int(before.split("/")[1])
+    if count + len(steps) > MAX_STEPS:
+        raise ValidationFailed(f"Mỗi công việc có tối đa {MAX_STEPS} bước (công việc số {item_id} đã có {count}).")
+    last = session.scalar(select(func.max(WorkItemStep.position)).where(WorkItemStep.work_item_id == item_id)) or 0
+    now = dt.datetime.now(dt.timezone.utc)
+    added = []
+    for n, (text, done) in enumerate(steps, start=1):
+        text = nfc(text or "")
+        if not text or len(text) > MAX_TEXT:
+            raise ValidationFailed(f"Nội dung bước phải có từ 1 đến {MAX_TEXT} ký tự.")
+        added.append(WorkItemStep(work_item_id=item_id, position=last + n, text=text, done=done,
+                                  done_by_id=(actor.user_id or None) if done else None, done_at=now if done else None))
+    if added:
+        session.add_all(added)
+        _write(session, actor, item, note, before, today)
+    return added
 
 
 def _step(session: Session, step_id: int) -> WorkItemStep:

@@ -29,10 +29,12 @@ LISTS_SHEET = "Danh mục"
 HEADERS = [
     "STT", "Nhiệm vụ trọng tâm", "Nội dung công việc", "Đơn vị chủ trì", "Đơn vị phối hợp", "Hình thức",
     "Kênh/Sản phẩm", "Ngày bắt đầu", "Hạn hoàn thành", "Chỉ tiêu", "Kinh phí (đồng)", "Ghi chú",
+    "Các bước",  # optional: one step per line, "[x] " before a done step (tracker/services/checklists.py)
     # An export fills these two: the import then refuses to overwrite an item changed since (a conflict).
     "Mã công việc (không sửa)", "Phiên bản (không sửa)",
 ]
-WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 14, 14]
+WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 40, 14, 14]
+STEPS_COLUMN = HEADERS.index("Các bước") + 1
 DATE_FORMAT = "DD/MM/YYYY"
 MONEY_FORMAT = "#,##0"
 TEMPLATE_ROWS = 500
@@ -91,8 +93,9 @@ def _validations(ws, ranges: dict[str, str], last_row: int) -> None:
         ws.add_data_validation(dv)
 
 
-def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] = ()) -> bytes:
-    """The template (no rows) or an export (rows), as .xlsx bytes."""
+def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] = (),
+                   steps: dict[int, str] | None = None) -> bytes:
+    """The template (no rows) or an export (rows, and each item's checklist as its cell shows it), as .xlsx."""
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
@@ -109,8 +112,9 @@ def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] 
         ws.append(xlsx_row(ws, [
             n, task_cell(tasks[r.priority_task_id]), r.title, r.lead_unit, "; ".join(r.coordinating_units),
             r.form, r.channel, r.start_date, r.due_date, target_cell(r.target_qty, r.target_unit),
-            r.budget_planned, r.note, r.id, r.version,
+            r.budget_planned, r.note, (steps or {}).get(r.id), r.id, r.version,
         ]))
+        ws.cell(row=n + 1, column=STEPS_COLUMN).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=n + 1, column=8).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=9).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=11).number_format = MONEY_FORMAT

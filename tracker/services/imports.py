@@ -20,13 +20,13 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import deadlines
+from tracker import clock, deadlines
 from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
 from tracker.services.progress import HistoryEntry, history_since
-from tracker.services import settings
+from tracker.services import checklists, settings
 from tracker.services import sheet_layout as layouts
 from tracker.services.excel_template import HEADERS, build_workbook
 from tracker.services.name_match import NameIndex, UnitIndex
@@ -47,7 +47,7 @@ COLUMNS = {
     "stt": "STT", "task": "Nhiệm vụ trọng tâm", "title": "Nội dung công việc", "lead": "Đơn vị chủ trì",
     "coord": "Đơn vị phối hợp", "form": "Hình thức", "channel": "Kênh/Sản phẩm", "start": "Ngày bắt đầu",
     "due": "Hạn hoàn thành", "target": "Chỉ tiêu", "budget": "Kinh phí (đồng)", "note": "Ghi chú",
-    "item_id": "Mã công việc (không sửa)", "version": "Phiên bản (không sửa)",
+    "steps": "Các bước", "item_id": "Mã công việc (không sửa)", "version": "Phiên bản (không sửa)",
 }
 assert list(COLUMNS.values()) == HEADERS
 EXTRA_HEADERS = {
@@ -113,6 +113,7 @@ class ParsedRow:
     item_id: int | None = None  # the item the export was made from (another installation's ids differ)
     part: int = 0  # a row fanned out to several units or recurring over the year: its items 0, 1, 2...
     notes: tuple[str, ...] = ()  # every guess made reading the row (a unit's other name, a deadline's rule)
+    steps: tuple[tuple[str, bool], ...] = ()  # the "Các bước" cell: (text, done) in order
 
     @property
     def slot(self) -> int | str:
@@ -639,6 +640,11 @@ def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors:
     channel = rd.channel(channel_text)
     qty, unit_text = rd.target(cells.get("target"))
     start = rd.date("start", cells.get("start"))
+    steps: tuple[tuple[str, bool], ...] = ()
+    try:
+        steps = tuple(checklists.from_lines(None if cells.get("steps") is None else _show(cells.get("steps"))))
+    except ValidationFailed as exc:
+        rd.bad("steps", cells.get("steps"), str(exc))
     base = items.normalise(ItemInput(
         priority_task_id=task.id if task else None, title=title, lead_unit_id=None,
         form_id=form.id if form else None, coordinating_unit_ids=tuple(u.id for u in coord),
@@ -678,7 +684,7 @@ def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors:
             out.append(ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label,
                                  version=int(version) if version is not None else None,
                                  item_id=int(item_id) if item_id is not None else None, part=len(out),
-                                 notes=tuple(rd.notes)))
+                                 notes=tuple(rd.notes), steps=steps))
     return out
 
 
@@ -722,7 +728,9 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
                  mapping: dict[str, str] | None = None, recurrence: str = deadlines.MONTH) -> ImportResult:
     """Check the whole file (or take the rows read_file returned), then create new items and update ones imported before.
 
-    Fields the template has no column for (description, recurring) are kept on update. A row whose
+    Fields the template has no column for (description, recurring) are kept on update. The "Các bước" column
+    gives a new item its steps; to an existing item it adds only the steps it lacks (same text), never removing
+    one nor changing a tick (the units' own work; see tracker/services/checklists.py). A row whose
     item was changed after the export (its version column) is a conflict: listed on a dry run, and
     on import kept (KEEP) or overwritten (OVERWRITE) only as `on_conflict` says. An item changed
     after the preview (`seen_versions`, the preview's `versions`) always stops the import.
@@ -745,7 +753,9 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
     existing = {i.source_key: i for i in session.scalars(
         select(WorkItem).where(WorkItem.plan_id == plan.id, WorkItem.source_key.in_([r.key for r in rows])))}
     result = ImportResult(plan_code=plan.code, rows=rows, dry_run=dry_run)
-    fresh = []
+    have = {i: {text for text, _ in steps} for i, steps in
+            checklists.of_items(session, sorted(i.id for i in existing.values())).items()}
+    fresh, fresh_rows, with_steps = [], [], []
     for row in rows:
         item = existing.get(row.key)
         if item is None:
@@ -753,9 +763,15 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
                 result.would[row.slot] = "mới"
             else:
                 fresh.append((row.data, f"Nhập từ tệp Excel (dòng {row.row})."))
+                fresh_rows.append(row)
             continue
+        new_steps = [s for s in row.steps if s[0] not in have.get(item.id, set())]  # never removed nor re-ticked
         wanted = replace(row.data, description=item.description, recurring=item.recurring)
         if _same(wanted, items.item_input(item)):
+            if new_steps:
+                result.would[row.slot] = "cập nhật"
+                with_steps.append((item.id, row, new_steps))
+                continue
             result.would[row.slot] = "giữ nguyên"
             result.unchanged.append(item.id)
             continue
@@ -773,13 +789,31 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
         else:
             items.update_item(session, actor=actor, item_id=item.id, expected_version=item.version, data=wanted)
             result.updated.append(item.id)
+        if new_steps:
+            with_steps.append((item.id, None, new_steps))
     result.versions = {item.id: item.version for item in existing.values()}
     unresolved = [c for c in result.conflicts if c.after_preview or on_conflict not in (KEEP, OVERWRITE)]
     if unresolved and not dry_run:
         raise ImportConflict(unresolved)  # the caller's transaction rolls back the updates made so far
+    if dry_run:
+        return result
+    today = clock.today()
+    for item_id, row, new_steps in with_steps:
+        _add_steps(session, actor, item_id, new_steps, today)
+        if row is not None:
+            result.updated.append(item_id)
     if fresh:  # one batch of INSERTs, not a round trip per row
-        result.created = [i.id for i in items.create_items(session, actor=actor, plan_id=plan.id, entries=fresh)]
+        created = items.create_items(session, actor=actor, plan_id=plan.id, entries=fresh)
+        result.created = [i.id for i in created]
+        for item, row in zip(created, fresh_rows):
+            if row.steps:
+                _add_steps(session, actor, item.id, list(row.steps), today)
     return result
+
+
+def _add_steps(session: Session, actor: Actor, item_id: int, steps: list[tuple[str, bool]], today: dt.date) -> None:
+    checklists.add_steps(session, actor=actor, item_id=item_id, steps=steps, today=today,
+                         note=f"Thêm {len(steps)} bước từ tệp Excel.")
 
 
 def export_items(session: Session, *, actor: Actor, filters: ItemFilter) -> bytes:
@@ -788,7 +822,9 @@ def export_items(session: Session, *, actor: Actor, filters: ItemFilter) -> byte
     if plan is None:
         raise ValidationFailed("Hãy chọn kế hoạch để xuất danh sách công việc.")
     rows = lists.list_items(session, actor=actor, filters=replace(filters, include_deleted=False))
-    return build_workbook(session, plan=plan, rows=rows)
+    steps = checklists.of_items(session, [r.id for r in rows])
+    return build_workbook(session, plan=plan, rows=rows,
+                          steps={i: checklists.as_lines(s) for i, s in steps.items()})
 
 
 def template(session: Session, *, plan_id: int) -> bytes:

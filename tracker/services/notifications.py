@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.errors import NotFound
 from tracker.models import EmailChoice, Notification, NotificationKind, User
+from tracker.limits import max_chars
 from tracker.permissions import Action, Actor, require
+from tracker.text import has_words, search_words
 
 EMAIL_CHOICE_LABELS = {
     EmailChoice.IMMEDIATE: "Gửi ngay từng thông báo",
@@ -61,12 +63,19 @@ def unread_count(session: Session, *, user_id: int) -> int:
 
 
 def list_notifications(session: Session, *, actor: Actor, only_unread: bool = False,
-                       limit: int = LIST_LIMIT) -> NotificationList:
-    """The actor's notifications, newest first (at most `limit`), with the totals."""
+                       limit: int = LIST_LIMIT, text: str = "") -> NotificationList:
+    """The actor's notifications, newest first (at most `limit`), with the totals; `text`: only those whose
+    words (what happened, its kind, who did it) hold every word typed, case and accents ignored."""
     n = Notification
     mine = [n.user_id == actor.user_id]
     if only_unread:
         mine.append(n.read_at.is_(None))
+    if words := search_words(text[:max_chars("search")]):
+        found = session.execute(select(n.id, n.kind, n.text, User.full_name, User.username)
+                                .outerjoin(User, User.id == n.actor_id).where(*mine))
+        ids = [i for i, kind, body, full, username in found
+               if has_words(words, body, KIND_LABELS[kind], full or username)]
+        mine.append(n.id.in_(bindparam("found_ids", ids, expanding=True, literal_execute=True)))
     total = session.scalar(select(func.count()).select_from(n).where(*mine)) or 0
     stmt = (select(n, User.full_name, User.username).outerjoin(User, User.id == n.actor_id)
             .where(*mine).order_by(n.created_at.desc(), n.id.desc()).limit(limit))

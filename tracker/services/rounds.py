@@ -31,10 +31,10 @@ from tracker.models import (
     reporting_round_units,
 )
 from tracker import notifications
-from tracker.limits import too_long
+from tracker.limits import max_chars, too_long
 from tracker.permissions import Action, Actor, require
 from tracker.services import evidence
-from tracker.text import clean, format_date, nfc
+from tracker.text import clean, format_date, has_words, nfc, search_words
 
 MINISTRY_KINDS = (UnitKind.MINISTRY_ADMIN, UnitKind.MINISTRY_SERVICE)
 
@@ -252,8 +252,9 @@ def close_round(session: Session, *, actor: Actor, round_id: int) -> ReportingRo
     return round_
 
 
-def list_rounds(session: Session, *, actor: Actor, today: dt.date) -> list[RoundInfo]:
-    """Every round, open ones first, then by deadline (latest first), with unit and report counts."""
+def list_rounds(session: Session, *, actor: Actor, today: dt.date, text: str = "") -> list[RoundInfo]:
+    """Every round, open ones first, then by deadline (latest first), with unit and report counts; `text`: only
+    the rounds whose name, plan or note hold every word typed (case and accents ignored)."""
     require(actor, Action.VIEW_ROUND_STATUS)
     units = (select(reporting_round_units.c.round_id, func.count().label("n"))
              .group_by(reporting_round_units.c.round_id).subquery())
@@ -265,12 +266,13 @@ def list_rounds(session: Session, *, actor: Actor, today: dt.date) -> list[Round
             .outerjoin(reports, reports.c.round_id == ReportingRound.id)
             .order_by(ReportingRound.closed_at.is_not(None), ReportingRound.deadline.desc(),
                       ReportingRound.id.desc()))
+    words = search_words(text[:max_chars("search")])
     return [
         RoundInfo(id=r.id, name=r.name, plan_code=plan_code, period_start=r.period_start,
                   period_end=r.period_end, deadline=r.deadline, closed=r.closed_at is not None,
                   closed_at=r.closed_at, note=r.note, unit_count=n_units, reported_count=n_reports,
                   deadline_passed=today > r.deadline)
-        for r, plan_code, n_units, n_reports in session.execute(stmt)
+        for r, plan_code, n_units, n_reports in session.execute(stmt) if has_words(words, r.name, plan_code, r.note)
     ]
 
 
@@ -394,8 +396,10 @@ def round_status(session: Session, *, actor: Actor, round_id: int, today: dt.dat
     return rows
 
 
-def open_rounds_for_unit(session: Session, *, unit_id: int, today: dt.date) -> list[UnitRound]:
-    """Rounds not yet closed that include the unit, nearest deadline first, with the unit's submission."""
+def open_rounds_for_unit(session: Session, *, unit_id: int, today: dt.date, text: str = "") -> list[UnitRound]:
+    """Rounds not yet closed that include the unit, nearest deadline first, with the unit's submission; `text`:
+    only those whose name or the unit's own report holds every word typed (case and accents ignored)."""
+    words = search_words(text[:max_chars("search")])
     rru = reporting_round_units
     stmt = (select(ReportingRound, RoundReport.submitted_at, RoundReport.summary, RoundReport.revision)
             .join(rru, rru.c.round_id == ReportingRound.id)
@@ -405,6 +409,8 @@ def open_rounds_for_unit(session: Session, *, unit_id: int, today: dt.date) -> l
             .order_by(ReportingRound.deadline, ReportingRound.id))
     rows = []
     for r, submitted_at, summary, revision in session.execute(stmt):
+        if not has_words(words, r.name, summary):
+            continue
         status = report_status(submitted_at=submitted_at, deadline=r.deadline, today=today, closed=False)
         rows.append(UnitRound(
             round_id=r.id, name=r.name, period_start=r.period_start, period_end=r.period_end,

@@ -1,7 +1,8 @@
 """Saved views: a page's filters (its URL query parameters) kept under a name, to reopen as a link.
 
 Who sees a view: its owner always; a view shared with a unit, the accounts of that unit; a view shared
-with everyone, every account. Only the office shares with everyone. The owner (or the office) deletes.
+with everyone, every account. Only the office shares with everyone. The owner (or the office) renames and
+deletes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ NAME_TAKEN = "Bạn đã có một bộ lọc tên “{name}” trên trang này
 EVERYONE_OFFICE_ONLY = "Chỉ Văn phòng (quản trị) được chia sẻ bộ lọc cho mọi người."
 UNIT_NEEDS_UNIT = "Tài khoản của bạn không thuộc đơn vị nào để chia sẻ."
 NOT_YOURS = "Bạn chỉ được xóa bộ lọc do mình lưu."
+NOT_YOURS_RENAME = "Bạn chỉ được đổi tên bộ lọc do mình lưu."
 NOT_FOUND = "Không tìm thấy bộ lọc đã lưu."
 
 
@@ -77,6 +79,20 @@ def list_views(session: Session, *, actor: Actor, page: str) -> list[View]:
     return sorted(views, key=lambda v: not v.mine)
 
 
+def _name(name: str | None) -> str:
+    name = " ".join(str(name or "").split())[:NAME_MAX]
+    if not name:
+        raise ValidationFailed(NAME_EMPTY)
+    return name
+
+
+def _refuse_taken(session: Session, *, owner_id: int, page: str, name: str, but: int | None = None) -> None:
+    taken = session.scalar(select(SavedView.id).where(SavedView.owner_id == owner_id, SavedView.page == page,
+                                                      SavedView.name == name, SavedView.id != (but or 0)))
+    if taken is not None:
+        raise ValidationFailed(NAME_TAKEN.format(name=name))
+
+
 def save_view(session: Session, *, actor: Actor, page: str, name: str, params: Mapping[str, object],
               visibility: ViewVisibility) -> View:
     """Keep `params` under `name` for `page`; a name the owner already used on that page is refused.
@@ -86,19 +102,14 @@ def save_view(session: Session, *, actor: Actor, page: str, name: str, params: M
         PermissionDenied: "everyone" by anyone but the office; "unit" without a unit.
     """
     require(actor, Action.VIEW_ITEM, session=session)
-    name = " ".join(str(name or "").split())[:NAME_MAX]
-    if not name:
-        raise ValidationFailed(NAME_EMPTY)
+    name = _name(name)
     if page not in PAGES:
         raise ValidationFailed(f"Trang “{page}” không lưu được bộ lọc.")
     if visibility is ViewVisibility.EVERYONE and actor.role is not Role.ADMIN:
         raise PermissionDenied(EVERYONE_OFFICE_ONLY)
     if visibility is ViewVisibility.UNIT and actor.unit_id is None:
         raise PermissionDenied(UNIT_NEEDS_UNIT)
-    taken = session.scalar(select(SavedView.id).where(SavedView.owner_id == actor.user_id,
-                                                      SavedView.page == page, SavedView.name == name))
-    if taken is not None:
-        raise ValidationFailed(NAME_TAKEN.format(name=name))
+    _refuse_taken(session, owner_id=actor.user_id, page=page, name=name)
     row = SavedView(owner_id=actor.user_id, page=page, name=name, params=clean_params(params),
                     visibility=visibility, unit_id=actor.unit_id if visibility is ViewVisibility.UNIT else None)
     session.add(row)
@@ -121,3 +132,25 @@ def delete_view(session: Session, *, actor: Actor, view_id: int) -> None:
     if row.owner_id != actor.user_id and actor.role is not Role.ADMIN:
         raise PermissionDenied(NOT_YOURS)
     session.delete(row)
+
+
+def rename_view(session: Session, *, actor: Actor, view_id: int, name: str) -> View:
+    """Give a saved view another name (its filters and who sees it stay): its owner, or the office.
+
+    Raises:
+        NotFound: no such view. PermissionDenied: someone else's view.
+        ValidationFailed: no name, or the owner already has a view of that name on the page.
+    """
+    require(actor, Action.VIEW_ITEM, session=session)
+    row = session.get(SavedView, view_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    if row.owner_id != actor.user_id and actor.role is not Role.ADMIN:
+        raise PermissionDenied(NOT_YOURS_RENAME)
+    name = _name(name)
+    _refuse_taken(session, owner_id=row.owner_id, page=row.page, name=name, but=row.id)
+    row.name = name
+    session.flush()
+    return View(id=row.id, page=row.page, name=name, params=dict(row.params or {}), visibility=row.visibility,
+                owner_id=row.owner_id, owner_name=row.owner.full_name or row.owner.username,
+                mine=row.owner_id == actor.user_id)

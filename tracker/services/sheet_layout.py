@@ -25,6 +25,7 @@ FIELD_LABELS = {
     "task": "Nhiệm vụ trọng tâm", "title": "Nội dung công việc", "lead": "Đơn vị chủ trì",
     "coord": "Đơn vị phối hợp", "form": "Hình thức", "channel": "Kênh/Sản phẩm", "start": "Ngày bắt đầu",
     "due": "Hạn hoàn thành", "target": "Chỉ tiêu", "budget": "Kinh phí (đồng)", "note": "Ghi chú", "stt": "STT",
+    "steps": "Các bước",
     "item_id": "Mã công việc (không sửa)", "version": "Phiên bản (không sửa)", IGNORE: "(bỏ qua)",
 }
 # Names accepted by --map: the field keys and the item's attribute names.
@@ -34,7 +35,7 @@ MAP_NAMES = {k: k for k in FIELD_LABELS} | {
 }
 # Header words -> field, tried in order (the first rule whose words all appear wins).
 _RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("item_id", ("ma cong viec",)), ("version", ("phien ban",)),
+    ("item_id", ("ma cong viec",)), ("version", ("phien ban",)), ("steps", ("cac buoc",)),
     ("coord", ("phoi hop",)), ("lead", ("chu tri",)), ("lead", ("don vi thuc hien",)),
     ("lead", ("co quan thuc hien",)), ("lead", ("don vi",)), ("lead", ("co quan",)),
     ("start", ("bat dau",)), ("start", ("tu ngay",)),

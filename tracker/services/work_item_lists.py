@@ -16,7 +16,7 @@ from tracker.models import Channel, Form, Plan, PriorityTask, Role, Status, Unit
 from tracker.permissions import Action, Actor, require
 from tracker.services.plans import MISSING_TEXT_LABEL
 from tracker.limits import max_chars
-from tracker.text import fold, parse_id
+from tracker.text import fold, has_words, parse_id, search_words
 from tracker.workflow import STATUS_LABELS
 
 
@@ -136,9 +136,8 @@ def _text_match(session: Session, stmt_ids, text: str) -> list[int]:
     text = text.strip()[:max_chars("search")]
     if (number := parse_id(text)) is not None:
         return [i for (i,) in session.execute(stmt_ids.where(WorkItem.id == number))]
-    words = fold(text).split()
-    return [i for i, title in session.execute(stmt_ids.add_columns(WorkItem.title))
-            if all(w in fold(title) for w in words)]
+    words = search_words(text)
+    return [i for i, title in session.execute(stmt_ids.add_columns(WorkItem.title)) if has_words(words, title)]
 
 
 def _matching(stmt, actor: Actor, filters: ItemFilter, session: Session | None = None):

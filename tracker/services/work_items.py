@@ -10,8 +10,9 @@ entered twice in a plan, and re-importing a spreadsheet finds the items it made 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, select
@@ -84,6 +85,7 @@ def _actor_id(actor: Actor) -> int | None:
     return actor.user_id or None
 
 
+@functools.lru_cache(maxsize=8192)  # pure; a change of many items asks for each key three times
 def source_key(*, plan_id: int, task_number: int, title: str, lead_unit_code: str) -> str:
     """The identity of a work item within a plan: same task, same title (folded), same lead unit."""
     raw = "\x1f".join([str(plan_id), str(task_number), fold(title), lead_unit_code])
@@ -128,9 +130,21 @@ def _inactive_message(role: str, unit: Unit, day: dt.date) -> str:
     return f"{role} “{unit.name}” không hoạt động vào ngày {format_date(day)} ({reason})."
 
 
-def validate_item(session: Session, *, plan: Plan, data: ItemInput,
-                  exclude_item_id: int | None = None, check_duplicate: bool = True) -> list[FieldProblem]:
-    """Every problem with `data` as a work item of `plan` (empty list when acceptable)."""
+KeyOwner = Callable[[int, str], "int | None"]  # (plan id, source key) -> the item holding it, or None
+
+
+def _key_owner_in_db(session: Session) -> KeyOwner:
+    return lambda plan_id, key: session.scalar(select(WorkItem.id).where(WorkItem.plan_id == plan_id,
+                                                                         WorkItem.source_key == key))
+
+
+def validate_item(session: Session, *, plan: Plan, data: ItemInput, exclude_item_id: int | None = None,
+                  check_duplicate: bool = True, key_owner: KeyOwner | None = None) -> list[FieldProblem]:
+    """Every problem with `data` as a work item of `plan` (empty list when acceptable).
+
+    `key_owner` answers the duplicate check (default: a query); a change of many items passes the keys it
+    read at once and keeps up to date as it goes.
+    """
     problems: list[FieldProblem] = []
 
     def bad(fld: str, message: str) -> None:
@@ -187,7 +201,7 @@ def validate_item(session: Session, *, plan: Plan, data: ItemInput,
             bad(name, problem)
     if check_duplicate and task is not None and lead is not None and data.title and not problems:
         key = source_key(plan_id=plan.id, task_number=task.number, title=data.title, lead_unit_code=lead.code)
-        other = session.scalar(select(WorkItem.id).where(WorkItem.plan_id == plan.id, WorkItem.source_key == key))
+        other = (key_owner or _key_owner_in_db(session))(plan.id, key)
         if other is not None and other != exclude_item_id:
             bad("title", _duplicate_message(plan, other))
     return problems
@@ -211,7 +225,11 @@ def _plan(session: Session, plan_id: int) -> Plan:
 
 
 def _load(session: Session, item_id: int, *, deleted: bool = False) -> WorkItem:
-    item = session.get(WorkItem, item_id)
+    return live(session.get(WorkItem, item_id), item_id, deleted=deleted)
+
+
+def live(item: WorkItem | None, item_id: int, *, deleted: bool = False) -> WorkItem:
+    """The item if it exists and is (not) deleted. Raises: NotFound, named as the single-item services name it."""
     if item is None or (item.deleted_at is not None) != deleted:
         state = "đã bị xóa" if item is not None and not deleted else "không tồn tại hoặc chưa bị xóa"
         raise NotFound(f"Không tìm thấy công việc số {item_id} ({state}).")
@@ -257,7 +275,9 @@ def _apply(session: Session, item: WorkItem, plan: Plan, data: ItemInput) -> Non
     item.budget_planned = data.budget_planned
     item.note = data.note
     item.recurring = data.recurring
-    item.coordinating_units = [session.get(Unit, u) for u in data.coordinating_unit_ids]
+    coordinators = [session.get(Unit, u) for u in data.coordinating_unit_ids]
+    if item.coordinating_units != coordinators:  # an unchanged list left alone: nothing for the flush to compare
+        item.coordinating_units = coordinators
     item.source_key = source_key(plan_id=plan.id, task_number=task.number, title=data.title,
                                  lead_unit_code=lead.code)
 
@@ -342,24 +362,39 @@ def update_item(session: Session, *, actor: Actor, item_id: int, expected_versio
     """
     require(actor, Action.MANAGE_ITEMS, session=session)
     item = _load(session, item_id)
+    with session.no_autoflush:
+        stage_update(session, actor=actor, item=item, expected_version=expected_version, data=data)
+    _write_version(session, item_id, expected_version)
+    return item
+
+
+def stage_update(session: Session, *, actor: Actor, item: WorkItem, expected_version: int, data: ItemInput,
+                 key_owner: KeyOwner | None = None) -> dict[str, list[str]]:
+    """The checks and changes of `update_item` on a loaded, live item, and its history entry, all left for the
+    caller's flush (a change of many items flushes them together); returns the entry's changes (old -> new).
+
+    The caller has called `require(actor, Action.MANAGE_ITEMS, session=session)` in this transaction, and
+    flushes under `session.no_autoflush` (so the version moves one step per item).
+
+    Raises:
+        ValidationFailed (nothing changed or a rule broken), StaleItem: the item is not at `expected_version`.
+    """
     plan = _plan(session, item.plan_id)
     data = normalise(data)
-    _raise(validate_item(session, plan=plan, data=data, exclude_item_id=item.id))
+    _raise(validate_item(session, plan=plan, data=data, exclude_item_id=item.id, key_owner=key_owner))
     if item.version != expected_version:
         raise StaleItem(history_since(session, item_id=item.id, version=expected_version), item.version)
     before = _snapshot(session, item)
-    with session.no_autoflush:  # one UPDATE, so one version step per edit
-        _apply(session, item, plan, data)
-        after = _snapshot(session, item)
-        changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-        if not changes:
-            session.expire(item)
-            raise ValidationFailed("Chưa có gì thay đổi.")
-        item.updated_at = dt.datetime.now(dt.timezone.utc)
+    _apply(session, item, plan, data)
+    after = _snapshot(session, item)
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if not changes:
+        session.expire(item)
+        raise ValidationFailed("Chưa có gì thay đổi.")
+    item.updated_at = dt.datetime.now(dt.timezone.utc)
     session.add(ProgressEvent(work_item_id=item.id, actor_id=_actor_id(actor), kind=EventKind.UPDATED,
                               progress=item.progress, changes=changes))
-    _write_version(session, item_id, expected_version)
-    return item
+    return changes
 
 
 def delete_item(session: Session, *, actor: Actor, item_id: int, expected_version: int,

@@ -1,4 +1,5 @@
-"""The sidebar's "Bộ lọc đã lưu" under a page: open a saved view, save the current filters, delete one's own.
+"""The sidebar's "Bộ lọc đã lưu" under a page: open a saved view, save the current filters, rename or delete
+one's own (a deletion asks first).
 
 A page calls `box("board")` once its filters are in the address. A saved view is the page's address with
 its query parameters: opening one drops the page's filter widgets' state, so they start from the address.
@@ -79,9 +80,32 @@ def _save_form(actor, page: str, views: list[svc.View]) -> None:
     own = {v.id: v.name for v in views if v.mine}
     if own:
         st.divider()
-        doomed = st.selectbox("Xóa bộ lọc của tôi", list(own), key=f"saved_view_delete_pick_{page}",
-                              format_func=own.get)
-        if st.button("Xóa", key=f"saved_view_delete_{page}", icon=":material/delete:"):
-            ok, _ = attempt(lambda s: svc.delete_view(s, actor=actor, view_id=doomed))
-            if ok:
-                st.rerun()
+        _manage_own(actor, page, own)
+
+
+def _manage_own(actor, page: str, own: dict[int, str]) -> None:
+    """Rename one of the person's views, or delete it after a confirmation."""
+    picked = st.selectbox("Bộ lọc của tôi", list(own), key=f"saved_view_pick_{page}", format_func=own.get)
+    new_name = st.text_input("Tên mới", key=f"saved_view_new_name_{page}", max_chars=svc.NAME_MAX)
+    rename, delete = st.columns(2)
+    if rename.button("Đổi tên", key=f"saved_view_rename_{page}", icon=":material/edit:"):
+        ok, view = attempt(lambda s: svc.rename_view(s, actor=actor, view_id=picked, name=new_name))
+        if ok:
+            st.toast(f"Đã đổi tên bộ lọc “{md(own[picked])}” thành “{md(view.name)}”.")
+            st.rerun()
+    confirming = f"saved_view_confirm_delete_{page}"
+    if delete.button("Xóa", key=f"saved_view_delete_{page}", icon=":material/delete:"):
+        st.session_state[confirming] = picked
+    if st.session_state.get(confirming) != picked:
+        return
+    st.warning(f"Xóa bộ lọc “{md(own[picked])}”? Những người được chia sẻ cũng sẽ không thấy bộ lọc này nữa.")
+    yes, no = st.columns(2)
+    if yes.button("Xác nhận xóa", key=f"saved_view_delete_confirm_{page}", type="primary"):
+        st.session_state.pop(confirming, None)
+        ok, _ = attempt(lambda s: svc.delete_view(s, actor=actor, view_id=picked))
+        if ok:
+            st.toast(f"Đã xóa bộ lọc “{md(own[picked])}”.")
+            st.rerun()
+    if no.button("Hủy", key=f"saved_view_delete_cancel_{page}"):
+        st.session_state.pop(confirming, None)
+        st.rerun()
