@@ -533,7 +533,7 @@ def _load(bench: Bench, backend: str, size: int, url: str, info: dict, workdir: 
                 target = f" · mục tiêu p95 ≤ 1,00 s: {'đạt' if crowd.p95 <= 1 else 'CHƯA ĐẠT'}"
             errors = f"; {_num(len(crowd.errors))} người lỗi: {crowd.errors[0]}" if crowd.errors else ""
             row.note = (f"p95 {_fmt(crowd.p95)}; {_num(crowd.per_second, 2)} lượt/s; CPU {_fmt(crowd.cpu_per_run)} mỗi lượt "
-                        f"({_num(len(crowd.clicks))} lượt trong {_fmt(crowd.wall)}); tải máy "
+                        f"({_num(len(crowd.clicks))} lượt trong {_fmt(crowd.wall)}; bộ đo tự dùng {_fmt(crowd.client_cpu)} CPU); tải máy "
                         f"{_num(crowd.load_average[0], 1)}{errors}{target}")
         bench.rows.append(row)
         bench.echo(_line(row))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "mat-khau-bench"
@@ -238,21 +238,22 @@ def people(url: str, count: int) -> list[Person]:
     out: list[Person] = []
     try:
         with session_scope(engine) as s:
+            # An item in progress: a report moves its percentage (one not started must start first).
             busiest = s.execute(select(WorkItem.lead_unit_id).where(
-                WorkItem.deleted_at.is_(None), WorkItem.status.in_([Status.NOT_STARTED, Status.IN_PROGRESS]))
-                .group_by(WorkItem.lead_unit_id)).scalars().all()
-            units = {u.id: u for u in s.scalars(select(Unit).where(Unit.id.in_(busiest), Unit.valid_to.is_(None)))}
-            unit_ids = sorted(units)
+                WorkItem.deleted_at.is_(None), WorkItem.status == Status.IN_PROGRESS)
+                .group_by(WorkItem.lead_unit_id).order_by(func.count().desc(), WorkItem.lead_unit_id)).scalars().all()
+            current = {u.id: u for u in s.scalars(select(Unit).where(Unit.id.in_(busiest), Unit.valid_to.is_(None)))}
+            units = [current[i] for i in busiest if i in current]
             taken: set[int] = set()
             for k in range(count):
-                unit = units[unit_ids[k % len(unit_ids)]]
+                unit = units[k % len(units)]
                 name = f"bench.dv{k + 1}"
                 user = s.scalars(select(User).where(User.username == name)).first()
                 if user is None:
                     user = create_user(s, username=name, password=PASSWORD, role=Role.UNIT_HEAD, unit_code=unit.code)
                 item = s.scalars(select(WorkItem.id).where(
                     WorkItem.lead_unit_id == user.unit_id, WorkItem.deleted_at.is_(None),
-                    WorkItem.status.in_([Status.NOT_STARTED, Status.IN_PROGRESS]), WorkItem.id.not_in(taken or {0}))
+                    WorkItem.status == Status.IN_PROGRESS, WorkItem.id.not_in(taken or {0}))
                     .order_by(WorkItem.id).limit(1)).one()
                 taken.add(item)
                 out.append(Person(name, item))
@@ -280,6 +281,7 @@ class LoadResult:
     wall: float
     cpu: float
     load_average: tuple[float, float, float]
+    client_cpu: float = 0.0  # this driver's own CPU: it shares the machine with the servers
 
     @property
     def times(self) -> list[float]:
@@ -320,7 +322,7 @@ def drive(base_url: str, crowd: list[Person], *, think: float, rounds: int = 1, 
                 round_of(person, base_url, think, rounds, rng, out, stop)
 
         threads.append(threading.Thread(target=go, name=f"load-{person.username}", daemon=True))
-    cpu0 = cpu_seconds(server_pids)
+    cpu0, own0 = cpu_seconds(server_pids), time.process_time()
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -330,9 +332,9 @@ def drive(base_url: str, crowd: list[Person], *, think: float, rounds: int = 1, 
     finally:
         stop.set()
     wall = time.perf_counter() - start
-    cpu = cpu_seconds(server_pids) - cpu0
+    cpu, own = cpu_seconds(server_pids) - cpu0, time.process_time() - own0
     return LoadResult(len(crowd), think, [c for o in outcomes for c in o.clicks], [e for o in outcomes for e in o.errors],
-                      wall, cpu, os.getloadavg())
+                      wall, cpu, os.getloadavg(), own)
 
 
 def _servers(url: str, today: str, processes: int):
