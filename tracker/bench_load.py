@@ -403,6 +403,10 @@ def measure(*, url: str, today: str, sessions: int, think: float, rounds: int, w
             alone = drive(base, crowd[:1], think=0)
             echo(f"  {label}: một người một mình {len(alone.clicks)} lượt, trung vị {alone.median or 0:.3f} s")
             crowd_run = drive(base, crowd, think=think, rounds=rounds, server_pids=[p.pid for p, _ in apps])
+            for name in dict.fromkeys(c.name for c in crowd_run.clicks):  # where the time went, click by click
+                times = sorted(c.seconds for c in crowd_run.clicks if c.name == name)
+                echo(f"  {label}, {name}: {len(times)} lượt, trung vị {statistics.median(times):.3f} s, "
+                     f"chậm nhất {times[-1]:.3f} s")
             out[label] = (alone, crowd_run, "")
         except Exception as exc:
             out[label] = (None, None, f"lỗi: {type(exc).__name__}: {exc}"[:200])
