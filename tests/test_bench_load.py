@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tests.system_tools import missing
 from tracker import bench, bench_load, nginx_site
 from tracker.db import make_engine, session_scope
-from tracker.models import ProgressEvent, User
+from tracker.models import ProgressEvent, User, UserSession
 
 
 @pytest.fixture
@@ -36,8 +36,12 @@ def test_two_unit_heads_do_their_round_on_one_process_and_each_report_is_saved(b
     with session_scope(engine) as s:
         reported = set(s.scalars(select(ProgressEvent.work_item_id).join(User, User.id == ProgressEvent.actor_id)
                                  .where(User.username.in_([p.username for p in crowd]))))
+        clients = set(s.scalars(select(UserSession.client).join(User, User.id == UserSession.user_id)
+                                .where(User.username.in_([p.username for p in crowd]))))
     engine.dispose()
     assert reported == {p.item_id for p in crowd}
+    # Each from an address of their own, as people are (the sign-in throttle counts by address).
+    assert {c.split(" · ")[0] for c in clients} == {p.address for p in crowd}
 
 
 def test_the_bench_step_prints_one_process_and_two_behind_nginx_beside_one_person_alone(bench_db, tmp_path):

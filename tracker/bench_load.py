@@ -50,7 +50,7 @@ class Page:
 class Tab:
     """One browser tab's conversation with a Streamlit server, over its WebSocket."""
 
-    def __init__(self, base_url: str, *, timeout: float = 300.0):
+    def __init__(self, base_url: str, *, timeout: float = 300.0, source: str | None = None):
         from websockets.sync.client import connect
 
         parts = urlsplit(base_url)
@@ -62,7 +62,8 @@ class Tab:
             context.verify_mode = ssl.CERT_NONE
         self.timeout = timeout
         self._connection = connect(f"{scheme}://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
-                                   ssl=context, open_timeout=timeout, max_size=None, compression=None, proxy=None)
+                                   ssl=context, open_timeout=timeout, max_size=None, compression=None, proxy=None,
+                                   **({"source_address": (source, 0)} if source else {}))
         self.ws = self._connection.__enter__()
         self.page = Page()
         self.hash = ""  # the page shown (its script hash)
@@ -147,10 +148,12 @@ def _state(widget, **value):
 
 @dataclass
 class Person:
-    """A unit head: the account, and the item of their unit they report on."""
+    """A unit head: the account, the item of their unit they report on, and the loopback address they
+    connect from (127.0.1.k: people have addresses of their own, and the sign-in throttle counts by it)."""
 
     username: str
     item_id: int
+    address: str | None = None
 
 
 @dataclass
@@ -190,7 +193,7 @@ def round_of(person: Person, base_url: str, think: float, rounds: int, rng: rand
         stop.wait(rng.uniform(0.5 * think, 1.5 * think) if think else 0)
 
     for _ in range(rounds):
-        tab = Tab(base_url)
+        tab = Tab(base_url, source=person.address)
         try:
             click("Mở trang đăng nhập", tab, path="")
             _check(tab, "trang đăng nhập", "Đăng nhập")
@@ -256,7 +259,7 @@ def people(url: str, count: int) -> list[Person]:
                     WorkItem.status == Status.IN_PROGRESS, WorkItem.id.not_in(taken or {0}))
                     .order_by(WorkItem.id).limit(1)).one()
                 taken.add(item)
-                out.append(Person(name, item))
+                out.append(Person(name, item, f"127.0.{1 + k // 250}.{1 + k % 250}"))
     finally:
         engine.dispose()
     return out
