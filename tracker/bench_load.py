@@ -193,8 +193,9 @@ def round_of(person: Person, base_url: str, think: float, rounds: int, rng: rand
         stop.wait(rng.uniform(0.5 * think, 1.5 * think) if think else 0)
 
     for _ in range(rounds):
-        tab = Tab(base_url, source=person.address)
+        tab = None
         try:
+            tab = Tab(base_url, source=person.address)
             click("Mở trang đăng nhập", tab, path="")
             _check(tab, "trang đăng nhập", "Đăng nhập")
             pause()
@@ -227,7 +228,8 @@ def round_of(person: Person, base_url: str, think: float, rounds: int, rng: rand
             out.errors.append(f"{person.username}: {type(exc).__name__}: {exc}"[:300])
             return
         finally:
-            tab.close()
+            if tab is not None:
+                tab.close()
 
 
 def people(url: str, count: int) -> list[Person]:
