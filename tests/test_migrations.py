@@ -29,3 +29,17 @@ def test_downgrade_to_base_and_up_again(empty_engine):
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     upgrade(empty_engine)
     assert _diff(empty_engine) == []
+
+
+def test_the_head_revision_is_read_from_the_migration_files_once_per_process(empty_engine, monkeypatch):
+    from alembic.script import ScriptDirectory
+
+    from tracker import migrate
+
+    migrate._scripts_head.cache_clear()
+    reads = []
+    real = ScriptDirectory.from_config
+    monkeypatch.setattr(ScriptDirectory, "from_config", lambda cfg: reads.append(cfg) or real(cfg))
+    first = head_revision(empty_engine)
+    assert head_revision(empty_engine) == first and first is not None
+    assert len(reads) == 1  # every page run asks; the files are not read again

@@ -526,7 +526,9 @@ def cmd_bench(_engine, args) -> int:
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="tracker-bench-"))
     bench.run(sizes=sizes, postgres_url=pg_url, repeat=args.repeat, workdir=workdir,
-              skip=set(filter(None, args.skip.split(","))), echo=echo)
+              skip=set(filter(None, args.skip.split(","))), echo=echo, load_sessions=args.load_sessions,
+              load_think=args.load_think, load_rounds=args.load_rounds,
+              load_sizes=frozenset(int(x) for x in args.load_sizes.split(",") if x.strip()))
     if args.markdown:
         Path(args.markdown).write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"Đã ghi bảng kết quả vào {args.markdown}.")
@@ -675,7 +677,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5, help="số lần lặp mỗi phép đo (mặc định 5)")
     p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
     p.add_argument("--skip", default="",
-                   help="bỏ qua: dashboard,move,bulk,pages,calendar,report,import,browser,chromium-pages")
+                   help="bỏ qua: dashboard,move,bulk,pages,calendar,report,import,browser,chromium-pages,load")
+    p.add_argument("--load-sessions", type=int, default=6,
+                   help="phép đo tải: số trưởng đơn vị làm việc cùng lúc (mặc định 6)")
+    p.add_argument("--load-think", type=float, default=2.0,
+                   help="phép đo tải: thời gian nghỉ trung bình giữa hai lần bấm, giây (mặc định 2)")
+    p.add_argument("--load-rounds", type=int, default=1, help="phép đo tải: số vòng mỗi người (mặc định 1)")
+    p.add_argument("--load-sizes", default="10000", help="phép đo tải chạy ở các cỡ này (mặc định 10000)")
     p.add_argument("--markdown", help="ghi bảng kết quả ra tệp Markdown")
     p.set_defaults(func=cmd_bench)
     return parser

@@ -510,6 +510,35 @@ def _chromium_pages(bench: Bench, backend: str, size: int, url: str, info: dict)
         bench.echo(_line(row))
 
 
+def _load(bench: Bench, backend: str, size: int, url: str, info: dict, workdir: Path, *, sessions: int,
+          think: float, rounds: int) -> None:
+    """Many unit heads at once over Streamlit's WebSocket (tracker/bench_load.py), one process then two behind
+    nginx; the floor is one person alone on the same processes."""
+    from tracker import bench_load
+
+    name = f"Tải: {_num(sessions)} người cùng lúc, nghỉ {_num(think, 1)} s"
+    try:
+        got = bench_load.measure(url=url, today=info["as_of"].isoformat(), sessions=sessions, think=think,
+                                 rounds=rounds, workdir=workdir / f"load-{backend}-{size}", echo=bench.echo)
+    except Exception as exc:
+        traceback.print_exc()
+        got = {"": (None, None, f"lỗi: {type(exc).__name__}: {exc}"[:200])}
+    for label, (alone, crowd, problem) in got.items():
+        row = Row(backend, size, f"{name}, {label}: thời gian máy chủ mỗi lượt" if label else name, None,
+                  floor_name="một người một mình", note=problem)
+        if crowd is not None:
+            row.median, row.floor, row.runs = crowd.median, alone.median, len(crowd.clicks)
+            target = ""
+            if label.startswith("2") and sessions >= 60 and crowd.p95 is not None:
+                target = f" · mục tiêu p95 ≤ 1,00 s: {'đạt' if crowd.p95 <= 1 else 'CHƯA ĐẠT'}"
+            errors = f"; {_num(len(crowd.errors))} người lỗi: {crowd.errors[0]}" if crowd.errors else ""
+            row.note = (f"p95 {_fmt(crowd.p95)}; {_num(crowd.per_second, 2)} lượt/s; CPU {_fmt(crowd.cpu_per_run)} mỗi lượt "
+                        f"({_num(len(crowd.clicks))} lượt trong {_fmt(crowd.wall)}; bộ đo tự dùng {_fmt(crowd.client_cpu)} CPU); tải máy "
+                        f"{_num(crowd.load_average[0], 1)}{errors}{target}")
+        bench.rows.append(row)
+        bench.echo(_line(row))
+
+
 def machine() -> str:
     cpu = "?"
     try:
@@ -525,7 +554,8 @@ def machine() -> str:
 
 
 def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Path, skip: set[str],
-        echo: Callable[[str], None] = print, import_rows: int = 5000) -> Bench:
+        echo: Callable[[str], None] = print, import_rows: int = 5000, load_sessions: int = 6,
+        load_think: float = 2.0, load_rounds: int = 1, load_sizes: frozenset[int] = frozenset({10_000})) -> Bench:
     """Build each database and measure; print the table as it goes (Markdown)."""
     bench = Bench(repeat=repeat, echo=echo)
     import streamlit.logger
@@ -557,11 +587,15 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
                                ("report", lambda: _report(bench, backend, size, engine, info)),
                                ("import", lambda: _import(bench, backend, size, engine, info, import_rows)),
                                ("browser", lambda: _browser(bench, backend, size, url, info)),
-                               ("chromium-pages", lambda: _chromium_pages(bench, backend, size, url, info))):
+                               ("chromium-pages", lambda: _chromium_pages(bench, backend, size, url, info)),
+                               ("load", lambda: _load(bench, backend, size, url, info, workdir, sessions=load_sessions,
+                                                      think=load_think, rounds=load_rounds))):
                 if name == "browser" and size != 10_000:
                     continue  # the target is for a board of 10,000 items
                 if name == "chromium-pages" and size < 1_000:
                     continue  # minutes of browser runs: tests/e2e/test_bench_pages.py runs it once, small
+                if name == "load" and size not in load_sizes:
+                    continue  # a minute per size: tests/test_bench_load.py runs it once, small
                 if name not in skip:
                     step()
             engine.dispose()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +22,7 @@ from tests import pg
 from tests.e2e.conftest import REPO, _free_port, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
 from tests.system_tools import missing
+from tracker import nginx_site
 from tracker.db import make_engine, session_scope
 from tracker.models import Role, Status, UserSession, WorkItem
 from tracker.services.users import create_user
@@ -31,7 +30,6 @@ from tracker.ui.cookie import COOKIE_NAME
 
 pytestmark = pytest.mark.e2e
 
-SITE = REPO / "deploy" / "nginx" / "tracker.conf"
 SPOOFED = "203.0.113.9"  # an address the browser claims to come from (the sign-in throttle's key)
 WAIT = 60_000  # ms: a reconnect, then a first run on a fresh process of a busy machine
 
@@ -39,8 +37,8 @@ WAIT = 60_000  # ms: a reconnect, then a first run on a fresh process of a busy 
 @pytest.fixture
 def nginx_path() -> str:
     """nginx from Debian's package; in CI its absence fails the test (never a skip)."""
-    path = shutil.which("nginx") or "/usr/sbin/nginx"
-    if os.access(path, os.X_OK):
+    path = nginx_site.nginx_binary()
+    if path:
         return path
     missing("nginx not found (apt-get install nginx)")
 
@@ -55,65 +53,6 @@ def postgres_url():
     pg.create_database(admin, name)
     yield pg.database_url(admin, name)
     pg.drop_database(admin, name)
-
-
-def _replace_once(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"deploy/nginx/tracker.conf no longer has exactly one {old!r}"
-    return text.replace(old, new)
-
-
-def _site_config(app_ports: tuple[int, int], http_port: int, https_port: int, cert: Path, key: Path) -> str:
-    """The deployed site file with this test's ports and certificate (everything else as shipped)."""
-    text = SITE.read_text(encoding="utf-8")
-    text = _replace_once(text, "server 127.0.0.1:8501 ", f"server 127.0.0.1:{app_ports[0]} ")
-    text = _replace_once(text, "server 127.0.0.1:8502 ", f"server 127.0.0.1:{app_ports[1]} ")
-    text = _replace_once(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
-    text = _replace_once(text, "listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
-    text = _replace_once(text, "/etc/ssl/tracker/fullchain.pem", str(cert))
-    return _replace_once(text, "/etc/ssl/tracker/privkey.pem", str(key))
-
-
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
-
-
-def _start_nginx(nginx: str, workdir: Path, site: str) -> subprocess.Popen:
-    (workdir / "tracker.conf").write_text(site, encoding="utf-8")
-    temp_paths = ""
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (workdir / kind).mkdir()
-        temp_paths += f"  {kind}_temp_path {workdir / kind};\n"
-    user = "user root;\n" if os.geteuid() == 0 else ""  # as root, workers would drop to nobody
-    (workdir / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log info;\n"
-        "events { worker_connections 256; }\n"
-        "http {\n"
-        "  log_format upstream '$request_uri $upstream_addr $status [$cookie_tracker_route] [$http_x_forwarded_for]';\n"
-        f"  access_log {workdir}/access.log upstream;\n{temp_paths}"
-        f"  include {workdir}/tracker.conf;\n}}\n",
-        encoding="utf-8",
-    )
-    test = subprocess.run([nginx, "-t", "-p", str(workdir), "-c", str(workdir / "nginx.conf")],
-                          capture_output=True, text=True, timeout=30)
-    assert test.returncode == 0, test.stderr
-    command = [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-
-
-def _wait_for_port(port: int, timeout: float = 20.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"nginx did not listen on {port}", pytrace=False)
 
 
 _LOG_LINE = re.compile(r"^(?P<request>\S+) (?P<upstreams>.+) (?P<status>\d{3}) \[(?P<route>[^\]]*)\] \[(?P<claimed>[^\]]*)\]$")
@@ -170,13 +109,15 @@ def test_two_processes_behind_nginx_one_stops_and_the_person_keeps_working_signe
     workdir = tmp_path / "nginx"
     workdir.mkdir()
     http_port, https_port = _free_port(), _free_port()
-    cert, key = _self_signed(workdir)
-    proxy = _start_nginx(nginx_path, workdir, _site_config(tuple(servers), http_port, https_port, cert, key))
+    cert, key = nginx_site.self_signed(workdir)
+    proxy = nginx_site.start(nginx_path, workdir,
+                             nginx_site.site_config(tuple(servers), http_port, https_port, cert, key))
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN",
                                   ignore_https_errors=True,  # the test's self-signed certificate
                                   extra_http_headers={"X-Forwarded-For": SPOOFED})
     try:
-        _wait_for_port(https_port)
+        if not nginx_site.wait_for_port(https_port):
+            pytest.fail(f"nginx did not listen on {https_port}", pytrace=False)
         # Plain HTTP only redirects to HTTPS.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
         with pytest.raises(urllib.error.HTTPError) as redirect:

@@ -278,6 +278,14 @@ def selected_cell(event) -> tuple[int, int] | None:
     return None
 
 
+def open_clicked_cell(event) -> None:
+    """In the charts' fragment: a square clicked now goes into the address (?cell=) and the whole page
+    reruns, where the square's items open (the dialog belongs to the page run, so Back reopens it)."""
+    before = st.query_params.get("cell")
+    if event is not None and selected_cell(event) and st.query_params.get("cell") != before:
+        st.rerun(scope="app")
+
+
 def _forget_cell() -> None:
     st.session_state.pop(_OPEN, None)
     raw = st.query_params.pop("cell", "")
