@@ -26,3 +26,9 @@ def test_the_server_upload_limit_is_the_largest_file_we_accept():
     from tracker.services import evidence, imports
 
     assert _config()["server"]["maxUploadSize"] * 1024 * 1024 == max(evidence.MAX_BYTES, imports.MAX_BYTES)
+
+
+def test_the_source_files_are_not_watched():
+    """A code update under a running process must not reload modules into live sessions (nor show
+    Streamlit's English "Source file changed" prompt): the service is restarted instead."""
+    assert _config()["server"]["fileWatcherType"] == "none"
