@@ -174,7 +174,7 @@ def status_view(info: round_service.RoundInfo) -> None:
     frame = pd.DataFrame([{
         "Mã": r.unit_code, "Đơn vị": r.unit_name, "Trạng thái": r.status_label,
         "Nộp lúc": format_datetime(r.submitted_at), "Người nộp": r.submitted_by or "",
-        "Lần nộp": r.revision, "Nội dung": r.summary or "", "Tệp đã ký": r.file_name or "",
+        "Lần nộp": str(r.revision) if r.revision else "", "Nội dung": r.summary or "", "Tệp đã ký": r.file_name or "",
     } for r in rows if r.status in shown], columns=["Mã", "Đơn vị", "Trạng thái", "Nộp lúc", "Người nộp",
                                                      "Lần nộp", "Nội dung", "Tệp đã ký"])
     st.dataframe(frame, hide_index=True, width="stretch", key="rounds_status_table")

@@ -118,6 +118,7 @@ def test_admin_sees_status_counts_and_closes_after_confirming(accounts, engine, 
     assert list(table["Mã"]) == ["VU-TCBC", "VU-PC", "SNV-HA-NOI"]
     assert list(table["Trạng thái"]) == ["Nộp muộn", "Chưa nộp", "Chưa nộp"]
     assert table["Nội dung"][0] == "Báo cáo của tcbc"
+    assert list(table["Lần nộp"]) == ["1", "", ""]  # not "None" for a unit that has not reported
     assert "**Kỳ \\*\\*đậm\\*\\* \\<b\\>thử\\</b\\>**" in "\n".join(texts(at.markdown))
 
     at.button(key="rounds_close").click().run()
