@@ -157,6 +157,9 @@ def test_filters_by_plan_task_unit_form_and_number(board_db):
     assert len(_titles(_read(engine, admin, form=form_id))) == 9
     assert _titles(_read(engine, admin, form=other_form_id)) == []
     assert _titles(_read(engine, admin, q=str(ids["Đã xong"]))) == ["Đã xong"]
+    # The words of the search in any order, accents ignored: the rule of every search box (tracker.text).
+    assert _titles(_read(engine, admin, q="ha noi  TOA")) == ["Tọa đàm của Sở Nội vụ Hà Nội"]
+    assert _titles(_read(engine, admin, q="toa dam ha noi thu")) == []
 
 
 @pytest.mark.parametrize("lanes", [Swimlane.UNIT, Swimlane.TASK])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
@@ -26,7 +25,7 @@ from tracker.rag import RAG_LABELS, Rag, rag_case
 from tracker.services.units import KIND_LABELS
 from tracker.services import settings
 from tracker.limits import max_chars
-from tracker.text import fold, format_date, parse_id
+from tracker.text import format_date, has_words, parse_id, search_words
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER, is_done_late, transition_problem
 
 PAGE_SIZE = 20
@@ -202,12 +201,6 @@ def wip_limits(raw: str | None = None) -> dict[Status, int]:
     return limits
 
 
-@functools.lru_cache(maxsize=200_000)
-def _folded(title: str) -> str:
-    """fold() of a title, remembered: the page reruns on every click with the same search."""
-    return fold(title)
-
-
 def _lane_column(lanes: Swimlane):
     """The column swimlanes split on, or None for a single lane."""
     if lanes is Swimlane.TASK:
@@ -246,11 +239,11 @@ def _conditions(session: Session, actor: Actor, filters: BoardFilters, today: dt
                   WorkItem.due_date <= today + dt.timedelta(days=filters.due)]
     text = filters.q.strip()
     if text:
-        # Titles are matched on the folded text ("tap huan" finds "Tập huấn") on every database:
-        # only (id, title) of the items in scope are read for that.
-        key = fold(text)
+        # Titles hold every word, folded ("tap huan" finds "Tập huấn"), by the rule of every search box
+        # (tracker.text.has_words) on every database: only (id, title) of the items in scope are read.
+        words = search_words(text)
         rows = session.execute(select(WorkItem.id, WorkItem.title).where(*conds))
-        ids = [r.id for r in rows if key in _folded(r.title)]
+        ids = [r.id for r in rows if has_words(words, r.title)]
         match = WorkItem.id.in_(ids)
         number = parse_id(text)
         conds.append(or_(match, WorkItem.id == number) if number is not None else match)
