@@ -134,6 +134,9 @@ def test_the_leader_reads_tong_quan_on_a_phone(app_server, phone):
         wait_for_app(page, timeout=120_000, settle_ms=1500)  # Tổng quan is the leader's landing page
         expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=WAIT)
         expect(page.get_by_text("Tỷ lệ hoàn thành", exact=True)).to_be_visible(timeout=WAIT)
+        # The filters do not fill the first screen: the headline's first figures are in sight at once.
+        expect(page.get_by_text("Tổng số công việc", exact=True)).to_be_in_viewport()
+        expect(page.get_by_text("Tỷ lệ hoàn thành", exact=True)).to_be_in_viewport()
         _no_sideways_scroll(page)
         screenshot(page, "phone-6-tong-quan.png")
         page.get_by_text("Tỷ lệ quá hạn", exact=True).scroll_into_view_if_needed()
