@@ -97,6 +97,8 @@ def test_the_unit_head_s_day_on_a_phone(app_server, phone):
         _open_sidebar_link(page, "Bảng Kanban")
         card = page.locator("[data-testid='kanban-card']", has_text=NEXT)
         expect(card).to_be_visible(timeout=WAIT)
+        # The filters are folded: the board starts on the first screen.
+        expect(page.locator("[data-testid='kanban-column-head']").first).to_be_in_viewport()
         card.scroll_into_view_if_needed()
         # A column is most of the screen wide: the card and its control are not squeezed.
         assert card.bounding_box()["width"] >= 0.7 * PHONE["width"]
