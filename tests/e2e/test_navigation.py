@@ -69,6 +69,7 @@ def test_back_search_item_and_tabs(app_server, page, outside_requests):
 
     # A form in the "Giải trình" tab: after the save the person is still on that tab.
     page.get_by_role("tab", name="Giải trình").click()
+    wait_for_app(page)  # the tab click reruns the page: type after it
     page.get_by_label("Nội dung yêu cầu đơn vị giải trình").fill("Đề nghị nêu rõ lý do chậm.")
     page.get_by_role("button", name="Yêu cầu giải trình").click()
     wait_for_app(page, settle_ms=500)

@@ -106,11 +106,13 @@ def test_work_reaches_people(app_server, page, outside_requests):
     wait_for_app(page)
     expect(page.get_by_text("Đã ghi nhận báo cáo tiến độ.")).to_be_visible()
     page.get_by_role("tab", name="Trao đổi").click()
+    wait_for_app(page)  # the tab click reruns the page: type after it
     page.get_by_label(re.compile("^Bình luận")).fill("Đã đạt 50%, nhờ @lanhdao cho ý kiến <b>sớm</b>.")
     page.get_by_role("button", name="Gửi bình luận").click()
     wait_for_app(page)
     expect(page.get_by_text("Đã gửi bình luận.")).to_be_visible()
     page.get_by_role("tab", name="Trao đổi").click()
+    wait_for_app(page)  # the tab click reruns the page: type after it
     expect(page.get_by_role("tabpanel")).to_contain_text("lanhdao cho ý kiến <b>sớm</b>.")  # text, not markup
     assert page.locator("b", has_text="sớm").count() == 0
     screenshot(page, "item_comments.png")
@@ -133,6 +135,7 @@ def test_work_reaches_people(app_server, page, outside_requests):
     sign_in(page, "lanhdao", "mat-khau-lanh-dao")
     _open_first_notification(page)
     page.get_by_role("tab", name="Giải trình").click()
+    wait_for_app(page)  # the tab click reruns the page: type after it
     page.get_by_label("Nội dung yêu cầu đơn vị giải trình").fill("Vì sao quá hạn?")
     page.get_by_role("button", name="Yêu cầu giải trình").click()
     wait_for_app(page)
@@ -143,6 +146,7 @@ def test_work_reaches_people(app_server, page, outside_requests):
     sign_in(page, "truongtl", "mat-khau-tien-luong")
     _open_first_notification(page)
     page.get_by_role("tab", name="Giải trình").click()
+    wait_for_app(page)  # the tab click reruns the page: type after it
     page.get_by_label("Nội dung giải trình").fill("Chờ số liệu của Bộ Tài chính.")
     page.get_by_role("button", name="Gửi giải trình").click()
     wait_for_app(page)

@@ -88,6 +88,8 @@ def test_the_unit_head_s_day_on_a_phone(app_server, phone):
         screenshot(page, "phone-3-report.png")
 
         page.get_by_role("tab", name="Giải trình").click()
+
+        wait_for_app(page)  # the tab click reruns the page: type after it
         page.get_by_label("Nội dung giải trình").fill("Chờ ý kiến Lãnh đạo Bộ; phát hành ngày 05/8.")
         page.get_by_role("button", name="Gửi giải trình").click()
         wait_for_app(page, settle_ms=500)
