@@ -149,7 +149,11 @@ filters = BoardFilters.from_params(st.query_params.to_dict() or st.session_state
 with session_scope(get_engine()) as session:
     options = board_service.filter_options(session, actor=actor, plan_id=filters.plan)
 
-with st.expander("Bộ lọc và cách hiển thị", expanded=True, icon=":material/filter_list:"):
+# Folded unless a filter is in use (on a phone the open filters filled more than the first screen); the
+# label counts those in use, and the key keeps the fold as the person left it when that count changes.
+in_use = len(filters.to_params())
+with st.expander("Bộ lọc và cách hiển thị" + (f" · {in_use} đang dùng" if in_use else ""), expanded=bool(in_use),
+                 key="board_filters_fold", icon=":material/filter_list:"):
     row1 = st.columns([1.2, 1.6, 1.6, 1])
     plan = _choice("Kế hoạch", [p for p, _ in options.plans], dict(options.plans), "board_filter_plan",
                    filters.plan, row1[0])

@@ -44,9 +44,11 @@ item_view.facts(item, today)
 item_view.files(actor, item)
 
 # Keyed, with labels that do not change on a save (a count in a label would make new tabs): after a
-# save (a rerun) the person stays on the tab where they saved.
+# save (a rerun) the person stays on the tab where they saved. Every tab is built on every run (none is
+# costly), so a click only shows another tab and starts no rerun: text typed straight after it is kept
+# (with on_change="rerun" it could be wiped by the rerun the click had started).
 tab_report, tab_steps, tab_history, tab_explain, tab_talk = st.tabs(
-    ["Báo cáo tiến độ", "Các bước", "Lịch sử", "Giải trình", "Trao đổi"], key="item_tabs", on_change="rerun")
+    ["Báo cáo tiến độ", "Các bước", "Lịch sử", "Giải trình", "Trao đổi"], key="item_tabs")
 with tab_report:
     item_view.report_tab(actor, item, today)
 with tab_steps:

@@ -9,7 +9,9 @@ from streamlit.testing.v1 import AppTest
 from tests.factories import make_user, sign_in
 from tests.item_factories import make_item
 from tracker.db import session_scope
-from tracker.models import ItemComment, Notification, NotificationKind, Role
+from tracker.models import ItemComment, Notification, NotificationKind, Role, User
+from tracker.permissions import Actor
+from tracker.services import comments
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -55,8 +57,29 @@ def test_a_viewer_reads_the_thread_and_may_follow_but_not_comment(ctx):
     people, item_id = ctx
     at = _item_page(people["viewer"], item_id)
     assert not [f for f in at.text_area if f.key == f"item_comment_text_{item_id}"]
-    follow = at.toggle(key=f"item_follow_{item_id}")
+    follow = at.toggle(key=f"item_follow_{item_id}_False")
     assert follow.value is False
     follow.set_value(True).run()
     assert not at.exception
-    assert at.toggle(key=f"item_follow_{item_id}").value is True
+    assert at.toggle(key=f"item_follow_{item_id}_True").value is True
+
+
+def _follow_toggle(at: AppTest):
+    (toggle,) = [t for t in at.toggle if t.label.startswith("Theo dõi công việc này")]
+    return toggle
+
+
+def test_commenting_makes_the_author_follow_and_the_toggle_shows_it(ctx, engine):
+    """Found in the browser: the toggle's old value (off) read as the person switching it off after their comment."""
+    people, item_id = ctx
+    at = _item_page(people["leader"], item_id)
+    assert _follow_toggle(at).value is False
+    at.text_area(key=f"item_comment_text_{item_id}").input("Đề nghị đẩy nhanh tiến độ.")
+    at.button(key=f"item_comment_send_{item_id}").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Đã gửi bình luận."]
+    assert _follow_toggle(at).value is True
+    at.run()  # and it stays so on the next run
+    assert _follow_toggle(at).value is True
+    with session_scope(engine) as s:
+        assert comments.is_following(s, actor=Actor.of(s.get(User, people["leader"].id)), item_id=item_id)

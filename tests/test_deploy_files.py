@@ -51,7 +51,7 @@ def test_each_unit_runs_a_command_the_app_has_with_the_settings_file(path):
         build_parser().parse_args(command[3:])  # exits (fails the test) on an unknown command or option
 
 
-@pytest.mark.parametrize("name", ["tracker-backup", "tracker-remind"])
+@pytest.mark.parametrize("name", ["tracker-backup", "tracker-remind", "tracker-jobs"])
 def test_each_timer_starts_its_service_and_catches_up_after_a_stop(name):
     timer = _unit(ROOT / "deploy" / "systemd" / f"{name}.timer")
     assert (ROOT / "deploy" / "systemd" / f"{name}.service").exists()

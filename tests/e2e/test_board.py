@@ -258,11 +258,19 @@ def _runs(messages: list) -> tuple[list, list]:
     return finished, outside
 
 
+def _unfold_filters(page: Page) -> None:
+    """The filters are folded while none is in use: open them."""
+    expect(page.locator(".st-key-board_filter_lanes")).not_to_be_visible()
+    page.get_by_text("Bộ lọc và cách hiển thị").click()
+    expect(page.locator(".st-key-board_filter_lanes")).to_be_visible()
+
+
 def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows(board_app, page):
     """The server's answer to a drag comes sooner when only the board part of the page reruns."""
     server, engine, ids = board_app
     gate = _Gate(page)
     _open_board(page, server, "truong.tcbc", "mat-khau-don-vi")
+    _unfold_filters(page)
     page.get_by_text("Theo đơn vị chủ trì", exact=True).click()  # a filter kept in the URL
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
@@ -495,6 +503,7 @@ def test_screenshot_of_a_board_with_swimlanes(app_server, page):
     more.click()
     wait_for_app(page)
     expect(done.locator("[data-testid='kanban-card']")).to_have_count(29)
+    _unfold_filters(page)
     page.get_by_text("Theo đơn vị chủ trì", exact=True).click()
     wait_for_app(page)
     # the filters are in the address: a link shows the same board (waits: the run may start after the click)

@@ -33,10 +33,17 @@ def test_leader_filters_the_dashboard_and_the_url_follows(app_server, page, outs
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=20_000)
     screenshot(page, "dashboard-leader.png")
 
+    # All filters but the plan and the period fold away (closed while none is used); opened, they stay
+    # open after a choice, and the fold's label counts the filters in use.
+    expect(page.get_by_label("Loại đơn vị")).not_to_be_visible()
+    page.get_by_text("Lọc theo thời gian, đơn vị, nhiệm vụ, hình thức").click()
+    expect(page.get_by_label("Loại đơn vị")).to_be_visible()
     page.get_by_label("Loại đơn vị").click()
     page.get_by_role("option", name="Sở Nội vụ các tỉnh, thành phố").click()
     wait_for_app(page, settle_ms=1500)
     assert "kind=provincial" in page.url
+    expect(page.get_by_text("Lọc theo thời gian, đơn vị, nhiệm vụ, hình thức · 1 bộ lọc đang dùng")).to_be_visible()
+    expect(page.get_by_label("Loại đơn vị")).to_be_visible()
     provincial = int(_metric(page, "Tổng số công việc"))
     assert 0 < provincial < 300
 

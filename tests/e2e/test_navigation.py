@@ -110,3 +110,40 @@ def test_the_sidebar_search_finds_an_item_by_words_without_accents(app_server, p
     expect(page.get_by_role("link", name=re.compile(rf"^#{item_id} ·"))).to_be_visible()
     screenshot(page, "sidebar-search.png")
     assert outside_requests == []
+
+
+_COUNT_RUNS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__tabRuns = 0;
+    new MutationObserver(() => {
+        if (app.getAttribute("data-test-script-state") === "running") window.__tabRuns += 1;
+    }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+
+
+def test_text_typed_right_after_an_item_tab_click_is_kept(app_server, page, outside_requests):
+    """A tab of the item page starts no rerun when clicked, so a person may type at once: nothing is lost."""
+    server = app_server(setup=SETUP, env={"TRACKER_TODAY": "2024-09-30"})
+    engine = make_engine(server.env["TRACKER_DATABASE_URL"])
+    with session_scope(engine) as s:
+        item_id = s.execute(text("SELECT id FROM work_items ORDER BY id LIMIT 1")).scalar_one()
+    engine.dispose()
+    page.goto(f"{server.url}/cong-viec?id={item_id}")
+    wait_for_app(page)
+    sign_in(page, "vanphong", PASSWORD)
+    expect(page).to_have_url(re.compile(rf"/cong-viec\?id={item_id}$"))
+
+    page.evaluate(_COUNT_RUNS)
+    for tab in ("Trao đổi", "Lịch sử", "Giải trình", "Các bước", "Trao đổi"):
+        page.get_by_role("tab", name=tab).click()
+        expect(_selected_tab(page)).to_have_text(tab)
+    # Typed at once, with no wait for the app: there is no rerun to wait for.
+    page.get_by_label(re.compile("^Bình luận")).fill("Gõ ngay sau khi bấm thẻ.")
+    assert page.evaluate("window.__tabRuns") == 0, "a tab click reran the page"
+    page.get_by_role("button", name="Gửi bình luận").click()
+    wait_for_app(page, settle_ms=500)
+    expect(page.get_by_text("Đã gửi bình luận.")).to_be_visible()
+    expect(_selected_tab(page)).to_have_text("Trao đổi")  # the save keeps the tab
+    expect(page.get_by_role("tabpanel")).to_contain_text("Gõ ngay sau khi bấm thẻ.")
+    screenshot(page, "item-tab-typed-at-once.png")
+    assert outside_requests == []

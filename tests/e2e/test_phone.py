@@ -97,6 +97,8 @@ def test_the_unit_head_s_day_on_a_phone(app_server, phone):
         _open_sidebar_link(page, "Bảng Kanban")
         card = page.locator("[data-testid='kanban-card']", has_text=NEXT)
         expect(card).to_be_visible(timeout=WAIT)
+        # The filters are folded: the board starts on the first screen.
+        expect(page.locator("[data-testid='kanban-column-head']").first).to_be_in_viewport()
         card.scroll_into_view_if_needed()
         # A column is most of the screen wide: the card and its control are not squeezed.
         assert card.bounding_box()["width"] >= 0.7 * PHONE["width"]
@@ -134,6 +136,9 @@ def test_the_leader_reads_tong_quan_on_a_phone(app_server, phone):
         wait_for_app(page, timeout=120_000, settle_ms=1500)  # Tổng quan is the leader's landing page
         expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=WAIT)
         expect(page.get_by_text("Tỷ lệ hoàn thành", exact=True)).to_be_visible(timeout=WAIT)
+        # The filters do not fill the first screen: the headline's first figures are in sight at once.
+        expect(page.get_by_text("Tổng số công việc", exact=True)).to_be_in_viewport()
+        expect(page.get_by_text("Tỷ lệ hoàn thành", exact=True)).to_be_in_viewport()
         _no_sideways_scroll(page)
         screenshot(page, "phone-6-tong-quan.png")
         page.get_by_text("Tỷ lệ quá hạn", exact=True).scroll_into_view_if_needed()

@@ -27,8 +27,10 @@ def _done(message: str) -> None:
 def thread(actor: Actor, item_id: int) -> None:
     with session_scope(get_engine()) as session:
         t = comment_service.thread(session, actor=actor, item_id=item_id)
+    # The stored choice is in the key: when it changes elsewhere (commenting makes the author follow), a
+    # fresh toggle shows it, instead of the old one's value reading as the person switching it back off.
     following = st.toggle("Theo dõi công việc này (nhận thông báo khi có bình luận)", value=t.following,
-                          key=f"item_follow_{item_id}")
+                          key=f"item_follow_{item_id}_{t.following}")
     if following != t.following and attempt(lambda s: comment_service.set_following(
             s, actor=actor, item_id=item_id, following=following))[0]:
         _done("Đã theo dõi công việc." if following else "Đã bỏ theo dõi công việc.")

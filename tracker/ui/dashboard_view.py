@@ -109,21 +109,31 @@ def filter_bar(today: dt.date) -> Filters | None:
     _seed(dashboard_filters.from_params(start, plan_ids=set(plan_labels), default_plan=default), new_link=new_link)
     if st.session_state[_KEYS["plan"]] not in plan_labels:
         st.session_state[_KEYS["plan"]] = default
-    c = st.columns([2, 2, 1, 1, 2])
+    c = st.columns(2)
     plan_id = c[0].selectbox("Kế hoạch", list(plan_labels), key=_KEYS["plan"], format_func=plan_labels.get)
     year = next(y for i, y, _ in plans if i == plan_id)
     _period_picker(c[1], year, today)
-    date_from = c[2].date_input("Từ ngày", key=_KEYS["from"], format="DD/MM/YYYY")
-    date_to = c[3].date_input("Đến ngày", key=_KEYS["to"], format="DD/MM/YYYY")
-    kind = _choose(c[4], "Loại đơn vị", _KEYS["kind"], list(UnitKind), UNIT_KIND_LABELS)
-    opts = dashboard_data.options(plan_id, kind)
-    c = st.columns([2, 2, 2, 1])
-    as_of = c[3].date_input("Số liệu tính đến ngày", key=_KEYS["asof"], format="DD/MM/YYYY", max_value=today,
-                            help="Mọi số liệu là tình trạng cuối ngày này (giờ Hà Nội), dựng lại từ lịch sử. "
-                                 "Để trống: hôm nay.")
-    unit = _choose(c[0], "Đơn vị chủ trì", _KEYS["unit"], [o.id for o in opts.units], {o.id: o.label for o in opts.units})
-    task = _choose(c[1], "Nhiệm vụ", _KEYS["task"], [o.id for o in opts.tasks], {o.id: o.label for o in opts.tasks})
-    form = _choose(c[2], "Hình thức", _KEYS["form"], [o.id for o in opts.forms], {o.id: o.label for o in opts.forms})
+    # The other filters fold away: on a phone nine filters filled the first screen and hid the headline.
+    # The label counts those in use, and a link that sets one opens the fold, so no filter is hidden unseen.
+    chosen = sum(1 for name in ("from", "to", "asof", "kind", "unit", "task", "form")
+                 if st.session_state.get(_KEYS[name]) not in (None, ALL))
+    label = "Lọc theo thời gian, đơn vị, nhiệm vụ, hình thức" + (f" · {chosen} bộ lọc đang dùng" if chosen else "")
+    with st.expander(label, expanded=bool(chosen), key="dashboard_more_filters", icon=":material/filter_list:"):
+        c = st.columns([1, 1, 1, 2])
+        date_from = c[0].date_input("Từ ngày", key=_KEYS["from"], format="DD/MM/YYYY")
+        date_to = c[1].date_input("Đến ngày", key=_KEYS["to"], format="DD/MM/YYYY")
+        as_of = c[2].date_input("Số liệu tính đến ngày", key=_KEYS["asof"], format="DD/MM/YYYY", max_value=today,
+                                help="Mọi số liệu là tình trạng cuối ngày này (giờ Hà Nội), dựng lại từ lịch sử. "
+                                     "Để trống: hôm nay.")
+        kind = _choose(c[3], "Loại đơn vị", _KEYS["kind"], list(UnitKind), UNIT_KIND_LABELS)
+        opts = dashboard_data.options(plan_id, kind)
+        c = st.columns(3)
+        unit = _choose(c[0], "Đơn vị chủ trì", _KEYS["unit"], [o.id for o in opts.units],
+                       {o.id: o.label for o in opts.units})
+        task = _choose(c[1], "Nhiệm vụ", _KEYS["task"], [o.id for o in opts.tasks],
+                       {o.id: o.label for o in opts.tasks})
+        form = _choose(c[2], "Hình thức", _KEYS["form"], [o.id for o in opts.forms],
+                       {o.id: o.label for o in opts.forms})
     filters = dashboard_filters.from_params(
         {"plan": str(plan_id), "from": date_from.isoformat() if date_from else "",
          "to": date_to.isoformat() if date_to else "", "kind": kind.value if kind else "",
