@@ -29,10 +29,12 @@ LISTS_SHEET = "Danh mục"
 HEADERS = [
     "STT", "Nhiệm vụ trọng tâm", "Nội dung công việc", "Đơn vị chủ trì", "Đơn vị phối hợp", "Hình thức",
     "Kênh/Sản phẩm", "Ngày bắt đầu", "Hạn hoàn thành", "Chỉ tiêu", "Kinh phí (đồng)", "Ghi chú",
+    # Optional: the lead unit's staff (username or full name; several separated by ";").
+    "Cán bộ phụ trách",
     # An export fills these two: the import then refuses to overwrite an item changed since (a conflict).
     "Mã công việc (không sửa)", "Phiên bản (không sửa)",
 ]
-WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 14, 14]
+WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 28, 14, 14]
 DATE_FORMAT = "DD/MM/YYYY"
 MONEY_FORMAT = "#,##0"
 TEMPLATE_ROWS = 500
@@ -109,7 +111,7 @@ def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] 
         ws.append(xlsx_row(ws, [
             n, task_cell(tasks[r.priority_task_id]), r.title, r.lead_unit, "; ".join(r.coordinating_units),
             r.form, r.channel, r.start_date, r.due_date, target_cell(r.target_qty, r.target_unit),
-            r.budget_planned, r.note, r.id, r.version,
+            r.budget_planned, r.note, "; ".join(r.staff), r.id, r.version,
         ]))
         ws.cell(row=n + 1, column=8).number_format = DATE_FORMAT
         ws.cell(row=n + 1, column=9).number_format = DATE_FORMAT
