@@ -675,7 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5, help="số lần lặp mỗi phép đo (mặc định 5)")
     p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
     p.add_argument("--skip", default="",
-                   help="bỏ qua: dashboard,move,bulk,pages,calendar,report,import,browser,chromium-pages")
+                   help="bỏ qua: dashboard,move,bulk,fanout,pages,calendar,report,import,browser,chromium-pages")
     p.add_argument("--markdown", help="ghi bảng kết quả ra tệp Markdown")
     p.set_defaults(func=cmd_bench)
     return parser
