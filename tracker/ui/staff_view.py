@@ -33,7 +33,7 @@ def assignment(actor: Actor, item: ItemDetail) -> None:
             picked = st.multiselect("Cán bộ phụ trách", list(by_id), default=[m.user_id for m in current],
                                     format_func=lambda i: by_id[i].label, key=f"item_assign_{item.id}",
                                     placeholder="Chọn chuyên viên của đơn vị")
-            if not st.form_submit_button("Lưu phân công", type="primary"):
+            if not st.form_submit_button("Lưu phân công", type="primary", key=f"item_assign_save_{item.id}"):
                 return
         done, _ = attempt(lambda s: assignment_service.assign_staff(s, actor=actor, item_id=item.id,
                                                                     user_ids=picked))
@@ -53,7 +53,7 @@ def contribution_form(actor: Actor, item: ItemDetail) -> None:
         urls = st.text_area("Đường dẫn minh chứng (mỗi dòng một đường dẫn http/https)",
                             key=f"item_contrib_urls_{item.id}_{files_round}", max_chars=max_chars("evidence_urls"))
         uploads = evidence_uploader(f"item_contrib_files_{item.id}_{files_round}")
-        if not st.form_submit_button("Gửi minh chứng phối hợp", type="primary"):
+        if not st.form_submit_button("Gửi minh chứng phối hợp", type="primary", key=f"item_contrib_send_{item.id}"):
             return
     files = [evidence_service.Upload(u.name, u.getvalue()) for u in uploads or []]
     done, _ = attempt(lambda s: contribution_service.add_contribution(
