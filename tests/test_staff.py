@@ -190,3 +190,23 @@ def test_staff_index_matches_username_or_name_without_accents(ctx):
         assert index.find(lead, "NGUOI DUNG CV.BINH").username == "cv.binh"
         assert index.find(lead, "cv.tcbc") is None  # staff of another unit
         assert s.scalars(select(ItemFollow)).all() == []
+
+
+def test_the_assigned_staff_are_told_when_the_office_returns_the_item(ctx):
+    engine, people, (item_id, _) = ctx
+    with session_scope(engine) as s:
+        svc.assign_staff(s, actor=people["head"], item_id=item_id, user_ids=[people["an"].user_id])
+    with session_scope(engine) as s:
+        version = get_item(s, actor=people["an"], item_id=item_id).version
+        update_progress(s, actor=people["an"], item_id=item_id, expected_version=version, today=TODAY,
+                        change=ProgressInput(status=Status.AWAITING_CONFIRMATION, progress=100,
+                                             evidence_urls=("https://moha.gov.vn/bai-viet",)))
+    with session_scope(engine) as s:
+        version = get_item(s, actor=people["admin"], item_id=item_id).version
+        update_progress(s, actor=people["admin"], item_id=item_id, expected_version=version, today=TODAY,
+                        change=ProgressInput(status=Status.IN_PROGRESS, note="Thiếu ảnh minh họa."))
+    with session_scope(engine) as s:
+        told = s.execute(select(Notification.user_id, Notification.text).where(
+            Notification.kind == NotificationKind.RETURNED)).all()
+    assert sorted(u for u, _ in told) == sorted([people["head"].user_id, people["an"].user_id])
+    assert all(t.endswith("Lý do: Thiếu ảnh minh họa.") for _, t in told)
