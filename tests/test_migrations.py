@@ -29,3 +29,24 @@ def test_downgrade_to_base_and_up_again(empty_engine):
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     upgrade(empty_engine)
     assert _diff(empty_engine) == []
+
+
+def test_the_staff_role_needs_a_unit_and_a_downgrade_makes_staff_viewers(empty_engine):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    upgrade(empty_engine)
+    insert = text("INSERT INTO users (username, role, unit_id, active, auth_version, failed_logins, created_at, "
+                  "email_choice) VALUES (:name, 'staff', :unit, true, 1, 0, CURRENT_TIMESTAMP, 'digest')")
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO units (id, code, name, kind, aliases, verified) "
+                          "VALUES (1, 'VU-TL', 'Vụ Tiền lương', 'ministry_admin', '[]', true)"))
+        conn.execute(insert, {"name": "cv.an", "unit": 1})
+    with pytest.raises(IntegrityError), empty_engine.begin() as conn:
+        conn.execute(insert, {"name": "cv.khong.don.vi", "unit": None})
+    downgrade(empty_engine, "0011_notifications")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT role FROM users")).scalars().all() == ["viewer"]
+    upgrade(empty_engine)
+    assert _diff(empty_engine) == []
