@@ -10,7 +10,7 @@ from tracker.ui import dashboard_view as view
 from tracker.ui.auth import require_actor
 from tracker.ui.text import md
 
-actor = require_actor(Role.ADMIN, Role.LEADER, Role.VIEWER, Role.UNIT_HEAD)
+actor = require_actor(Role.ADMIN, Role.LEADER, Role.VIEWER, Role.UNIT_HEAD, Role.STAFF)
 today = clock.today()
 st.title("Tổng quan")
 filters = view.filter_bar(today)

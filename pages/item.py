@@ -12,7 +12,7 @@ from tracker.errors import TrackerError
 from tracker.services import items as item_service
 from tracker.services import progress as progress_service
 from tracker.text import parse_id
-from tracker.ui import checklist_view, comments_view, item_view
+from tracker.ui import checklist_view, comments_view, item_view, staff_view
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
 from tracker.ui.text import md
@@ -42,6 +42,7 @@ st.title(md(item.title), anchor=False)
 st.caption(f"Công việc số {item.id} · phiên bản {item.version}")
 item_view.facts(item, today)
 item_view.files(actor, item)
+staff_view.assignment(actor, item)
 
 # Keyed, with labels that do not change on a save (a count in a label would make new tabs): after a
 # save (a rerun) the person stays on the tab where they saved. Every tab is built on every run (none is
@@ -50,7 +51,10 @@ item_view.files(actor, item)
 tab_report, tab_steps, tab_history, tab_explain, tab_talk = st.tabs(
     ["Báo cáo tiến độ", "Các bước", "Lịch sử", "Giải trình", "Trao đổi"], key="item_tabs")
 with tab_report:
-    item_view.report_tab(actor, item, today)
+    if item.can_contribute:
+        staff_view.contribution_form(actor, item)
+    else:
+        item_view.report_tab(actor, item, today)
 with tab_steps:
     checklist_view.draw(actor, item, today)
 with tab_history:

@@ -74,10 +74,15 @@ if rounds:
         st.markdown(f"- **{md(rnd.name)}**: {state}")
     st.page_link("pages/rounds.py", label="Đến trang Kỳ báo cáo")
 
+if actor.role is Role.STAFF:
+    st.caption("Các danh sách dưới đây gồm công việc Trưởng đơn vị giao cho bạn; công việc khác của đơn vị xem "
+               "ở “Bảng Kanban” (chỉ xem).")
+    item_table("Được giao cho tôi", work.assigned, "my_work_assigned",
+               "Chưa có công việc nào được giao cho bạn.")
 item_table("Quá hạn", work.overdue, "my_work_overdue", "Không có công việc quá hạn.")
 item_table("Đến hạn trong 7 ngày", work.due_soon, "my_work_due_soon", "Không có công việc sắp đến hạn.")
 item_table("Đang vướng mắc", work.blocked, "my_work_blocked", "Không có công việc đang vướng mắc.")
-if actor.role is Role.UNIT_HEAD:
+if actor.role in (Role.UNIT_HEAD, Role.STAFF):
     item_table("Phối hợp", work.coordinating, "my_work_coordinating",
                "Đơn vị không phối hợp công việc nào đang thực hiện.")
 if actor.role is Role.ADMIN:

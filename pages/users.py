@@ -61,7 +61,7 @@ with st.expander("Thêm tài khoản", icon=":material/person_add:"):
         email = st.text_input("Thư điện tử", key="users_add_email", max_chars=max_chars("email"))
         role = st.selectbox("Vai trò", ROLES, format_func=user_service.ROLE_LABELS.get, key="users_add_role")
         unit = st.selectbox("Đơn vị", UNIT_CODES, format_func=unit_option, key="users_add_unit",
-                            help="Bắt buộc với Trưởng đơn vị.")
+                            help="Bắt buộc với Trưởng đơn vị và Chuyên viên.")
         password = st.text_input("Mật khẩu", type="password", key="users_add_password")
         again = st.text_input("Nhập lại mật khẩu", type="password", key="users_add_password2")
         if st.form_submit_button("Tạo tài khoản", type="primary", key="users_add_submit"):
@@ -117,7 +117,7 @@ with tab_role:
                                 format_func=user_service.ROLE_LABELS.get, key=f"users_role_{picked.id}")
         new_unit = st.selectbox("Đơn vị", role_units, index=role_units.index(picked.unit_code),
                                 format_func=unit_option, key=f"users_role_unit_{picked.id}",
-                                help="Bắt buộc với Trưởng đơn vị.")
+                                help="Bắt buộc với Trưởng đơn vị và Chuyên viên.")
         if st.form_submit_button("Lưu vai trò", key="users_role_submit"):
             run(lambda s: user_service.change_role(s, actor=actor, user_id=picked.id, role=new_role,
                                                    unit_code=new_unit),

@@ -16,6 +16,7 @@ from tracker.db import make_engine, session_scope
 from tracker.migrate import current_revision, head_revision, upgrade
 from tracker.models import ProgressEvent, Role, Unit, User, WorkItem
 from tracker.permissions import Actor
+from tracker.services.assignments import assign_staff
 from tracker.services.comments import add_comment
 from tracker.services.demo import generate_demo
 from tracker.services.explanations import answer_explanation, request_explanation
@@ -41,6 +42,8 @@ def _populate(engine) -> None:
         request = request_explanation(s, actor=admin, item_id=item.id, question="Vì sao chậm?", today=TODAY)
         answer_explanation(s, actor=head, request_id=request.id, answer="Chờ kinh phí.")
         add_comment(s, actor=head, item_id=item.id, body="Nhờ @vanphong xem bản thảo <i>số 2</i>.")
+        staff = make_user(s, "cv.tcbc", Role.STAFF, "VU-TCBC")
+        assign_staff(s, actor=head, item_id=item.id, user_ids=[staff.id])
 
 
 def test_round_trip_is_equal_and_new_rows_get_fresh_ids(engine, db_factory, tmp_path):
@@ -48,9 +51,10 @@ def test_round_trip_is_equal_and_new_rows_get_fresh_ids(engine, db_factory, tmp_
     dump = tmp_path / "sao-luu.zip"
     summary = backup(engine, dump)
     assert summary.tables["work_items"] == 26 and summary.tables["progress_events"] > 100
-    # round opened, explanation asked (the head), answered and mentioned (the office); the comment; follows
-    assert summary.tables["notifications"] == 4 and summary.tables["item_comments"] == 1
-    assert summary.tables["item_follows"] == 2
+    # round opened, explanation asked (the head), answered and mentioned (the office), assigned (the staff
+    # member); the comment; follows (the head, the office mentioned, the staff member assigned); the assignment
+    assert summary.tables["notifications"] == 5 and summary.tables["item_comments"] == 1
+    assert summary.tables["item_follows"] == 3 and summary.tables["item_assignments"] == 1
 
     target = db_factory(None)
     restored = restore(target, dump)

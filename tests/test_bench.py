@@ -12,6 +12,7 @@ def test_bench_runs_every_measurement_and_prints_the_table(tmp_path, monkeypatch
     assert names == ["Tạo dữ liệu mẫu (một lần)", "Số liệu tổng quan", "Số liệu tổng quan, chốt 30/06, lần đầu",
                      "Số liệu tổng quan, chốt 30/06, lần sau",
                      "Chuyển một thẻ", "Sửa đồng loạt 40 việc (xem trước + ghi)",
+                     "Giao đồng loạt cho 83 đơn vị, kèm thông báo",
                      "Trang Tổng quan (AppTest)", "Trang Bảng Kanban, có lọc (AppTest)",
                      "Lịch tháng của kế hoạch", "Tệp lịch .ics của đơn vị nhiều việc nhất", "Trang Lịch, tháng (AppTest)",
                      "Báo cáo Word",

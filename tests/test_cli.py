@@ -98,11 +98,22 @@ def test_user_add_reads_password_from_stdin_and_hashes_it(db_env, engine, capsys
         (["user", "add", "x.y", "--role", "boss"], "Vai trò “boss” không hợp lệ"),
         (["user", "add", "x.y", "--role", "unit_head", "--unit", "SNV-ATLANTIS"], "Không tìm thấy đơn vị"),
         (["user", "add", "x.y", "--role", "unit_head"], "phải gắn với một đơn vị"),
+        (["user", "add", "x.y", "--role", "staff"], "Tài khoản Chuyên viên phải gắn với một đơn vị (--unit)."),
     ],
 )
 def test_user_add_refusals_exit_2(db_env, capsys, monkeypatch, argv, message):
     code, _, err = run(capsys, *argv, stdin="mat-khau-du-dai\n", monkeypatch=monkeypatch)
     assert code == 2 and message in err
+
+
+def test_user_add_a_staff_member_of_a_unit(db_env, engine, capsys, monkeypatch):
+    code, out, err = run(capsys, "user", "add", "cv.an", "--role", "staff", "--unit", "VU-TL",
+                         stdin="mat-khau-chuyen-vien\n", monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert "Đã tạo tài khoản “cv.an” (Chuyên viên)." in out
+    with session_scope(engine) as s:
+        user = s.scalars(select(User).where(User.username == "cv.an")).one()
+        assert user.role is Role.STAFF and user.unit.code == "VU-TL"
 
 
 def test_user_add_short_password_refused(db_env, capsys, monkeypatch):

@@ -18,7 +18,8 @@ def setup(db_env, engine, monkeypatch):
     monkeypatch.setenv("TRACKER_TODAY", "2024-08-01")
     with session_scope(engine) as s:
         ids = dashboard_fixture.build(s)
-        users = {role: make_user(s, f"user.{role.value}", role, "VU-TCBC" if role is Role.UNIT_HEAD else None)
+        users = {role: make_user(s, f"user.{role.value}", role,
+                                 "VU-TCBC" if role in (Role.UNIT_HEAD, Role.STAFF) else None)
                  for role in Role}
     return users, ids
 

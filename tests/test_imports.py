@@ -78,7 +78,8 @@ def test_template_has_the_headers_in_order_and_drop_downs(ctx):
     assert [c.value for c in ws[1]] == HEADERS
     assert " | ".join(HEADERS) == ("STT | Nhiệm vụ trọng tâm | Nội dung công việc | Đơn vị chủ trì | Đơn vị phối hợp | "
                                    "Hình thức | Kênh/Sản phẩm | Ngày bắt đầu | Hạn hoàn thành | Chỉ tiêu | "
-                                   "Kinh phí (đồng) | Ghi chú | Các bước | Mã công việc (không sửa) | Phiên bản (không sửa)")
+                                   "Kinh phí (đồng) | Ghi chú | Các bước | Cán bộ phụ trách | Mã công việc (không sửa) | "
+                                   "Phiên bản (không sửa)")
     lists = wb[LISTS_SHEET]
     assert lists.sheet_state == "hidden"
     tasks = [c.value for c in lists["A"][1:] if c.value]

@@ -43,3 +43,24 @@ def test_the_head_revision_is_read_from_the_migration_files_once_per_process(emp
     first = head_revision(empty_engine)
     assert head_revision(empty_engine) == first and first is not None
     assert len(reads) == 1  # every page run asks; the files are not read again
+
+
+def test_the_staff_role_needs_a_unit_and_a_downgrade_makes_staff_viewers(empty_engine):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    upgrade(empty_engine)
+    insert = text("INSERT INTO users (username, role, unit_id, active, auth_version, failed_logins, created_at, "
+                  "email_choice) VALUES (:name, 'staff', :unit, true, 1, 0, CURRENT_TIMESTAMP, 'digest')")
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO units (id, code, name, kind, aliases, verified) "
+                          "VALUES (1, 'VU-TL', 'Vụ Tiền lương', 'ministry_admin', '[]', true)"))
+        conn.execute(insert, {"name": "cv.an", "unit": 1})
+    with pytest.raises(IntegrityError), empty_engine.begin() as conn:
+        conn.execute(insert, {"name": "cv.khong.don.vi", "unit": None})
+    downgrade(empty_engine, "0011_notifications")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT role FROM users")).scalars().all() == ["viewer"]
+    upgrade(empty_engine)
+    assert _diff(empty_engine) == []

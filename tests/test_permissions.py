@@ -7,9 +7,12 @@ from sqlalchemy import select
 
 from tests.item_factories import make_item as _make_item
 from tracker.errors import PermissionDenied
-from tracker.models import EvidenceFile, Role, Status
+from tracker.models import EvidenceFile, ItemAssignment, Role, Status
 from tracker.permissions import Action, Actor, can, require
 from tracker.services import evidence
+from tracker.services.assignments import assign_staff
+from tracker.services.contributions import add_contribution
+from tracker.services.moves import move_item
 from tracker.services.comments import add_comment, set_following
 from tracker.services.evidence import Upload
 from tracker.services.explanations import answer_explanation, request_explanation
@@ -30,11 +33,21 @@ WHO = {
     "head_other_unit": (Role.UNIT_HEAD, OTHER),
     "head_coordinating_unit": (Role.UNIT_HEAD, COORDINATING),  # đơn vị phối hợp of every item made here
     "admin": (Role.ADMIN, None),
+    # Staff (chuyên viên): of the lead unit, of the coordinating unit, of another unit; every item made here
+    # is assigned to the "assigned" ones (a row written directly for the last two, as if they had been moved
+    # from the lead unit after the assignment).
+    "staff_own_assigned": (Role.STAFF, OWN),
+    "staff_own_unassigned": (Role.STAFF, OWN),
+    "staff_coordinating_assigned": (Role.STAFF, COORDINATING),
+    "staff_coordinating_unassigned": (Role.STAFF, COORDINATING),
+    "staff_other_assigned": (Role.STAFF, OTHER),
+    "staff_other_unassigned": (Role.STAFF, OTHER),
 }
+STAFF = {w for w in WHO if w.startswith("staff_")}
 ALLOWED = {
-    "report_progress": {"head_own_unit", "admin"},
-    "move_to_in_progress": {"head_own_unit", "admin"},
-    "send_for_confirmation": {"head_own_unit", "admin"},
+    "report_progress": {"head_own_unit", "staff_own_assigned", "admin"},
+    "move_to_in_progress": {"head_own_unit", "staff_own_assigned", "admin"},
+    "send_for_confirmation": {"head_own_unit", "staff_own_assigned", "admin"},
     "confirm_done": {"admin"},
     "request_explanation": {"leader", "admin"},
     "answer_explanation": {"head_own_unit"},
@@ -44,16 +57,23 @@ ALLOWED = {
     "view_round_status": {"leader", "admin"},
     "manage_accounts": {"admin"},
     "read_evidence_file": {"viewer", "leader", "head_own_unit", "head_other_unit", "head_coordinating_unit",
-                           "admin"},
-    "comment": {"leader", "head_own_unit", "head_coordinating_unit", "admin"},
-    "follow_item": {"viewer", "leader", "head_own_unit", "head_other_unit", "head_coordinating_unit", "admin"},
+                           "admin"} | STAFF,
+    "comment": {"leader", "head_own_unit", "head_coordinating_unit", "admin", "staff_own_assigned",
+                "staff_own_unassigned", "staff_coordinating_assigned", "staff_coordinating_unassigned"},
+    "follow_item": {"viewer", "leader", "head_own_unit", "head_other_unit", "head_coordinating_unit", "admin"} | STAFF,
+    "assign_staff": {"head_own_unit", "admin"},
+    "add_contribution": {"head_coordinating_unit", "staff_coordinating_assigned", "staff_coordinating_unassigned"},
+    "move_on_the_board": {"head_own_unit", "staff_own_assigned", "admin"},
 }
 
 
 def make_item(session, **kw):
-    """An item of the own unit with the coordinating unit as its đơn vị phối hợp."""
+    """An item of the own unit with the coordinating unit as its đơn vị phối hợp, assigned to the staff
+    member under test when they are an "assigned" one."""
     item = _make_item(session, **kw)
     item.coordinating_units = [find_unit(session, COORDINATING)]
+    if (assignee := session.info.get("assignee")) is not None:
+        session.add(ItemAssignment(work_item_id=item.id, user_id=assignee))
     session.flush()
     return item
 
@@ -65,6 +85,8 @@ def _actor(session, who):
     role, unit = spec
     user = create_user(session, username=f"u.{who.replace('_', '.')}", password="mat-khau-dai", role=role,
                        unit_code=unit)
+    if who.endswith("_assigned"):
+        session.info["assignee"] = user.id
     return Actor.of(user)
 
 
@@ -122,6 +144,18 @@ def _do(session, action, actor):
         add_comment(session, actor=actor, item_id=make_item(session, unit_code=OWN).id, body="Góp ý bản thảo.")
     elif action == "follow_item":
         set_following(session, actor=actor, item_id=make_item(session, unit_code=OWN).id, following=True)
+    elif action == "assign_staff":
+        staff = create_user(session, username="cv.duoc.giao", password="mat-khau-dai", role=Role.STAFF,
+                            unit_code=OWN)
+        assign_staff(session, actor=actor, item_id=make_item(session, unit_code=OWN).id, user_ids=[staff.id])
+    elif action == "add_contribution":
+        add_contribution(session, actor=actor, item_id=make_item(session, unit_code=OWN).id,
+                         evidence_urls=("https://moha.gov.vn/tin-tuc/phoi-hop",),
+                         files=[Upload("phoi-hop.pdf", "%PDF-1.4 phần phối hợp".encode())])
+    elif action == "move_on_the_board":
+        item = make_item(session, unit_code=OWN, status=Status.NOT_STARTED, progress=0)
+        move_item(session, actor=actor, item_id=item.id, to_status=Status.IN_PROGRESS,
+                  expected_version=item.version, today=TODAY)
 
 
 @pytest.mark.parametrize("who", list(WHO))
@@ -156,7 +190,7 @@ def test_anonymous_can_do_nothing(action):
                                     Action.MANAGE_ITEMS, Action.CONFIRM_ITEM])
 @pytest.mark.parametrize("role", list(Role))
 def test_admin_only_actions(action, role):
-    actor = Actor(user_id=1, username="x", role=role, unit_id=5 if role is Role.UNIT_HEAD else None)
+    actor = Actor(user_id=1, username="x", role=role, unit_id=5 if role in (Role.UNIT_HEAD, Role.STAFF) else None)
     assert can(actor, action) is (role is Role.ADMIN)
 
 

@@ -558,8 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="tài khoản").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="tạo tài khoản (mật khẩu nhập từ bàn phím hoặc stdin)")
     p.add_argument("username")
-    p.add_argument("--role", required=True, help="admin, unit_head, leader, viewer")
-    p.add_argument("--unit", help="mã đơn vị (bắt buộc với unit_head)")
+    p.add_argument("--role", required=True, help="admin, unit_head, staff, leader, viewer")
+    p.add_argument("--unit", help="mã đơn vị (bắt buộc với unit_head và staff)")
     p.add_argument("--full-name")
     p.set_defaults(func=cmd_user_add)
     p = user.add_parser("unlock", help="mở khóa đăng nhập (xóa bộ đếm sai mật khẩu) của một tài khoản")
@@ -677,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5, help="số lần lặp mỗi phép đo (mặc định 5)")
     p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
     p.add_argument("--skip", default="",
-                   help="bỏ qua: dashboard,move,bulk,pages,calendar,report,import,browser,chromium-pages,load")
+                   help="bỏ qua: dashboard,move,bulk,fanout,pages,calendar,report,import,browser,chromium-pages,load")
     p.add_argument("--load-sessions", type=int, default=6,
                    help="phép đo tải: số trưởng đơn vị làm việc cùng lúc (mặc định 6)")
     p.add_argument("--load-think", type=float, default=2.0,

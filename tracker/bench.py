@@ -124,7 +124,12 @@ def _line(row: Row) -> str:
             f"{' · '.join(filter(None, [row.note, _verdict(row)]))} |")
 
 
+FANOUT_RATIO = 2.0  # issue 14: a fan-out with its notifications within 2× the same fan-out without them
+
+
 def _verdict(row: Row) -> str:
+    if row.name.startswith("Giao đồng loạt cho") and row.ratio is not None:
+        return f"≤ ×{_num(FANOUT_RATIO, 1)} khi không ghi thông báo: {'đạt' if row.ratio <= FANOUT_RATIO else 'CHƯA ĐẠT'}"
     target = TARGETS.get(row.name)
     if target is None or row.median is None or row.size < (10_000 if row.name.startswith("Chromium") else 100_000):
         return ""
@@ -366,6 +371,61 @@ def _bulk(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> 
                   floor=bare_update, floor_name=f"UPDATE {_num(len(ids))} dòng")
 
 
+def _fanout(bench: Bench, backend: str, size: int, engine: Engine, info: dict) -> None:
+    """The office gives one item to every unit active on its dates, each unit's head notified in the same
+    transaction (tracker/notifications.py), against the same fan-out with the notifications' listener off:
+    the issue asks the first stays within 2× the second."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from tracker import notifications
+    from tracker.models import Form, PriorityTask, User
+    from tracker.services.work_items import SCOPE_MINISTRY, SCOPE_PROVINCIAL, ItemInput, fan_out, units_in_scope
+
+    start, due = dt.date(2024, 10, 1), dt.date(2024, 12, 31)
+    with session_scope(engine) as s:
+        units = [u.id for scope in (SCOPE_MINISTRY, SCOPE_PROVINCIAL)
+                 for u in units_in_scope(s, scope=scope, start=start, due=due)]
+        headless = set(units) - set(s.scalars(select(User.unit_id).where(User.role == Role.UNIT_HEAD)))
+        s.add_all(User(username=f"bench.head.{u}", role=Role.UNIT_HEAD, unit_id=u) for u in sorted(headless))
+        task = s.scalar(select(PriorityTask.id).where(PriorityTask.plan_id == info["plan_id"],
+                                                      PriorityTask.text_missing.is_(False)).limit(1))
+        form = s.scalar(select(Form.id).where(Form.active.is_(True)).limit(1))
+    counter = iter(range(1, 1_000_000))
+
+    def give():
+        template = ItemInput(priority_task_id=task, title=f"Tuyên truyền giao đồng loạt số {next(counter)}",
+                             lead_unit_id=None, form_id=form, start_date=start, due_date=due)
+        with session_scope(engine) as s:
+            fan_out(s, actor=info["admin"], plan_id=info["plan_id"], template=template, unit_ids=units)
+
+    def give_silently():
+        event.remove(Session, "after_flush", notifications._after_flush)
+        try:
+            give()
+        finally:
+            event.listen(Session, "after_flush", notifications._after_flush)
+
+    # Alternated (with, without, with...): on a shared machine the load drifts between two series run apart.
+    n = max(bench.repeat, 5) if bench.repeat > 1 else 1
+    row = Row(backend, size, f"Giao đồng loạt cho {_num(len(units))} đơn vị, kèm thông báo", None,
+              floor_name="cùng việc, không ghi thông báo, xen kẽ", runs=n)
+    try:
+        times: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(n):
+            for key, fn in (("with", give), ("without", give_silently)):
+                gc.collect()
+                began = time.perf_counter()
+                fn()
+                times[key].append(time.perf_counter() - began)
+        row.median, row.floor = statistics.median(times["with"]), statistics.median(times["without"])
+    except Exception as exc:  # a broken measurement is reported, the others still run
+        row.note = f"lỗi: {type(exc).__name__}: {exc}"[:200]
+        traceback.print_exc()
+    bench.rows.append(row)
+    bench.echo(_line(row))
+
+
 def import_workbook(session, plan_id: int, rows: int, tag: str) -> bytes:
     """A filled-in template of `rows` new work items, as units send it in."""
     from openpyxl import Workbook
@@ -582,6 +642,7 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
             for name, step in (("dashboard", lambda: _dashboard(bench, backend, size, engine, info)),
                                ("move", lambda: _move(bench, backend, size, engine, info)),
                                ("bulk", lambda: _bulk(bench, backend, size, engine, info)),
+                               ("fanout", lambda: _fanout(bench, backend, size, engine, info)),
                                ("pages", lambda: _pages(bench, backend, size, url, info)),
                                ("calendar", lambda: _calendar(bench, backend, size, engine, url, info)),
                                ("report", lambda: _report(bench, backend, size, engine, info)),

@@ -69,6 +69,7 @@ class Role(str, enum.Enum):
     UNIT_HEAD = "unit_head"
     LEADER = "leader"
     VIEWER = "viewer"
+    STAFF = "staff"  # chuyên viên: belongs to one unit, works on the items its head assigns them
 
 
 class EmailChoice(str, enum.Enum):
@@ -225,11 +226,12 @@ work_item_coordinators = Table(
 
 
 class User(Base):
-    """A person who signs in: communications office, unit head, leader or viewer."""
+    """A person who signs in: communications office, unit head, staff of a unit, leader or viewer."""
 
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role <> 'unit_head' OR unit_id IS NOT NULL", name="unit_head_has_unit"),
+        CheckConstraint("role <> 'staff' OR unit_id IS NOT NULL", name="staff_has_unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -347,6 +349,10 @@ class WorkItem(Base):
     form: Mapped[Form] = relationship()
     channel: Mapped[Channel | None] = relationship()
     coordinating_units: Mapped[list[Unit]] = relationship(secondary=work_item_coordinators)
+    # The lead unit's staff its head assigned the item to (cán bộ phụ trách); written through ItemAssignment.
+    staff: Mapped[list[User]] = relationship(
+        secondary="item_assignments", primaryjoin="WorkItem.id == ItemAssignment.work_item_id",
+        secondaryjoin="User.id == ItemAssignment.user_id", viewonly=True, order_by="User.username")
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
@@ -704,6 +710,18 @@ class ItemFollow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     following: Mapped[bool] = mapped_column(Boolean, default=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class ItemAssignment(Base):
+    """An item assigned by its lead unit's head to one of the unit's staff (chuyên viên); the history
+    records each change. The staff member's rights follow their account as it is now (tracker/permissions.py)."""
+
+    __tablename__ = "item_assignments"
+
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
 
 
 class MailOutbox(Base):

@@ -6,14 +6,15 @@ tracker/item_states.py): after each flush, every new history event that concerns
 notification per recipient, inserted in one batch on the flush's own connection, so it commits or rolls
 back with the change. A fan-out to 34 units is one query for the recipients and one INSERT.
 
-Writers whose change is not an item event (a round opened, a comment) call `notify()` themselves.
+Writers whose change is not an item event (a round opened, a comment) call `notify()` themselves. The staff an
+item is assigned to are told what its unit is told about the work itself (returned, confirmed, explanation asked).
 Nobody is notified of their own action.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from tracker.models import (
     EventKind,
     ExplanationRequest,
     ExplanationStatus,
+    ItemAssignment,
     Notification,
     NotificationKind,
     ProgressEvent,
@@ -136,7 +138,27 @@ def _notes_for(session: Session, events: list[ProgressEvent]) -> list[Note]:
                 notes.append(Note(NotificationKind.EXPLANATION_GIVEN,
                                   f"Đơn vị đã giải trình về “{title}”: {e.note or ''}".rstrip(": "),
                                   user_id=asker, **base))
-    return notes
+    return notes + _to_staff(session, notes)
+
+
+# What the lead unit is told that the staff doing the item are told too.
+_STAFF_KINDS = (NotificationKind.RETURNED, NotificationKind.CONFIRMED, NotificationKind.EXPLANATION_REQUESTED)
+
+
+def _to_staff(session: Session, notes: list[Note]) -> list[Note]:
+    """The same notes for the staff the item is assigned to (active, still in the lead unit): one query."""
+    item_ids = sorted({n.work_item_id for n in notes if n.kind in _STAFF_KINDS and n.unit_id is not None})
+    if not item_ids:
+        return []
+    staff: dict[int, list[int]] = {}
+    for item_id, user_id in session.connection().execute(
+            select(ItemAssignment.work_item_id, ItemAssignment.user_id)
+            .join(User, User.id == ItemAssignment.user_id).join(WorkItem, WorkItem.id == ItemAssignment.work_item_id)
+            .where(ItemAssignment.work_item_id.in_(item_ids), User.active.is_(True), User.role == Role.STAFF,
+                   User.unit_id == WorkItem.lead_unit_id)):
+        staff.setdefault(item_id, []).append(user_id)
+    return [replace(n, unit_id=None, user_id=u) for n in notes if n.kind in _STAFF_KINDS and n.unit_id is not None
+            for u in staff.get(n.work_item_id, [])]
 
 
 @event.listens_for(Session, "after_flush")

@@ -3,8 +3,10 @@
 Every mutating service calls `require(actor, action, obj, session=session)` first; pages call
 `can(...)` only to show or hide controls. Reading is open: the ministry works in the open, so
 anyone signed in may read every unit's items, their history, evidence and explanations, the
-dashboards and the exports (VIEW_ITEM, VIEW_DASHBOARD); writing is limited to the lead unit's head
-and the office. `obj` is the thing acted on (a WorkItem, a unit id for
+dashboards and the exports (VIEW_ITEM, VIEW_DASHBOARD), so a unit's staff (chuyên viên) read their unit's
+board and every other item, read-only. Writing is limited to the office, the lead unit's head, and the
+staff the head assigned the item to (progress and moves of that item only); a coordinating unit's head
+and staff comment and attach evidence of their contribution, never report progress or move the card. `obj` is the thing acted on (a WorkItem, a unit id for
 unit-scoped actions, an ExplanationRequest...), or None for actions that are not about one object.
 
 A write is authorised against the account as it is now, re-read in the write's own transaction
@@ -72,14 +74,18 @@ class Action(str, enum.Enum):
     EDIT_COMMENT = "edit_comment"
     DELETE_COMMENT = "delete_comment"
     FOLLOW_ITEM = "follow_item"
+    ASSIGN_STAFF = "assign_staff"
+    ADD_CONTRIBUTION = "add_contribution"
     READ_NOTIFICATION = "read_notification"
     OWN_SETTINGS = "own_settings"
 
 
 MESSAGES = {
     Action.VIEW_ITEM: "Bạn không có quyền xem công việc này.",
-    Action.UPDATE_PROGRESS: "Bạn chỉ được cập nhật tiến độ công việc do đơn vị mình chủ trì.",
-    Action.MOVE_ITEM: "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì.",
+    Action.UPDATE_PROGRESS: ("Bạn chỉ được cập nhật tiến độ công việc do đơn vị mình chủ trì (chuyên viên: công việc "
+                             "được giao cho mình)."),
+    Action.MOVE_ITEM: ("Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì (chuyên viên: công việc "
+                       "được giao cho mình)."),
     Action.CONFIRM_ITEM: "Chỉ Văn phòng (quản trị) được xác nhận hoàn thành hoặc trả lại công việc.",
     Action.MANAGE_ITEMS: "Chỉ Văn phòng (quản trị) được tạo, sửa, xóa công việc.",
     Action.REQUEST_EXPLANATION: "Chỉ Lãnh đạo Bộ hoặc Văn phòng được yêu cầu giải trình.",
@@ -92,6 +98,9 @@ MESSAGES = {
     Action.VIEW_DASHBOARD: "Bạn không có quyền xem trang tổng quan.",
     Action.COMMENT: ("Chỉ Văn phòng, Lãnh đạo Bộ và đơn vị chủ trì hoặc phối hợp được bình luận "
                      "về công việc này."),
+    Action.ASSIGN_STAFF: "Chỉ Trưởng đơn vị chủ trì (hoặc Văn phòng) được giao công việc cho chuyên viên của đơn vị.",
+    Action.ADD_CONTRIBUTION: ("Chỉ đơn vị phối hợp (trưởng đơn vị và chuyên viên) được gửi minh chứng phần phối hợp "
+                              "của công việc này."),
     Action.EDIT_COMMENT: "Bạn chỉ được sửa bình luận của mình.",
     Action.DELETE_COMMENT: "Bạn chỉ được xóa bình luận của mình (Văn phòng được xóa mọi bình luận).",
     Action.FOLLOW_ITEM: "Bạn không có quyền theo dõi công việc này.",
@@ -105,9 +114,21 @@ _ADMIN_ONLY = {Action.CONFIRM_ITEM, Action.MANAGE_ITEMS, Action.MANAGE_USERS, Ac
                Action.EDIT_CATALOG}
 
 
+@dataclass(frozen=True)
+class ItemRef:
+    """An item as the rules need it, without loading it (the board's cards): its lead unit and assigned staff."""
+
+    lead_unit_id: int
+    staff_ids: frozenset[int] = frozenset()
+
+
+# Roles that belong to a unit and take part in its work.
+UNIT_ROLES = (Role.UNIT_HEAD, Role.STAFF)
+
+
 def _unit_of(obj: object) -> int | None:
     """The unit an object belongs to: a work item's lead unit, a request's asked unit, a unit id."""
-    if isinstance(obj, WorkItem):
+    if isinstance(obj, (WorkItem, ItemRef)):
         return obj.lead_unit_id
     if isinstance(obj, ExplanationRequest):
         return obj.unit_id
@@ -120,6 +141,20 @@ def _coordinates(actor: Actor, obj: object) -> bool:
     """True when the actor's unit is one of the item's coordinating units (đơn vị phối hợp)."""
     return (isinstance(obj, WorkItem) and actor.unit_id is not None
             and any(u.id == actor.unit_id for u in obj.coordinating_units))
+
+
+def _assigned(actor: Actor, obj: object) -> bool:
+    """True when the item (a WorkItem or an ItemRef) is assigned to the actor."""
+    if isinstance(obj, ItemRef):
+        return actor.user_id in obj.staff_ids
+    return isinstance(obj, WorkItem) and any(u.id == actor.user_id for u in obj.staff)
+
+
+def _works_on(actor: Actor, obj: object) -> bool:
+    """The lead unit's head, or a staff member of the lead unit the item is assigned to."""
+    if actor.unit_id is None or _unit_of(obj) != actor.unit_id:
+        return False
+    return actor.role is Role.UNIT_HEAD or (actor.role is Role.STAFF and _assigned(actor, obj))
 
 
 def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
@@ -136,7 +171,15 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
             return True
         if isinstance(obj, WorkItem) and confirmed_lock(role, obj.status):
             return False
+        return _works_on(actor, obj)
+    if action is Action.ASSIGN_STAFF:  # obj: a WorkItem (or its lead unit id)
+        if role is Role.ADMIN:
+            return True
         return role is Role.UNIT_HEAD and actor.unit_id is not None and _unit_of(obj) == actor.unit_id
+    if action is Action.ADD_CONTRIBUTION:  # obj: a WorkItem
+        if isinstance(obj, WorkItem) and confirmed_lock(role, obj.status):
+            return False
+        return role in UNIT_ROLES and _coordinates(actor, obj) and _unit_of(obj) != actor.unit_id
     if action is Action.REQUEST_EXPLANATION:
         return role in (Role.ADMIN, Role.LEADER)
     if action is Action.ANSWER_EXPLANATION:
@@ -151,7 +194,7 @@ def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
     if action is Action.COMMENT:
         if role in (Role.ADMIN, Role.LEADER):
             return True
-        return role is Role.UNIT_HEAD and actor.unit_id is not None and (
+        return role in UNIT_ROLES and actor.unit_id is not None and (
             _unit_of(obj) == actor.unit_id or _coordinates(actor, obj))
     if action is Action.EDIT_COMMENT:  # obj: an ItemComment
         return getattr(obj, "author_id", None) == actor.user_id and getattr(obj, "deleted_at", None) is None

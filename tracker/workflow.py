@@ -45,7 +45,7 @@ def transition_problem(role: Role, frm: Status, to: Status, *, has_evidence: boo
     if role is Role.ADMIN:
         if (frm, to) in _RETURNS and not (reason and reason.strip()):
             return f"Trả lại công việc từ {move} cần ghi rõ lý do."
-    elif role is Role.UNIT_HEAD:
+    elif role in (Role.UNIT_HEAD, Role.STAFF):  # staff move only the items assigned to them (permissions)
         if to is Status.DONE:
             return ("Đơn vị không tự chuyển sang “Hoàn thành”: hãy chuyển sang “Chờ xác nhận” kèm minh chứng "
                     "để Văn phòng xác nhận.")

@@ -1,5 +1,6 @@
 """Work reaches people, in a real browser: notified of new work, a mention, an explanation asked and answered;
-the coordinating unit sees the item under Phối hợp; `jobs` run twice the same day sends each message once."""
+the coordinating unit sees the item under Phối hợp; `jobs` run twice the same day sends each message once;
+the unit head hands the item to a staff member (chuyên viên), who reports on it and mentions the head."""
 
 import datetime as dt
 import re
@@ -174,3 +175,60 @@ def test_work_reaches_people(app_server, page, outside_requests):
     assert sent >= 2, first  # the unit's reminder digest and the leader's daily digest at least
     assert len(inbox.envelopes) == sent, second
     assert "0 thư mới; 0 thư đã gửi" in second
+
+
+def test_the_head_hands_the_item_to_a_staff_member_who_reports_and_mentions_the_head(app_server, page,
+                                                                                     outside_requests):
+    server = app_server(env={"TRACKER_TODAY": "2024-08-01"})
+    _setup(server.env["TRACKER_DATABASE_URL"])
+    engine = make_engine(server.env["TRACKER_DATABASE_URL"])
+    with session_scope(engine) as s:
+        create_user(s, username="cv.lan", password="mat-khau-chuyen-vien", role=Role.STAFF, unit_code="VU-TL",
+                    full_name="Nguyễn Thị Lan")
+    engine.dispose()
+    page.goto(server.url)
+    wait_for_app(page)
+
+    # The head is told of the new work, opens it and assigns it to the unit's staff member.
+    sign_in(page, "truongtl", "mat-khau-tien-luong")
+    _open_first_notification(page)
+    page.get_by_test_id("stMultiSelect").filter(has_text="Cán bộ phụ trách").click()
+    page.get_by_role("option", name="Nguyễn Thị Lan (@cv.lan)").click()
+    page.keyboard.press("Escape")  # close the list of choices over the button
+    page.get_by_role("button", name="Lưu phân công").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã lưu phân công; chuyên viên được giao đã nhận thông báo.")).to_be_visible()
+    expect(page.get_by_text("Cán bộ phụ trách: Nguyễn Thị Lan")).to_be_visible()
+    _sign_out(page)
+
+    # The staff member is told, finds the item in Việc của tôi, reports 50% and mentions the head.
+    sign_in(page, "cv.lan", "mat-khau-chuyen-vien")
+    _sidebar(page, "Việc của tôi").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Được giao cho tôi (1)")).to_be_visible()
+    expect(_sidebar(page, "Thông báo (1)")).to_be_visible()
+    screenshot(page, "my_work_staff.png", target=page.get_by_test_id("stMain"))
+    _open_first_notification(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Trạng thái").click()
+    page.get_by_role("option", name="Đang thực hiện").click()
+    page.get_by_label("Tiến độ (%)").fill("50")
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã ghi nhận báo cáo tiến độ.")).to_be_visible()
+    page.get_by_role("tab", name="Trao đổi").click()
+    expect(page.get_by_role("tab", name="Trao đổi")).to_have_attribute("aria-selected", "true")
+    wait_for_app(page)  # the tab click reruns the page: type after it
+    page.get_by_label(re.compile("^Bình luận")).fill("Đã đạt 50%, nhờ @truongtl duyệt bản thảo.")
+    page.get_by_role("button", name="Gửi bình luận").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Đã gửi bình luận.")).to_be_visible()
+    _sign_out(page)
+
+    # The head is told of the mention.
+    sign_in(page, "truongtl", "mat-khau-tien-luong")
+    _sidebar(page, "Thông báo (1)").click()
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"Nguyễn Thị Lan nhắc tên bạn trong “.*”: Đã đạt 50%, nhờ @truongtl"))) \
+        .to_be_visible()
+    screenshot(page, "notifications_head_mentioned.png")
+    assert outside_requests == []

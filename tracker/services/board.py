@@ -18,8 +18,19 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import case, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
-from tracker.models import Form, Plan, PriorityTask, Role, Status, Unit, UnitKind, WorkItem, work_item_coordinators
-from tracker.permissions import Action, Actor, can
+from tracker.models import (
+    Form,
+    ItemAssignment,
+    Plan,
+    PriorityTask,
+    Role,
+    Status,
+    Unit,
+    UnitKind,
+    WorkItem,
+    work_item_coordinators,
+)
+from tracker.permissions import UNIT_ROLES, Action, Actor, ItemRef, can
 from tracker.figures import STANDING_LABELS, Standing
 from tracker.rag import RAG_LABELS, Rag, rag_case
 from tracker.services.units import KIND_LABELS
@@ -218,7 +229,7 @@ def _coordinated(unit_id: int):
 def _conditions(session: Session, actor: Actor, filters: BoardFilters, today: dt.date) -> list:
     """WHERE clauses for the actor's scope and the filters (the text filter resolves to item ids)."""
     conds = [WorkItem.deleted_at.is_(None)]
-    if actor.role is Role.UNIT_HEAD:  # the unit's own work and the work it coordinates
+    if actor.role in UNIT_ROLES:  # the unit's own work and the work it coordinates (staff: read-only but theirs)
         conds.append(or_(WorkItem.lead_unit_id == actor.unit_id, WorkItem.id.in_(_coordinated(actor.unit_id))))
     if filters.plan is not None:
         conds.append(WorkItem.plan_id == filters.plan)
@@ -268,8 +279,8 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _targets(actor: Actor, status: Status, lead_unit_id: int) -> tuple[Status, ...]:
-    if not can(actor, Action.MOVE_ITEM, lead_unit_id):
+def _targets(actor: Actor, status: Status, item: ItemRef) -> tuple[Status, ...]:
+    if not can(actor, Action.MOVE_ITEM, item):
         return ()
     return tuple(s for s in STATUS_ORDER if s != status
                  and transition_problem(actor.role, status, s, has_evidence=True, reason="lý do") is None)
@@ -314,15 +325,20 @@ def read_board(session: Session, *, actor: Actor, filters: BoardFilters, today: 
         )
         rows = session.execute(stmt).all()
         coordinated: set[int] = set()  # marked for the unit head's unit, or the unit filtered on
-        marked = actor.unit_id if actor.role is Role.UNIT_HEAD else filters.unit
+        marked = actor.unit_id if actor.role in UNIT_ROLES else filters.unit
         if marked is not None and rows:
             coordinated = set(session.scalars(_coordinated(marked).where(
                 work_item_coordinators.c.work_item_id.in_([r.id for r in rows]))))
+        mine: set[int] = set()  # a staff member moves only the cards assigned to them
+        if actor.role is Role.STAFF and rows:
+            mine = set(session.scalars(select(ItemAssignment.work_item_id).where(
+                ItemAssignment.user_id == actor.user_id, ItemAssignment.work_item_id.in_([r.id for r in rows]))))
         for r in rows:
             card = Card(id=r.id, version=r.version, title=r.title, status=r.status, plan_code=r.code,
                         task_label=r.label, lead_unit=r.name, due_date=r.due_date, progress=r.progress,
                         rag=Rag(r.rag), blocked=r.blocked, blocked_reason=r.blocked_reason,
-                        targets=_targets(actor, r.status, r.lead_unit_id), completed_on=r.completed_on,
+                        targets=_targets(actor, r.status, ItemRef(r.lead_unit_id, frozenset(
+                            {actor.user_id} if r.id in mine else ()))), completed_on=r.completed_on,
                         recent=r.id in include, coordinating=r.id in coordinated)
             cards[int(r.lane)].setdefault(r.status, []).append(card)
         for cells in cards.values():
@@ -391,7 +407,7 @@ def filter_options(session: Session, *, actor: Actor, plan_id: int | None) -> Fi
         tasks = [(t.id, f"({t.label}) {_short(t.text or 'Chưa có nội dung', 70)}") for t in session.scalars(
             select(PriorityTask).where(PriorityTask.plan_id == plan_id).order_by(PriorityTask.number))]
     unit_stmt = select(Unit.id, Unit.name).order_by(Unit.id)
-    if actor.role is Role.UNIT_HEAD:
+    if actor.role in UNIT_ROLES:
         unit_stmt = unit_stmt.where(Unit.id == actor.unit_id)
     units = [(r.id, r.name) for r in session.execute(unit_stmt)]
     forms = [(f.id, f.name) for f in session.scalars(select(Form).order_by(Form.sort_order, Form.id))]

@@ -190,8 +190,9 @@ def feed_items(session: Session, *, actor: Actor, plan_id: int | None, unit_id: 
 
 
 def unit_choice_default(actor: Actor) -> int | None:
-    """The unit a calendar opens on when the address names none: a unit head's own; the others see all."""
-    return actor.unit_id if actor.role is Role.UNIT_HEAD else None
+    """The unit a calendar opens on when the address names none: a unit head's or staff member's own; the others
+    see all."""
+    return actor.unit_id if actor.role in (Role.UNIT_HEAD, Role.STAFF) else None
 
 
 

@@ -30,10 +30,12 @@ HEADERS = [
     "STT", "Nhiệm vụ trọng tâm", "Nội dung công việc", "Đơn vị chủ trì", "Đơn vị phối hợp", "Hình thức",
     "Kênh/Sản phẩm", "Ngày bắt đầu", "Hạn hoàn thành", "Chỉ tiêu", "Kinh phí (đồng)", "Ghi chú",
     "Các bước",  # optional: one step per line, "[x] " before a done step (tracker/services/checklists.py)
+    # Optional: the lead unit's staff (username or full name; several separated by ";").
+    "Cán bộ phụ trách",
     # An export fills these two: the import then refuses to overwrite an item changed since (a conflict).
     "Mã công việc (không sửa)", "Phiên bản (không sửa)",
 ]
-WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 40, 14, 14]
+WIDTHS = [6, 40, 50, 32, 40, 32, 28, 14, 14, 14, 16, 30, 40, 28, 14, 14]
 STEPS_COLUMN = HEADERS.index("Các bước") + 1
 DATE_FORMAT = "DD/MM/YYYY"
 MONEY_FORMAT = "#,##0"
@@ -112,7 +114,7 @@ def build_workbook(session: Session, *, plan: Plan, rows: Sequence[ItemListRow] 
         ws.append(xlsx_row(ws, [
             n, task_cell(tasks[r.priority_task_id]), r.title, r.lead_unit, "; ".join(r.coordinating_units),
             r.form, r.channel, r.start_date, r.due_date, target_cell(r.target_qty, r.target_unit),
-            r.budget_planned, r.note, (steps or {}).get(r.id), r.id, r.version,
+            r.budget_planned, r.note, (steps or {}).get(r.id), "; ".join(r.staff), r.id, r.version,
         ]))
         ws.cell(row=n + 1, column=STEPS_COLUMN).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=n + 1, column=8).number_format = DATE_FORMAT

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from tracker import clock, deadlines
 from tracker.errors import Conflict, NotFound, ValidationFailed
-from tracker.models import Channel, Form, Numbering, Plan, Unit, WorkItem
+from tracker.models import Channel, Form, Numbering, Plan, Unit, User, WorkItem
 from tracker.permissions import Action, Actor, require
 from tracker.services import work_items as items
+from tracker.services.assignments import StaffIndex, apply_staff
 from tracker.services.progress import HistoryEntry, history_since
 from tracker.services import checklists, settings
 from tracker.services import sheet_layout as layouts
@@ -47,7 +48,8 @@ COLUMNS = {
     "stt": "STT", "task": "Nhiệm vụ trọng tâm", "title": "Nội dung công việc", "lead": "Đơn vị chủ trì",
     "coord": "Đơn vị phối hợp", "form": "Hình thức", "channel": "Kênh/Sản phẩm", "start": "Ngày bắt đầu",
     "due": "Hạn hoàn thành", "target": "Chỉ tiêu", "budget": "Kinh phí (đồng)", "note": "Ghi chú",
-    "steps": "Các bước", "item_id": "Mã công việc (không sửa)", "version": "Phiên bản (không sửa)",
+    "steps": "Các bước", "staff": "Cán bộ phụ trách", "item_id": "Mã công việc (không sửa)",
+    "version": "Phiên bản (không sửa)",
 }
 assert list(COLUMNS.values()) == HEADERS
 EXTRA_HEADERS = {
@@ -56,6 +58,7 @@ EXTRA_HEADERS = {
     "channel": ["Kênh", "Sản phẩm", "Kênh / Sản phẩm"], "start": ["Bắt đầu", "Từ ngày"],
     "due": ["Hạn", "Thời hạn", "Thời hạn hoàn thành", "Hạn hoàn thành (dd/mm/yyyy)"],
     "budget": ["Kinh phí", "Kinh phí (VNĐ)", "Kinh phí (đ)"], "note": ["Ghi chú khác"],
+    "staff": ["Cán bộ thực hiện", "Chuyên viên phụ trách", "Người phụ trách"],
 }
 REQUIRED = ("task", "title", "lead", "form")
 # Which column a work-item rule belongs to.
@@ -114,6 +117,7 @@ class ParsedRow:
     part: int = 0  # a row fanned out to several units or recurring over the year: its items 0, 1, 2...
     notes: tuple[str, ...] = ()  # every guess made reading the row (a unit's other name, a deadline's rule)
     steps: tuple[tuple[str, bool], ...] = ()  # the "Các bước" cell: (text, done) in order
+    staff_ids: tuple[int, ...] = ()  # "Cán bộ phụ trách": the lead unit's staff (empty: assignments left as they are)
 
     @property
     def slot(self) -> int | str:
@@ -221,6 +225,7 @@ class _Lookups:
                                lambda f: (f.name, f.code, *f.aliases), lambda f: f.name, "Hình thức")
         self.channels = NameIndex(session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.id)),
                                   lambda c: (c.name, *c.aliases), lambda c: c.name, "Kênh")
+        self.staff = StaffIndex(session)
         self._form_words: list[tuple[str, Form]] | None = None
 
     def is_form(self, text: str) -> bool:
@@ -679,13 +684,37 @@ def _parse_row(session: Session, lookups: _Lookups, r: int, cells: dict, errors:
                     errors.append(RowError(r, COLUMNS[col], _show(value), "Cột này do hệ thống ghi khi xuất tệp: "
                                                                           "đừng sửa (để trống nếu là việc mới)."))
                     return []
+            staff = _staff(lookups, r, cells.get("staff"), lead, errors)
+            if staff is None:
+                return []
             key = items.source_key(plan_id=lookups.plan.id, task_number=task.number, title=data.title,
                                    lead_unit_code=lead.code)
             out.append(ParsedRow(row=r, data=data, key=key, lead_unit=lead.name, task_label=task.label,
                                  version=int(version) if version is not None else None,
                                  item_id=int(item_id) if item_id is not None else None, part=len(out),
-                                 notes=tuple(rd.notes), steps=steps))
+                                 notes=tuple(rd.notes), steps=steps, staff_ids=staff))
     return out
+
+
+def _staff(lookups: _Lookups, r: int, value, lead: Unit, errors: list[RowError]) -> tuple[int, ...] | None:
+    """The staff a "Cán bộ phụ trách" cell names (username or full name, case and accents ignored), all of the
+    lead unit; None after recording a row error for a name that is not one of them."""
+    text = _text(value)
+    if text is None:
+        return ()
+    found: list[int] = []
+    for name in (n.strip() for n in _SPLIT_UNITS.split(text)):
+        if not name:
+            continue
+        user = lookups.staff.find(lead.id, name)
+        if user is None:
+            errors.append(RowError(r, COLUMNS["staff"], name,
+                                   f"Không có chuyên viên “{name}” của {lead.name}: ghi tên đăng nhập hoặc họ tên "
+                                   "của một tài khoản Chuyên viên đang hoạt động thuộc đơn vị chủ trì."))
+            return None
+        if user.id not in found:
+            found.append(user.id)
+    return tuple(found)
 
 
 def _same(a: ItemInput, b: ItemInput) -> bool:
@@ -756,6 +785,7 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
     have = {i: {text for text, _ in steps} for i, steps in
             checklists.of_items(session, sorted(i.id for i in existing.values())).items()}
     fresh, fresh_rows, with_steps = [], [], []
+    fresh_staff, staffed = [], []
     for row in rows:
         item = existing.get(row.key)
         if item is None:
@@ -764,7 +794,10 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
             else:
                 fresh.append((row.data, f"Nhập từ tệp Excel (dòng {row.row})."))
                 fresh_rows.append(row)
+                fresh_staff.append(row.staff_ids)
             continue
+        if row.staff_ids:
+            staffed.append((item, row.staff_ids))
         new_steps = [s for s in row.steps if s[0] not in have.get(item.id, set())]  # never removed nor re-ticked
         wanted = replace(row.data, description=item.description, recurring=item.recurring)
         if _same(wanted, items.item_input(item)):
@@ -808,12 +841,24 @@ def import_items(session: Session, *, actor: Actor, plan_id: int, data: bytes | 
         for item, row in zip(created, fresh_rows):
             if row.steps:
                 _add_steps(session, actor, item.id, list(row.steps), today)
+        staffed += [(item, ids) for item, ids in zip(created, fresh_staff) if ids]
+    if staffed and not dry_run:
+        _assign(session, actor, staffed)
     return result
 
 
 def _add_steps(session: Session, actor: Actor, item_id: int, steps: list[tuple[str, bool]], today: dt.date) -> None:
     checklists.add_steps(session, actor=actor, item_id=item_id, steps=steps, today=today,
                          note=f"Thêm {len(steps)} bước từ tệp Excel.")
+
+
+def _assign(session: Session, actor: Actor, staffed: list[tuple[WorkItem, tuple[int, ...]]]) -> None:
+    """The "Cán bộ phụ trách" column applied: each item's staff set as the row names them (history, notices)."""
+    users = {u.id: u for u in session.scalars(select(User).where(
+        User.id.in_({i for _, ids in staffed for i in ids})))}
+    for item, ids in staffed:
+        apply_staff(session, item=item, users=[users[i] for i in ids], actor_id=actor.user_id,
+                    actor_name=actor.display_name)
 
 
 def export_items(session: Session, *, actor: Actor, filters: ItemFilter) -> bytes:

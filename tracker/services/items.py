@@ -13,6 +13,7 @@ from tracker.errors import NotFound
 from tracker.figures import STANDING_LABELS, Standing, standing, standing_case
 from tracker.models import (
     EvidenceFile,
+    ItemAssignment,
     Plan,
     PriorityTask,
     Role,
@@ -22,6 +23,7 @@ from tracker.models import (
     work_item_coordinators,
 )
 from tracker.permissions import Action, Actor, can, require
+from tracker.services import contributions
 from tracker.limits import max_chars
 from tracker.text import fold, parse_id
 from tracker.workflow import STATUS_LABELS
@@ -74,9 +76,12 @@ class ItemDetail:
     blocked_reason: str | None
     completed_on: dt.date | None
     note: str | None
-    files: list[tuple[int, str, int]]
+    files: list[tuple[int, str, int, str | None]]  # id, name, bytes, the coordinating unit that sent it (or None)
     can_update: bool
     can_request_explanation: bool
+    staff: tuple[str, ...] = ()  # cán bộ phụ trách, by name
+    can_assign: bool = False
+    can_contribute: bool = False
     submitted_on: dt.date | None = None
     confirmed_on: dt.date | None = None
     standing_label: str = ""
@@ -123,13 +128,21 @@ def _listing(session: Session, stmt: Select, today: dt.date) -> Listing:
     return Listing(rows=_to_rows(session, stmt, today), total=int(total))
 
 
+def _assigned_to(actor: Actor):
+    """The ids of the items assigned to the actor, as a subquery."""
+    return select(ItemAssignment.work_item_id).where(ItemAssignment.user_id == actor.user_id)
+
+
 def _own_work(stmt: Select, actor: Actor) -> Select:
-    """A unit head's to-do lists ("Việc của tôi") hold the unit's own work; other roles follow every unit.
+    """A unit head's to-do lists ("Việc của tôi") hold the unit's own work, a staff member's the unit's work
+    assigned to them; other roles follow every unit.
 
     Not a read restriction: anyone signed in reads every unit's items (see tracker.permissions).
     """
     if actor.role is Role.UNIT_HEAD:
         return stmt.where(WorkItem.lead_unit_id == actor.unit_id)
+    if actor.role is Role.STAFF:
+        return stmt.where(WorkItem.lead_unit_id == actor.unit_id, WorkItem.id.in_(_assigned_to(actor)))
     return stmt
 
 
@@ -140,6 +153,7 @@ class MyWork:
     blocked: Listing
     awaiting_confirmation: Listing
     coordinating: Listing = Listing(rows=[], total=0)  # a unit head's open work led by another unit, with theirs
+    assigned: Listing = Listing(rows=[], total=0)  # a staff member's open work assigned to them
 
 
 def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int = 7) -> MyWork:
@@ -157,14 +171,17 @@ def my_work(session: Session, *, actor: Actor, today: dt.date, within_days: int 
     if actor.role is Role.ADMIN:
         awaiting = _listing(session, _rows_query().where(WorkItem.status == Status.AWAITING_CONFIRMATION)
                             .order_by(WorkItem.due_date), today)
-    coordinating = Listing(rows=[], total=0)
-    if actor.role is Role.UNIT_HEAD and actor.unit_id is not None:
+    coordinating = assigned = Listing(rows=[], total=0)
+    if actor.role is Role.STAFF:
+        assigned = _listing(session, _own_work(_rows_query(), actor).where(open_work)
+                            .order_by(WorkItem.due_date, WorkItem.id), today)
+    if actor.role in (Role.UNIT_HEAD, Role.STAFF) and actor.unit_id is not None:
         joined = select(work_item_coordinators.c.work_item_id).where(work_item_coordinators.c.unit_id == actor.unit_id)
         coordinating = _listing(session, _rows_query().where(open_work, WorkItem.id.in_(joined))
                                 .order_by(WorkItem.due_date, WorkItem.id), today)
     return MyWork(overdue=_listing(session, overdue, today), due_soon=_listing(session, soon, today),
                   blocked=_listing(session, blocked, today), awaiting_confirmation=awaiting,
-                  coordinating=coordinating)
+                  coordinating=coordinating, assigned=assigned)
 
 
 def search_items(session: Session, *, actor: Actor, text: str = "", today: dt.date,
@@ -191,7 +208,8 @@ def get_item(session: Session, *, actor: Actor, item_id: int, today: dt.date | N
         NotFound: no such item or deleted. PermissionDenied: may not view it.
     """
     item = session.scalars(
-        select(WorkItem).options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
+        select(WorkItem).options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.staff),
+                                 selectinload(WorkItem.lead_unit),
                                  selectinload(WorkItem.plan), selectinload(WorkItem.priority_task),
                                  selectinload(WorkItem.form), selectinload(WorkItem.channel))
         .where(WorkItem.id == item_id)
@@ -203,6 +221,7 @@ def get_item(session: Session, *, actor: Actor, item_id: int, today: dt.date | N
         select(EvidenceFile.id, EvidenceFile.filename, EvidenceFile.size_bytes)
         .where(EvidenceFile.work_item_id == item.id).order_by(EvidenceFile.id)
     ).all()
+    owners = contributions.file_owners(session, item_id=item.id)
     return ItemDetail(
         id=item.id, version=item.version, title=item.title, description=item.description,
         plan_code=item.plan.code, plan_title=item.plan.title, task_label=item.priority_task.label,
@@ -216,7 +235,10 @@ def get_item(session: Session, *, actor: Actor, item_id: int, today: dt.date | N
         completed_on=item.completed_on, submitted_on=item.submitted_on, confirmed_on=item.confirmed_on,
         standing_label=STANDING_LABELS[standing(status=item.status, due=item.due_date, completed_on=item.completed_on,
                                                 submitted_on=item.submitted_on, cutoff=today or clock.today())],
-        note=item.note, files=[tuple(f) for f in files],
+        note=item.note, files=[(f.id, f.filename, f.size_bytes, owners.get(f.id)) for f in files],
         can_update=can(actor, Action.UPDATE_PROGRESS, item),
         can_request_explanation=can(actor, Action.REQUEST_EXPLANATION, item),
+        staff=tuple(u.full_name or u.username for u in item.staff),
+        can_assign=can(actor, Action.ASSIGN_STAFF, item),
+        can_contribute=can(actor, Action.ADD_CONTRIBUTION, item),
     )

@@ -64,6 +64,8 @@ FIELD_LABELS = {
     "recurring": "Lặp lại hằng năm",
     "source_key": "Mã nhận diện khi nhập Excel",
     "steps": "Các bước đã xong",  # tracker/services/checklists.py
+    "staff": "Cán bộ phụ trách",  # tracker/services/assignments.py
+    "contribution": "Đơn vị phối hợp gửi minh chứng",  # tracker/services/contributions.py
 }
 COMPLETION_LABELS = {"on_time": "Đúng hạn", "late": "Muộn hạn"}
 EVENT_LABELS = {
@@ -299,6 +301,17 @@ def _kind(old: Status, new: Status, changes: dict) -> EventKind:
     return EventKind.PROGRESS
 
 
+# Entries recorded as UPDATED that are not an edit of the item's facts, named by their one change.
+_UPDATE_LABELS = {"staff": "Giao cán bộ phụ trách", "contribution": "Minh chứng của đơn vị phối hợp"}
+
+
+def _label(e: ProgressEvent) -> str:
+    changes = e.changes or {}
+    if e.kind is EventKind.UPDATED and len(changes) == 1 and (key := next(iter(changes))) in _UPDATE_LABELS:
+        return _UPDATE_LABELS[key]
+    return EVENT_LABELS[e.kind]
+
+
 def _entries(session: Session, events: list[ProgressEvent]) -> list[HistoryEntry]:
     files: dict[int, list[str]] = {}
     ids = [e.id for e in events]
@@ -309,7 +322,7 @@ def _entries(session: Session, events: list[ProgressEvent]) -> list[HistoryEntry
         HistoryEntry(
             id=e.id, at=e.at,
             actor=(e.actor.full_name or e.actor.username) if e.actor else "Hệ thống",
-            kind=e.kind.value, kind_label=EVENT_LABELS[e.kind],
+            kind=e.kind.value, kind_label=_label(e),
             changes=[(FIELD_LABELS.get(k, k), _show(k, v[0]), _show(k, v[1])) for k, v in (e.changes or {}).items()],
             note=e.note, evidence_urls=list(e.evidence_urls or []), files=files.get(e.id, []),
         )

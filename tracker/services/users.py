@@ -29,10 +29,19 @@ ROLE_LABELS = {
     Role.UNIT_HEAD: "Trưởng đơn vị",
     Role.LEADER: "Lãnh đạo Bộ",
     Role.VIEWER: "Người xem",
+    Role.STAFF: "Chuyên viên",
 }
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UNIT_HEAD_NEEDS_UNIT = "Tài khoản Trưởng đơn vị phải gắn với một đơn vị."
+STAFF_NEEDS_UNIT = "Tài khoản Chuyên viên phải gắn với một đơn vị."
+
+
+def _unit_problem(role: Role, unit_code: str | None) -> str | None:
+    """Why this role needs a unit it was not given (a unit head's, a staff member's), or None."""
+    if unit_code:
+        return None
+    return {Role.UNIT_HEAD: UNIT_HEAD_NEEDS_UNIT, Role.STAFF: STAFF_NEEDS_UNIT}.get(role)
 
 
 @dataclass(frozen=True)
@@ -96,8 +105,8 @@ def create_user(session: Session, *, username: str, password: str, role: Role,
         problems.append("Tên đăng nhập gồm 3–80 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới.")
     if (problem := password_problem(password)) is not None:
         problems.append(problem)
-    if role is Role.UNIT_HEAD and not unit_code:
-        problems.append("Tài khoản trưởng đơn vị phải gắn với một đơn vị (--unit).")
+    if (problem := _unit_problem(role, unit_code)) is not None:
+        problems.append(problem.rstrip(".") + " (--unit).")
     if email is not None and not too_long("email", email) and not _EMAIL.match(email):
         problems.append(f"Địa chỉ thư điện tử “{email}” không hợp lệ.")
     if problems:
@@ -183,8 +192,8 @@ def add_user(session: Session, *, actor: Actor | None, username: str, password: 
     """
     require(actor, Action.MANAGE_USERS, session=session)
     unit_code = _clean(unit_code)
-    if role is Role.UNIT_HEAD and unit_code is None:
-        raise ValidationFailed(UNIT_HEAD_NEEDS_UNIT)
+    if (problem := _unit_problem(role, unit_code)) is not None:
+        raise ValidationFailed(problem)
     unit = _unit(session, unit_code)
     user = create_user(session, username=username, password=password, role=role,
                        unit_code=unit.code if unit else None, full_name=full_name, email=email)
@@ -249,8 +258,8 @@ def change_role(session: Session, *, actor: Actor | None, user_id: int, role: Ro
     require(actor, Action.MANAGE_USERS, session=session)
     user = _get(session, user_id)
     unit_code = _clean(unit_code)
-    if role is Role.UNIT_HEAD and unit_code is None:
-        raise ValidationFailed(UNIT_HEAD_NEEDS_UNIT)
+    if (problem := _unit_problem(role, unit_code)) is not None:
+        raise ValidationFailed(problem)
     unit = _unit(session, unit_code)
     if (user.role is Role.ADMIN and role is not Role.ADMIN and user.active
             and _other_active_admins(session, user) == 0):

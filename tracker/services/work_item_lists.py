@@ -65,6 +65,7 @@ class ItemListRow:
     channel_id: int | None = None
     channel_text: str | None = None
     description: str | None = None
+    staff: list[str] = field(default_factory=list)  # cán bộ phụ trách, as the import reads them (username)
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,8 @@ def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: in
     require(actor, Action.VIEW_ITEM)
     stmt = _matching(select(WorkItem)
             .join(PriorityTask, PriorityTask.id == WorkItem.priority_task_id)
-            .options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.lead_unit),
+            .options(selectinload(WorkItem.coordinating_units), selectinload(WorkItem.staff),
+                     selectinload(WorkItem.lead_unit),
                      selectinload(WorkItem.plan), selectinload(WorkItem.priority_task),
                      selectinload(WorkItem.form), selectinload(WorkItem.channel))
             .order_by(PriorityTask.number, WorkItem.due_date, WorkItem.id), actor, filters, session)
@@ -185,6 +187,7 @@ def list_items(session: Session, *, actor: Actor, filters: ItemFilter, limit: in
             progress=i.progress, recurring=i.recurring, note=i.note, deleted=i.deleted_at is not None,
             coordinating_unit_ids=[u.id for u in i.coordinating_units], priority_task_id=i.priority_task_id,
             form_id=i.form_id, channel_id=i.channel_id, channel_text=i.channel_text, description=i.description,
+            staff=[u.username for u in i.staff],
         )
         for i in session.scalars(stmt)
     ]

@@ -37,6 +37,7 @@ def facts(item: ItemDetail, today: dt.date) -> None:
     rows = [
         ("Đơn vị chủ trì", item.lead_unit),
         ("Đơn vị phối hợp", "; ".join(item.coordinating_units) or "—"),
+        ("Cán bộ phụ trách", ", ".join(item.staff) or "—"),
         ("Hình thức", item.form),
         ("Kênh/Sản phẩm", item.channel or "—"),
         ("Thời gian", f"{format_date(item.start_date) or '…'} – {format_date(item.due_date) or '…'}"),
@@ -62,13 +63,14 @@ def files(actor: Actor, item: ItemDetail) -> None:
     st.markdown("**Tệp minh chứng**")
     engine = get_engine()
     with session_scope(engine) as session:
-        for file_id, name, size in item.files:
+        for file_id, name, size, owner in item.files:
             try:
                 record = evidence_service.check_file(session, actor=actor, file_id=file_id)
             except TrackerError as exc:
                 st.error(md(str(exc)))
                 continue
-            st.download_button(f"{record.filename} ({size / 1024:.0f} KB)", data=_reader(engine, actor, file_id),
+            sent_by = f" — {owner} (phối hợp)" if owner else ""
+            st.download_button(f"{record.filename} ({size / 1024:.0f} KB){sent_by}", data=_reader(engine, actor, file_id),
                                file_name=record.filename, mime=record.content_type, key=f"item_file_{file_id}",
                                icon=":material/download:")
 
@@ -116,7 +118,8 @@ def report_tab(actor: Actor, item: ItemDetail, today: dt.date) -> None:
     elif actor.unit_id is not None and actor.unit_id == item.lead_unit_id and confirmed_lock(actor.role, item.status):
         st.info(confirmed_lock(actor.role, item.status))
     else:
-        st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì hoặc Văn phòng cập nhật tiến độ.")
+        st.info("Bạn chỉ xem được công việc này; đơn vị chủ trì (trưởng đơn vị hoặc chuyên viên được giao) "
+                "hoặc Văn phòng cập nhật tiến độ.")
 
 
 def progress_form(actor: Actor, item: ItemDetail, today: dt.date) -> None:
