@@ -110,8 +110,8 @@ def test_move_handler_moves_and_reports(people, engine):
 
 
 @pytest.mark.parametrize("who, message", [
-    ("tcbc", "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì (chuyên viên: công việc được giao cho mình)."),
-    ("leader", "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì (chuyên viên: công việc được giao cho mình)."),
+    ("tcbc", "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì."),
+    ("leader", "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì."),
 ])
 def test_move_handler_refuses_with_the_reason_and_changes_nothing(people, engine, who, message):
     users, ids = people

@@ -107,7 +107,7 @@ def test_staff_report_and_move_their_items_only_and_see_them_in_my_work(ctx):
     with session_scope(engine) as s:
         svc.assign_staff(s, actor=people["head"], item_id=item_id, user_ids=[people["an"].user_id])
     _report(engine, people["an"], item_id)
-    with pytest.raises(PermissionDenied, match="chuyên viên: công việc được giao"):
+    with pytest.raises(PermissionDenied, match="Chuyên viên chỉ được cập nhật tiến độ công việc của đơn vị mình được giao cho mình."):
         _report(engine, people["an"], other_id)
     with pytest.raises(PermissionDenied):
         _report(engine, people["binh"], item_id)

@@ -82,10 +82,8 @@ class Action(str, enum.Enum):
 
 MESSAGES = {
     Action.VIEW_ITEM: "Bạn không có quyền xem công việc này.",
-    Action.UPDATE_PROGRESS: ("Bạn chỉ được cập nhật tiến độ công việc do đơn vị mình chủ trì (chuyên viên: công việc "
-                             "được giao cho mình)."),
-    Action.MOVE_ITEM: ("Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì (chuyên viên: công việc "
-                       "được giao cho mình)."),
+    Action.UPDATE_PROGRESS: "Bạn chỉ được cập nhật tiến độ công việc do đơn vị mình chủ trì.",
+    Action.MOVE_ITEM: "Bạn chỉ được chuyển trạng thái công việc do đơn vị mình chủ trì.",
     Action.CONFIRM_ITEM: "Chỉ Văn phòng (quản trị) được xác nhận hoàn thành hoặc trả lại công việc.",
     Action.MANAGE_ITEMS: "Chỉ Văn phòng (quản trị) được tạo, sửa, xóa công việc.",
     Action.REQUEST_EXPLANATION: "Chỉ Lãnh đạo Bộ hoặc Văn phòng được yêu cầu giải trình.",
@@ -107,6 +105,18 @@ MESSAGES = {
     Action.READ_NOTIFICATION: "Thông báo này không phải của bạn.",
     Action.OWN_SETTINGS: "Bạn chỉ được đổi cài đặt của chính mình.",
 }
+# What a staff member (chuyên viên) is told instead: their rule is the items assigned to them.
+STAFF_MESSAGES = {
+    Action.UPDATE_PROGRESS: "Chuyên viên chỉ được cập nhật tiến độ công việc của đơn vị mình được giao cho mình.",
+    Action.MOVE_ITEM: "Chuyên viên chỉ được chuyển trạng thái công việc của đơn vị mình được giao cho mình.",
+}
+
+
+def refusal(actor: Actor, action: Action) -> str:
+    """The Vietnamese refusal of `action` for this actor (a staff member's rule is their assigned items)."""
+    if actor.role is Role.STAFF and action in STAFF_MESSAGES:
+        return STAFF_MESSAGES[action]
+    return MESSAGES[action]
 
 _READS = frozenset({Action.VIEW_ITEM, Action.VIEW_DASHBOARD, Action.VIEW_ROUND_STATUS})
 
@@ -252,4 +262,4 @@ def require(actor: Actor | None, action: Action, obj: object = None, *, session:
     elif action not in _READS:
         raise TypeError(f"require({action.value}) is a write: pass the service's session=")
     if not can(actor, action, obj):
-        raise PermissionDenied(MESSAGES[action])
+        raise PermissionDenied(refusal(actor, action))
