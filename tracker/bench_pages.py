@@ -40,6 +40,7 @@ _INIT = """(() => {
 })();"""
 _START = """() => { const ws = window.__ws; ws.bytes = 0; ws.n = 0; ws.last = 0; ws.longTasks = 0;
   window.__firstChart = 0; window.__sawRun = false; window.__start = performance.now();
+  window.__resources = performance.getEntriesByType("resource").length;
   const app = document.querySelector("[data-testid='stApp']");
   window.__obs && window.__obs.disconnect();
   window.__obs = new MutationObserver(() => {
@@ -60,9 +61,19 @@ _DRAWN = """([title, charts, needRun]) => {
   if (shown.length < charts || drawn.length < plots.length) return false;
   if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) return false;
   const ws = window.__ws;
+  const scripts = performance.getEntriesByType("resource").slice(window.__resources)
+    .filter((e) => e.name.endsWith(".js"));
   return {done: now - window.__start, last: ws.last ? ws.last - window.__start : 0, bytes: ws.bytes,
-          frames: ws.n, longTasks: ws.longTasks, firstChart: window.__firstChart ? window.__firstChart - window.__start : 0,
+          js: scripts.reduce((n, e) => n + e.encodedBodySize, 0), jsFiles: scripts.length, frames: ws.n, longTasks: ws.longTasks, firstChart: window.__firstChart ? window.__firstChart - window.__start : 0,
           charts: plots.length};
+}"""
+
+# The sign-in page itself, from the navigation: its form shown, and the scripts it loads (the preloaded
+# components' included) all arrived.
+_SIGN_IN_PAGE = """() => {
+  const scripts = performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".js"));
+  return {done: performance.now(), last: Math.max(0, ...scripts.map((e) => e.responseEnd)),
+          js: scripts.reduce((n, e) => n + e.encodedBodySize, 0), jsFiles: scripts.length};
 }"""
 
 _STATE = """() => ({sawRun: window.__sawRun, h1: (document.querySelector("h1") || {}).innerText,
@@ -92,16 +103,22 @@ def _context(browser):
     return context
 
 
-def _sign_in(context, url: str, username: str, password: str, title: str, charts: int) -> tuple[object, dict]:
+def _sign_in(context, url: str, username: str, password: str, title: str, charts: int,
+             form: list | None = None) -> tuple[object, dict]:
     """A new tab, signed out (no cookie), the browser's cache warm from the earlier runs (as on a
-    leader's own computer); returns the page and the timing from the click on "Đăng nhập"."""
+    leader's own computer); returns the page and the timing from the click on "Đăng nhập".
+    `form`, if given, receives the sign-in page's own timing (_SIGN_IN_PAGE)."""
     context.clear_cookies()
     page = context.new_page()
     page.goto(url)
+    page.get_by_role("button", name="Đăng nhập").wait_for()
+    shown = page.evaluate("() => performance.now()")
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     _wait_idle(page)
     page.wait_for_load_state("networkidle")  # the sign-in page loaded, as after the seconds a person types
+    if form is not None:
+        form.append({**page.evaluate(_SIGN_IN_PAGE), "done": shown})
     got = _timed(page, lambda: page.get_by_role("button", name="Đăng nhập").click(), title, charts)
     return page, got
 
@@ -136,8 +153,10 @@ def _write(page) -> None:
 
 def measure(*, url: str, today: str, office: tuple[str, str], leader: tuple[str, str], repeat: int = 3,
             switch_to: str = "Đơn vị") -> dict[str, dict]:
-    """{measurement name: {'done', 'last', 'bytes', 'frames', 'longTasks', 'firstChart', 'charts'}}, medians
-    of `repeat` runs; times in ms from the click. The first run of each is a warm-up (server caches)."""
+    """{measurement name: {'done', 'last', 'bytes', 'frames', 'longTasks', 'firstChart', 'charts', 'js', 'jsFiles'}},
+    medians of `repeat` runs; times in ms from the click ('js': bytes of JavaScript fetched after it).
+    'sign_in_page': {'done' (form shown), 'last' (its last script arrived), 'js', 'jsFiles'} from the navigation.
+    The first run of each is a warm-up (server caches)."""
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_TODAY": today, "PYTHONUTF8": "1"}
@@ -152,7 +171,8 @@ def measure(*, url: str, today: str, office: tuple[str, str], leader: tuple[str,
             for k in range(repeat + 1):  # the first run warms the server's caches and the browser's
                 page, light = _sign_in(office_ctx, app_url, *office, "Việc của tôi", 0)
                 page.close()
-                page, dash = _sign_in(leader_ctx, app_url, *leader, "Tổng quan", 1)
+                form: list[dict] = []
+                page, dash = _sign_in(leader_ctx, app_url, *leader, "Tổng quan", 1, form)
                 switch = _timed(page, lambda: page.get_by_role("tab", name=switch_to).click(), "Tổng quan", 1,
                                 need_run=False)  # before issue 16 a tab switch did not rerun
                 page.close()
@@ -160,6 +180,7 @@ def measure(*, url: str, today: str, office: tuple[str, str], leader: tuple[str,
                     runs.setdefault("light", []).append(light)
                     runs.setdefault("dashboard", []).append(dash)
                     runs.setdefault("switch", []).append(switch)
+                    runs.setdefault("sign_in_page", []).append(form[0])
             # After a write: the leader on another page, the office moves a card, the leader opens Tổng quan.
             office_page, _ = _sign_in(office_ctx, app_url, *office, "Việc của tôi", 0)
             _timed(office_page, _sidebar(office_page, "Bảng Kanban"), "Bảng Kanban")
