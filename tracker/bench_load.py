@@ -149,7 +149,8 @@ def _state(widget, **value):
 @dataclass
 class Person:
     """A unit head: the account, the item of their unit they report on, and the loopback address they
-    connect from (127.0.1.k: people have addresses of their own, and the sign-in throttle counts by it)."""
+    connect from (127.0.1.k: people have addresses of their own, and the sign-in throttle counts by it;
+    127.0.0.1 for everyone with --load-one-address)."""
 
     username: str
     item_id: int
