@@ -58,3 +58,13 @@ def test_the_bench_step_prints_one_process_and_two_behind_nginx_beside_one_perso
     for row in result.rows:
         assert row.median > 0 and row.floor > 0 and row.runs == 12
         assert "p95" in row.note and "lượt/s" in row.note and "mỗi lượt" in row.note and "lỗi" not in row.note
+
+
+def test_the_one_address_load_run_puts_everyone_behind_one_address(bench_db):
+    from tracker.__main__ import build_parser
+
+    url, _info = bench_db
+    assert {p.address for p in bench_load.people(url, 3, one_address=True)} == {"127.0.0.1"}
+    assert len({p.address for p in bench_load.people(url, 3)}) == 3
+    args = build_parser().parse_args(["bench", "--load-one-address", "--load-processes", "1"])
+    assert args.load_one_address and args.load_processes == "1"

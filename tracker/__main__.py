@@ -528,7 +528,9 @@ def cmd_bench(_engine, args) -> int:
     bench.run(sizes=sizes, postgres_url=pg_url, repeat=args.repeat, workdir=workdir,
               skip=set(filter(None, args.skip.split(","))), echo=echo, load_sessions=args.load_sessions,
               load_think=args.load_think, load_rounds=args.load_rounds,
-              load_sizes=frozenset(int(x) for x in args.load_sizes.split(",") if x.strip()))
+              load_sizes=frozenset(int(x) for x in args.load_sizes.split(",") if x.strip()),
+              load_one_address=args.load_one_address,
+              load_processes=tuple(int(x) for x in args.load_processes.split(",") if x.strip()))
     if args.markdown:
         Path(args.markdown).write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"Đã ghi bảng kết quả vào {args.markdown}.")
@@ -684,6 +686,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="phép đo tải: thời gian nghỉ trung bình giữa hai lần bấm, giây (mặc định 2)")
     p.add_argument("--load-rounds", type=int, default=1, help="phép đo tải: số vòng mỗi người (mặc định 1)")
     p.add_argument("--load-sizes", default="10000", help="phép đo tải chạy ở các cỡ này (mặc định 10000)")
+    p.add_argument("--load-one-address", action="store_true",
+                   help="phép đo tải: mọi người đăng nhập từ cùng một địa chỉ (một bộ sau một NAT)")
+    p.add_argument("--load-processes", default="1,2",
+                   help="phép đo tải: 1 tiến trình, 2 tiến trình sau nginx, hay cả hai (mặc định 1,2)")
     p.add_argument("--markdown", help="ghi bảng kết quả ra tệp Markdown")
     p.set_defaults(func=cmd_bench)
     return parser

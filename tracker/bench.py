@@ -580,15 +580,16 @@ def _chromium_pages(bench: Bench, backend: str, size: int, url: str, info: dict)
 
 
 def _load(bench: Bench, backend: str, size: int, url: str, info: dict, workdir: Path, *, sessions: int,
-          think: float, rounds: int) -> None:
+          think: float, rounds: int, one_address: bool = False, processes: tuple[int, ...] = (1, 2)) -> None:
     """Many unit heads at once over Streamlit's WebSocket (tracker/bench_load.py), one process then two behind
     nginx; the floor is one person alone on the same processes."""
     from tracker import bench_load
 
-    name = f"Tải: {_num(sessions)} người cùng lúc, nghỉ {_num(think, 1)} s"
+    name = f"Tải: {_num(sessions)} người cùng lúc, nghỉ {_num(think, 1)} s" + (", cùng một địa chỉ" if one_address else "")
     try:
         got = bench_load.measure(url=url, today=info["as_of"].isoformat(), sessions=sessions, think=think,
-                                 rounds=rounds, workdir=workdir / f"load-{backend}-{size}", echo=bench.echo)
+                                 rounds=rounds, workdir=workdir / f"load-{backend}-{size}", echo=bench.echo,
+                                 one_address=one_address, processes_list=processes)
     except Exception as exc:
         traceback.print_exc()
         got = {"": (None, None, f"lỗi: {type(exc).__name__}: {exc}"[:200])}
@@ -624,7 +625,8 @@ def machine() -> str:
 
 def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Path, skip: set[str],
         echo: Callable[[str], None] = print, import_rows: int = 5000, load_sessions: int = 6,
-        load_think: float = 2.0, load_rounds: int = 1, load_sizes: frozenset[int] = frozenset({10_000})) -> Bench:
+        load_think: float = 2.0, load_rounds: int = 1, load_sizes: frozenset[int] = frozenset({10_000}),
+        load_one_address: bool = False, load_processes: tuple[int, ...] = (1, 2)) -> Bench:
     """Build each database and measure; print the table as it goes (Markdown)."""
     bench = Bench(repeat=repeat, echo=echo)
     import streamlit.logger
@@ -659,7 +661,8 @@ def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Pat
                                ("browser", lambda: _browser(bench, backend, size, url, info)),
                                ("chromium-pages", lambda: _chromium_pages(bench, backend, size, url, info)),
                                ("load", lambda: _load(bench, backend, size, url, info, workdir, sessions=load_sessions,
-                                                      think=load_think, rounds=load_rounds))):
+                                                      think=load_think, rounds=load_rounds,
+                                                      one_address=load_one_address, processes=load_processes))):
                 if name == "browser" and size != 10_000:
                     continue  # the target is for a board of 10,000 items
                 if name == "chromium-pages" and size < 1_000:

@@ -149,7 +149,8 @@ def _state(widget, **value):
 @dataclass
 class Person:
     """A unit head: the account, the item of their unit they report on, and the loopback address they
-    connect from (127.0.1.k: people have addresses of their own, and the sign-in throttle counts by it)."""
+    connect from (127.0.1.k: people have addresses of their own, and the sign-in throttle counts by it;
+    127.0.0.1 for everyone with --load-one-address)."""
 
     username: str
     item_id: int
@@ -232,8 +233,11 @@ def round_of(person: Person, base_url: str, think: float, rounds: int, rng: rand
                 tab.close()
 
 
-def people(url: str, count: int) -> list[Person]:
-    """`count` unit heads (bench.dv1...), each with an open item of their unit to report on; made once."""
+def people(url: str, count: int, *, one_address: bool = False) -> list[Person]:
+    """`count` unit heads (bench.dv1...), each with an open item of their unit to report on; made once.
+
+    Each connects from a loopback address of their own, or, `one_address`, all from 127.0.0.1: a
+    ministry behind one NAT address, as the sign-in throttle sees it."""
     from tracker.db import make_engine, session_scope
     from tracker.models import Status, Unit, User, WorkItem
     from tracker.models import Role
@@ -261,7 +265,7 @@ def people(url: str, count: int) -> list[Person]:
                     WorkItem.status == Status.IN_PROGRESS, WorkItem.id.not_in(taken or {0}))
                     .order_by(WorkItem.id).limit(1)).one()
                 taken.add(item)
-                out.append(Person(name, item, f"127.0.{1 + k // 250}.{1 + k % 250}"))
+                out.append(Person(name, item, "127.0.0.1" if one_address else f"127.0.{1 + k // 250}.{1 + k % 250}"))
     finally:
         engine.dispose()
     return out
@@ -386,13 +390,15 @@ def _behind_nginx(nginx: str, apps, workdir: Path, connections: int):
 
 
 def measure(*, url: str, today: str, sessions: int, think: float, rounds: int, workdir: Path,
-            echo=print) -> dict[str, tuple[LoadResult | None, LoadResult | None, str]]:
+            echo=print, one_address: bool = False,
+            processes_list=(1, 2)) -> dict[str, tuple[LoadResult | None, LoadResult | None, str]]:
     """For one process, then two behind nginx: (one person alone, everyone at once, error or '')."""
     from tracker import nginx_site
 
-    crowd = people(url, sessions)
+    crowd = people(url, sessions, one_address=one_address)
     out: dict[str, tuple[LoadResult | None, LoadResult | None, str]] = {}
-    for label, processes in (("1 tiến trình", 1), ("2 tiến trình sau nginx", 2)):
+    runs = (("1 tiến trình", 1), ("2 tiến trình sau nginx", 2))
+    for label, processes in [(label, n) for label, n in runs if n in processes_list]:
         nginx = nginx_site.nginx_binary()
         if processes == 2 and nginx is None:
             out[label] = (None, None, "bỏ qua: không có nginx")

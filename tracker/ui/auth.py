@@ -135,7 +135,8 @@ def _submit_login() -> None:
     password = st.session_state.get("login_password", "")
     st.session_state["login_password"] = ""
     error = None
-    # AuthFailed is caught inside the scope so the attempt counters (the throttle) commit.
+    # authenticate() commits the attempt counts itself and checks the password outside any write
+    # transaction; the session row is this scope's own short commit.
     try:
         with session_scope(get_engine()) as session:
             try:
