@@ -4,26 +4,17 @@ import streamlit as st
 
 from tracker import clock
 from tracker.db import session_scope
-from tracker.limits import max_chars
 from tracker.services import items as item_service
 from tracker.text import format_date
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.search import address_box
 from tracker.ui.text import md
 
 actor = require_actor()
 st.title("Tra cứu công việc")
 # A link (or the sidebar's box) brings its words in ?q=; a new link replaces what the box held.
-linked = st.query_params.get("q", "")
-if linked != st.session_state.get("item_search_linked"):
-    st.session_state["item_search_linked"] = linked
-    st.session_state["item_search"] = linked
-text = st.text_input("Tìm theo số hoặc tên công việc", key="item_search", max_chars=max_chars("search"))
-if text.strip():
-    st.query_params["q"] = text.strip()
-    st.session_state["item_search_linked"] = text.strip()
-elif "q" in st.query_params:
-    del st.query_params["q"]
+text = address_box("Tìm theo số hoặc tên công việc", "item_search")
 with session_scope(get_engine()) as session:
     rows = item_service.search_items(session, actor=actor, text=text, today=clock.today())
 if not rows:

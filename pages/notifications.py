@@ -3,19 +3,18 @@
 import streamlit as st
 
 from tracker.db import session_scope
-from tracker.limits import max_chars
 from tracker.services import notifications as svc
 from tracker.text import format_datetime, format_number
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.search import address_box
 from tracker.ui.text import md
 from tracker.ui.writes import attempt
 
 actor = require_actor()
 st.title("Thông báo", anchor=False)
 
-words = st.text_input("Tìm trong thông báo", key="notifications_search", max_chars=max_chars("search"),
-                      placeholder="Từ khóa, không cần dấu", icon=":material/search:").strip()
+words = address_box("Tìm trong thông báo", "notifications_search", placeholder="Từ khóa, không cần dấu")
 only_unread = st.toggle("Chỉ hiện thông báo chưa đọc", key="notifications_unread_only")
 with session_scope(get_engine()) as session:
     listed = svc.list_notifications(session, actor=actor, only_unread=only_unread, text=words)

@@ -18,6 +18,7 @@ from tracker.services.rounds import REPORT_STATUS_LABELS
 from tracker.text import format_date, format_datetime, parse_id
 from tracker.ui.auth import require_actor
 from tracker.ui.engine import get_engine
+from tracker.ui.search import address_box
 from tracker.ui.text import md
 from tracker.ui.writes import attempt
 
@@ -54,8 +55,7 @@ def closed_meanwhile(shown: set[int]) -> None:
 
 
 def search_box() -> str:
-    return st.text_input("Tìm kỳ báo cáo", key="rounds_search", max_chars=max_chars("search"),
-                         placeholder="Tên kỳ, kế hoạch, ghi chú; không cần dấu", icon=":material/search:").strip()
+    return address_box("Tìm kỳ báo cáo", "rounds_search", placeholder="Tên kỳ, kế hoạch, ghi chú; không cần dấu")
 
 
 def unit_head_view() -> None:

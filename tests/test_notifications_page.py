@@ -126,3 +126,18 @@ def test_the_search_box_finds_by_words_without_accents_only_among_one_s_own(assi
     assert len(at.text) == 0 and at.info[0].value == "Không có thông báo nào khớp “hop bao”."
     at.text_input(key="notifications_search").input("moi GIAO").run()  # words in any order
     assert len(at.text) == 2
+    assert at.query_params["q"] == "moi GIAO"  # the search is a link
+    at.text_input(key="notifications_search").input("").run()
+    assert "q" not in at.query_params
+
+
+def test_a_link_with_words_opens_the_notifications_searched(assigned):
+    head, _ = assigned
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    sign_in(at, head)
+    at.run()
+    at.query_params["q"] = "CHUYEN muc TIEN luong"
+    at.switch_page("pages/notifications.py").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="notifications_search").value == "CHUYEN muc TIEN luong"
+    assert [t.value for t in at.text] == ["Công việc mới giao cho đơn vị: “Chuyên mục về cải cách tiền lương”."]

@@ -226,6 +226,7 @@ def test_the_search_box_narrows_the_rounds_by_words_without_accents(accounts, en
     assert not at.exception, at.exception
     assert list(at.dataframe[0].value["Kỳ báo cáo"]) == ["Báo cáo 6 tháng 2024"]
     assert at.selectbox(key="rounds_selected").options == ["Báo cáo 6 tháng 2024 (hạn 15/06/2024)"]
+    assert at.query_params["q"] == "bao cao 6 THANG"  # the search is a link
     at.text_input(key="rounds_search").input("quy IV").run()
     assert texts(at.info) == ["Không có kỳ báo cáo nào khớp “quy IV”."]
 
