@@ -284,6 +284,45 @@ def open_tab(page: Page, name: str | re.Pattern, *, within: Page | Locator | Non
     return tab
 
 
+def unfold(page: Page, label: str) -> Locator:
+    """Open a fold (st.expander) by its label and wait until it has finished opening: a click on a control
+    inside it while it still grows can miss on a loaded machine."""
+    fold = page.locator("[data-testid='stExpander']").filter(has_text=label).first
+    fold.locator("summary").click()
+    last = None
+    for _ in range(100):  # the same height twice in a row: the opening is over
+        box = fold.bounding_box()
+        height = box["height"] if box else None
+        if height is not None and height == last:
+            break
+        last = height
+        page.wait_for_timeout(100)
+    wait_for_app(page)
+    return fold
+
+
+def choose(page: Page, label: str, option: str, *, timeout: float = 30_000) -> None:
+    """Pick `option` in the select box labelled `label`, again if a rerun closed its menu or undid the
+    choice, and wait for the run the choice starts."""
+    box = page.get_by_label(label)
+    item = page.get_by_role("option", name=option)
+    for _ in range(3):
+        box.click()
+        try:
+            expect(item).to_be_visible(timeout=5_000)
+            item.click()
+        except AssertionError:
+            wait_for_app(page, timeout=timeout)
+            continue
+        wait_for_app(page, timeout=timeout)
+        try:
+            expect(box).to_have_value(option, timeout=2_000)
+            return
+        except AssertionError:
+            continue
+    expect(box).to_have_value(option)
+
+
 def sign_in(page: Page, username: str, password: str, *, timeout: float = 60_000) -> None:
     """Fill the sign-in form (Tên đăng nhập, Mật khẩu), press Đăng nhập, wait for the signed-in page.
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import select
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import open_tab, screenshot, sign_in, unfold, wait_for_app
 from tests.item_factories import make_item
 from tracker.db import make_engine, session_scope
 from tracker.models import Role, Status, Unit, WorkItem
@@ -261,8 +261,19 @@ def _runs(messages: list) -> tuple[list, list]:
 def _unfold_filters(page: Page) -> None:
     """The filters are folded while none is in use: open them."""
     expect(page.locator(".st-key-board_filter_lanes")).not_to_be_visible()
-    page.get_by_text("Bộ lọc và cách hiển thị").click()
+    unfold(page, "Bộ lọc và cách hiển thị")
     expect(page.locator(".st-key-board_filter_lanes")).to_be_visible()
+
+
+def _lanes_by_unit(page: Page) -> None:
+    """Choose "Theo đơn vị chủ trì" (a filter kept in the URL). A click that lands while the fold is
+    still opening can miss the control on a loaded machine: click again until the address has it."""
+    for _ in range(3):
+        page.get_by_text("Theo đơn vị chủ trì", exact=True).click()
+        wait_for_app(page)
+        if re.search(r"[?&]lanes=unit\b", page.url):
+            break
+    expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
 
 
 def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows(board_app, page):
@@ -271,9 +282,7 @@ def test_a_move_reruns_only_the_board_not_the_filters_and_its_answer_still_shows
     gate = _Gate(page)
     _open_board(page, server, "truong.tcbc", "mat-khau-don-vi")
     _unfold_filters(page)
-    page.get_by_text("Theo đơn vị chủ trì", exact=True).click()  # a filter kept in the URL
-    wait_for_app(page)
-    expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
+    _lanes_by_unit(page)
     gate.received.clear()
     _drag(page, _card(page, "Chuyên mục cải cách tiền lương"), _cell(page, "in_progress"))
     expect(page.get_by_text("Đã chuyển “Chuyên mục cải cách tiền lương” sang “Đang thực hiện”.")).to_be_visible()
@@ -504,10 +513,7 @@ def test_screenshot_of_a_board_with_swimlanes(app_server, page):
     wait_for_app(page)
     expect(done.locator("[data-testid='kanban-card']")).to_have_count(29)
     _unfold_filters(page)
-    page.get_by_text("Theo đơn vị chủ trì", exact=True).click()
-    wait_for_app(page)
-    # the filters are in the address: a link shows the same board (waits: the run may start after the click)
-    expect(page).to_have_url(re.compile(r"[?&]lanes=unit\b"))
+    _lanes_by_unit(page)  # the filters are in the address: a link shows the same board
     lanes = page.locator("[data-testid='kanban-lane']")
     expect(lanes.first).to_be_visible()
     assert lanes.count() >= 2

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import choose, open_tab, screenshot, sign_in, unfold, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -36,10 +36,9 @@ def test_leader_filters_the_dashboard_and_the_url_follows(app_server, page, outs
     # All filters but the plan and the period fold away (closed while none is used); opened, they stay
     # open after a choice, and the fold's label counts the filters in use.
     expect(page.get_by_label("Loại đơn vị")).not_to_be_visible()
-    page.get_by_text("Lọc theo thời gian, đơn vị, nhiệm vụ, hình thức").click()
+    unfold(page, "Lọc theo thời gian, đơn vị, nhiệm vụ, hình thức")
     expect(page.get_by_label("Loại đơn vị")).to_be_visible()
-    page.get_by_label("Loại đơn vị").click()
-    page.get_by_role("option", name="Sở Nội vụ các tỉnh, thành phố").click()
+    choose(page, "Loại đơn vị", "Sở Nội vụ các tỉnh, thành phố")
     wait_for_app(page, settle_ms=1500)
     assert "kind=provincial" in page.url
     expect(page.get_by_text("Lọc theo thời gian, đơn vị, nhiệm vụ, hình thức · 1 bộ lọc đang dùng")).to_be_visible()

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests import pg
-from tests.e2e.conftest import REPO, _free_port, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import _free_port, screenshot, sign_in, wait_for_app
 from tests.item_factories import make_item
 from tests.system_tools import missing
 from tracker import nginx_site
