@@ -301,11 +301,13 @@ def unfold(page: Page, label: str) -> Locator:
     return fold
 
 
-def choose(page: Page, label: str, option: str, *, timeout: float = 30_000) -> None:
-    """Pick `option` in the select box labelled `label`, again if a rerun closed its menu or undid the
-    choice, and wait for the run the choice starts."""
-    box = page.get_by_label(label)
-    item = page.get_by_role("option", name=option)
+def choose(page: Page, label: str, option: str, *, timeout: float = 30_000, exact: bool = False,
+           within: Page | Locator | None = None) -> None:
+    """Pick the option whose name holds `option` in the select box labelled `label`, again if a rerun
+    closed its menu or undid the choice, and wait for the run the choice starts."""
+    box = (within or page).get_by_label(label, exact=exact).first
+    item = page.get_by_role("option", name=option).first
+    chosen = re.compile(re.escape(option))
     for _ in range(3):
         box.click()
         try:
@@ -316,11 +318,11 @@ def choose(page: Page, label: str, option: str, *, timeout: float = 30_000) -> N
             continue
         wait_for_app(page, timeout=timeout)
         try:
-            expect(box).to_have_value(option, timeout=2_000)
+            expect(box).to_have_value(chosen, timeout=2_000)
             return
         except AssertionError:
             continue
-    expect(box).to_have_value(option)
+    expect(box).to_have_value(chosen)
 
 
 def sign_in(page: Page, username: str, password: str, *, timeout: float = 60_000) -> None:

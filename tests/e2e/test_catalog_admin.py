@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import choose, open_tab, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -21,9 +21,7 @@ def test_office_fills_in_task_11_and_the_plan_page_shows_it(app_server, page, ou
 
     page.get_by_role("link", name="Quản trị danh mục").click()
     wait_for_app(page)
-    page.get_by_label("Nhiệm vụ", exact=True).click()
-    page.get_by_role("option", name="(11)").first.click()
-    wait_for_app(page)
+    choose(page, "Nhiệm vụ", "(11)", exact=True)
     page.get_by_label("Nội dung nhiệm vụ").fill(TEXT)
     page.get_by_role("button", name="Lưu nội dung").click()
     wait_for_app(page)

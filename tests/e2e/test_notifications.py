@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import REPO, open_tab, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import REPO, choose, open_tab, screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 from tracker.models import Form, Plan, PriorityTask, Role, Unit
 from tracker.permissions import Actor
@@ -100,8 +100,7 @@ def test_work_reaches_people(app_server, page, outside_requests):
     wait_for_app(page)
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(_sidebar(page, "Thông báo")).to_be_visible()  # opened: read, the count is gone
-    page.get_by_test_id("stSelectbox").filter(has_text="Trạng thái").click()
-    page.get_by_role("option", name="Đang thực hiện").click()
+    choose(page, "Trạng thái", "Đang thực hiện")
     page.get_by_label("Tiến độ (%)").fill("50")
     page.get_by_role("button", name="Gửi báo cáo").click()
     wait_for_app(page)
@@ -209,8 +208,7 @@ def test_the_head_hands_the_item_to_a_staff_member_who_reports_and_mentions_the_
     expect(_sidebar(page, "Thông báo (1)")).to_be_visible()
     screenshot(page, "my_work_staff.png", target=page.get_by_test_id("stMain"))
     _open_first_notification(page)
-    page.get_by_test_id("stSelectbox").filter(has_text="Trạng thái").click()
-    page.get_by_role("option", name="Đang thực hiện").click()
+    choose(page, "Trạng thái", "Đang thực hiện")
     page.get_by_label("Tiến độ (%)").fill("50")
     page.get_by_role("button", name="Gửi báo cáo").click()
     wait_for_app(page)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import open_tab, screenshot, sign_in, wait_for_app
+from tests.e2e.conftest import choose, open_tab, screenshot, sign_in, wait_for_app
 from tracker.db import make_engine, session_scope
 from tracker.models import WorkItem
 from tracker.services.excel_template import LISTS_SHEET, SHEET
@@ -143,8 +143,7 @@ def test_select_a_row_edit_it_and_delete_it_after_confirmation(app_server, page,
 
 
 def _pick(page: Page, scope, label: str, option: str) -> None:
-    scope.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option).first.click()
+    choose(page, label, option, exact=True, within=scope)
 
 
 def test_fan_out_to_every_provincial_department_then_preview_the_rollover(app_server, page, outside_requests):
