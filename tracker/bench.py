@@ -45,8 +45,9 @@ TARGETS = {  # seconds, at 100,000 items (docs/benchmarks.md)
     "Chromium: đăng nhập Lãnh đạo đến khi Tổng quan vẽ xong": 1.5,
     "Chromium: Tổng quan, chuyển sang biểu đồ khác": 0.5,
     "Chromium: Tổng quan ngay sau một lần ghi": 2.0,
-    **{f"Chromium: thanh bên → {name}": 1.5 for name in ("Việc của tôi", "Bảng Kanban", "Công việc", "Kỳ báo cáo",
-                                                          "Kế hoạch", "Tra cứu công việc")},
+    **{f"Chromium: thanh bên → {name}": 1.5 for name in ("Việc của tôi", "Thông báo", "Bảng Kanban", "Công việc",
+                                                          "Kỳ báo cáo", "Lịch", "Kế hoạch", "Tra cứu công việc")},
+    "Chromium: Tổng quan → Chi tiết công việc (bấm một việc trong danh sách)": 1.5,
 }
 
 RATIO_TARGETS = {"Chromium: đăng nhập Lãnh đạo đến khi Tổng quan vẽ xong": 2.5}  # × the light page, same run
@@ -564,6 +565,8 @@ def _chromium_pages(bench: Bench, backend: str, size: int, url: str, info: dict)
             ("Chromium: Tổng quan ngay sau một lần ghi", got["after_write"], light, "đăng nhập đến Việc của tôi")]
     rows += [(f"Chromium: thanh bên → {name}", got[f"page:{name}"], None if name == "Việc của tôi" else click,
               "thanh bên → Việc của tôi") for name in bench_pages.OTHER_PAGES]
+    rows.append(("Chromium: Tổng quan → Chi tiết công việc (bấm một việc trong danh sách)",
+                 got[f"page:{bench_pages.ITEM_PAGE}"], click, "thanh bên → Việc của tôi"))
     for name, m, floor, floor_name in rows:
         row = Row(backend, size, name, m["done"] / 1000, floor["done"] / 1000 if floor else None, floor_name,
                   repeat, note(m))

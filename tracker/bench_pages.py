@@ -12,6 +12,7 @@ Needs playwright (requirements-dev.txt) and Chromium (TRACKER_CHROMIUM, default 
 from __future__ import annotations
 
 import os
+import re
 import statistics
 
 from tracker.bench_browser import CHROMIUM_ARGS, _serve, _wait_idle
@@ -81,7 +82,9 @@ _STATE = """() => ({sawRun: window.__sawRun, h1: (document.querySelector("h1") |
   plots: [...document.querySelectorAll("[data-testid='stPlotlyChart']")].map(
     (p) => [!!p.querySelector(".main-svg"), p.getBoundingClientRect().width])})"""
 
-OTHER_PAGES = ["Việc của tôi", "Bảng Kanban", "Công việc", "Kỳ báo cáo", "Kế hoạch", "Tra cứu công việc"]
+OTHER_PAGES = ["Việc của tôi", "Thông báo", "Bảng Kanban", "Công việc", "Kỳ báo cáo", "Lịch", "Kế hoạch",
+               "Tra cứu công việc"]
+ITEM_PAGE = "Chi tiết công việc"  # reached by a link (Tổng quan's list of items needing attention), not the sidebar
 
 
 def _timed(page, action, title: str, charts: int = 0, need_run: bool = True) -> dict:
@@ -124,7 +127,16 @@ def _sign_in(context, url: str, username: str, password: str, title: str, charts
 
 
 def _sidebar(page, name: str):
-    return lambda: page.get_by_test_id("stSidebar").get_by_role("link", name=name, exact=True).click()
+    # "Thông báo (3)" while three are unread.
+    label = re.compile(rf"^{re.escape(name)}( \(\d[\d.]*\))?$")
+    return lambda: page.get_by_test_id("stSidebar").get_by_role("link", name=label).click()
+
+
+def _item_link(page):
+    """The first item listed on Tổng quan ("#12 · title"): the link, and the item's title (its page's heading)."""
+    link = page.get_by_test_id("stMain").locator("a[href*='cong-viec?id=']").first
+    link.wait_for()
+    return link, link.inner_text().split(" · ", 1)[1].strip()
 
 
 def _median(runs: list[dict]) -> dict:
@@ -199,6 +211,13 @@ def measure(*, url: str, today: str, office: tuple[str, str], leader: tuple[str,
                     got = _timed(page, _sidebar(page, name), name)
                     if k:
                         runs.setdefault(f"page:{name}", []).append(got)
+            # An item's page, from its link on Tổng quan (as from any list): the page, its tabs drawn.
+            for k in range(repeat + 1):
+                _timed(page, _sidebar(page, "Tổng quan"), "Tổng quan", 1)
+                link, title = _item_link(page)
+                got = _timed(page, link.click, title)
+                if k:
+                    runs.setdefault(f"page:{ITEM_PAGE}", []).append(got)
             office_ctx.close()
             browser.close()
             out = {name: _median(r) for name, r in runs.items()}
