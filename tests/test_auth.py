@@ -187,6 +187,20 @@ def test_an_outdated_hash_is_upgraded_on_sign_in(session):
     assert authenticate(session, username="nguoi.cu", password=PASSWORD, now=NOW).username == "nguoi.cu"
 
 
+def test_a_hash_of_the_former_default_settings_still_signs_in_and_is_rehashed_with_owasp_s(session):
+    from argon2 import extract_parameters
+
+    from tracker import passwords
+
+    user = make_user(session, "nguoi.cu", Role.VIEWER)
+    user.password_hash = PasswordHasher(time_cost=3, memory_cost=65_536, parallelism=4).hash(PASSWORD)
+    authenticate(session, username="nguoi.cu", password=PASSWORD, now=NOW)
+    params = extract_parameters(user.password_hash)
+    assert (params.type.name, params.time_cost, params.memory_cost, params.parallelism) == ("ID", 2, 19_456, 1)
+    assert passwords.verify_password(user.password_hash, PASSWORD) and not passwords.needs_rehash(user.password_hash)
+    assert not passwords.verify_password(user.password_hash, PASSWORD + "x")
+
+
 def test_naive_now_is_a_programming_error(session):
     with pytest.raises(ValueError):
         authenticate(session, username="x", password="y", now=dt.datetime(2024, 1, 1))
