@@ -31,8 +31,21 @@ run: init
 test: setup-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmark measures SQLite and PostgreSQL: without TRACKER_BENCH_POSTGRES_URL it starts a throwaway
+# cluster (scripts/pg-throwaway, Debian's postgresql) for the run; BENCH_ARGS passes options (README).
 bench: setup-dev
-	$(PY) -m tracker bench
+	@if [ -n "$$TRACKER_BENCH_POSTGRES_URL" ]; then \
+		$(PY) -m tracker bench $(BENCH_ARGS); \
+	else \
+		dir=$$(mktemp -d /tmp/tracker-bench-pg.XXXXXX); \
+		if url=$$(scripts/pg-throwaway start "$$dir" | tail -1) && [ -n "$$url" ]; then \
+			TRACKER_BENCH_POSTGRES_URL="$$url" $(PY) -m tracker bench $(BENCH_ARGS); rc=$$?; \
+			scripts/pg-throwaway stop "$$dir" >/dev/null; rm -rf "$$dir"; exit $$rc; \
+		else \
+			rm -rf "$$dir"; echo "Không khởi động được PostgreSQL (apt-get install postgresql): chỉ đo SQLite."; \
+			$(PY) -m tracker bench $(BENCH_ARGS); \
+		fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

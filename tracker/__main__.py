@@ -680,10 +680,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", help="thư mục chứa các CSDL SQLite tạm")
     p.add_argument("--skip", default="",
                    help="bỏ qua: dashboard,move,bulk,fanout,pages,calendar,report,import,browser,chromium-pages,load")
-    p.add_argument("--load-sessions", type=int, default=6,
-                   help="phép đo tải: số trưởng đơn vị làm việc cùng lúc (mặc định 6)")
-    p.add_argument("--load-think", type=float, default=2.0,
-                   help="phép đo tải: thời gian nghỉ trung bình giữa hai lần bấm, giây (mặc định 2)")
+    p.add_argument("--load-sessions", type=int, default=60,
+                   help="phép đo tải: số trưởng đơn vị làm việc cùng lúc (mặc định 60, như ngày đến hạn)")
+    p.add_argument("--load-think", type=float, default=10.0,
+                   help="phép đo tải: thời gian nghỉ trung bình giữa hai lần bấm, giây (mặc định 10)")
     p.add_argument("--load-rounds", type=int, default=1, help="phép đo tải: số vòng mỗi người (mặc định 1)")
     p.add_argument("--load-sizes", default="10000", help="phép đo tải chạy ở các cỡ này (mặc định 10000)")
     p.add_argument("--load-one-address", action="store_true",

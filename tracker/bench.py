@@ -627,8 +627,8 @@ def machine() -> str:
 
 
 def run(*, sizes: list[int], postgres_url: str | None, repeat: int, workdir: Path, skip: set[str],
-        echo: Callable[[str], None] = print, import_rows: int = 5000, load_sessions: int = 6,
-        load_think: float = 2.0, load_rounds: int = 1, load_sizes: frozenset[int] = frozenset({10_000}),
+        echo: Callable[[str], None] = print, import_rows: int = 5000, load_sessions: int = 60,
+        load_think: float = 10.0, load_rounds: int = 1, load_sizes: frozenset[int] = frozenset({10_000}),
         load_one_address: bool = False, load_processes: tuple[int, ...] = (1, 2)) -> Bench:
     """Build each database and measure; print the table as it goes (Markdown)."""
     bench = Bench(repeat=repeat, echo=echo)
