@@ -84,6 +84,9 @@ _STATE = """() => ({sawRun: window.__sawRun, h1: (document.querySelector("h1") |
 
 OTHER_PAGES = ["Việc của tôi", "Thông báo", "Bảng Kanban", "Công việc", "Kỳ báo cáo", "Lịch", "Kế hoạch",
                "Tra cứu công việc"]
+# Tổng quan's other tabs, after "Đơn vị" (the chart switch row), with the charts each draws; back to the first.
+CHART_TABS = {"Bản đồ nhiệt": 1, "Tiến trình": 1, "Luồng tích lũy": 1, "Chỉ tiêu và kinh phí": 2, "So sánh năm": 1,
+              "Nhiệm vụ": 1}
 ITEM_PAGE = "Chi tiết công việc"  # reached by a link (Tổng quan's list of items needing attention), not the sidebar
 
 
@@ -187,6 +190,11 @@ def measure(*, url: str, today: str, office: tuple[str, str], leader: tuple[str,
                 page, dash = _sign_in(leader_ctx, app_url, *leader, "Tổng quan", 1, form)
                 switch = _timed(page, lambda: page.get_by_role("tab", name=switch_to).click(), "Tổng quan", 1,
                                 need_run=False)  # before issue 16 a tab switch did not rerun
+                for tab, charts in CHART_TABS.items():
+                    got = _timed(page, lambda tab=tab: page.get_by_role("tab", name=tab).click(), "Tổng quan", charts,
+                                 need_run=False)
+                    if k:
+                        runs.setdefault(f"tab:{tab}", []).append(got)
                 page.close()
                 if k:
                     runs.setdefault("light", []).append(light)
