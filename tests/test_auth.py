@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.factories import PASSWORD, make_user
 from tracker.db import session_scope
-from tracker.models import Role, User
+from tracker.models import LoginThrottle, Role, User
 from tracker.services import auth
 from tracker.__main__ import main
 from tracker.services.auth import (ACCOUNT_LIMIT, ADDRESS_LIMIT, GENERIC_FAILURE, PAIR_LIMIT, SSO_NOT_ALLOWED,
@@ -176,6 +176,28 @@ def test_the_office_unlocks_an_account_from_the_command_line(db_env, engine, cap
     with session_scope(engine) as s:
         assert authenticate(s, username="vanphong", password=PASSWORD, now=NOW, address="203.0.113.1")
     assert main(["user", "unlock", "khong-ton-tai"]) == 2
+
+
+def test_the_office_lifts_an_address_s_wait_from_the_command_line(db_env, engine, capsys, monkeypatch):
+    with session_scope(engine) as s:
+        make_user(s, "vanphong", Role.ADMIN)
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: p == PASSWORD)  # a hundred checks, quickly
+    for i in range(ADDRESS_LIMIT.free):
+        with session_scope(engine) as s:
+            _fail(s, f"khong-ton-tai-{i}", address="203.0.113.50")
+    for _ in range(PAIR_LIMIT.free):
+        with session_scope(engine) as s:
+            _fail(s, "lanhdao", address="203.0.113.50")
+    with session_scope(engine) as s:
+        _fail(s, "vanphong", PASSWORD, address="203.0.113.50")  # the whole address is waiting
+    assert main(["user", "unlock-address", " 203.0.113.50 "]) == 0
+    assert "Đã mở khóa đăng nhập cho địa chỉ “203.0.113.50”" in capsys.readouterr().out
+    with session_scope(engine) as s:
+        assert authenticate(s, username="vanphong", password=PASSWORD, now=NOW, address="203.0.113.50")
+        # One account's own wait from that address stays (lifted by `user unlock NAME`).
+        assert s.get(LoginThrottle, "pair:lanhdao|203.0.113.50").failures == PAIR_LIMIT.free
+    assert main(["user", "unlock-address", "198.51.100.1"]) == 2
+    assert "Địa chỉ “198.51.100.1” không có lượt đăng nhập nào đang được đếm." in capsys.readouterr().err
 
 
 def test_an_outdated_hash_is_upgraded_on_sign_in(session):

@@ -64,3 +64,28 @@ def test_the_staff_role_needs_a_unit_and_a_downgrade_makes_staff_viewers(empty_e
         assert conn.execute(text("SELECT role FROM users")).scalars().all() == ["viewer"]
     upgrade(empty_engine)
     assert _diff(empty_engine) == []
+
+
+def test_the_throttle_window_starts_at_each_key_s_last_attempt_and_a_downgrade_drops_it(empty_engine):
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from tracker.db import session_scope
+    from tracker.models import LoginThrottle
+
+    upgrade(empty_engine, "0012_staff")
+    last = dt.datetime(2024, 9, 30, 7, 59, tzinfo=dt.timezone.utc)
+    with empty_engine.begin() as conn:
+        conn.execute(LoginThrottle.__table__.insert().values(
+            key="addr:203.0.113.50", failures=140, blocked_until=last, updated_at=last))
+    upgrade(empty_engine)
+    with session_scope(empty_engine) as s:
+        row = s.get(LoginThrottle, "addr:203.0.113.50")
+        assert (row.failures, row.window_start) == (140, last)
+    downgrade(empty_engine, "0012_staff")
+    assert "window_start" not in {c["name"] for c in inspect(empty_engine).get_columns("login_throttles")}
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT failures FROM login_throttles")).scalars().all() == [140]
+    upgrade(empty_engine)
+    assert _diff(empty_engine) == []

@@ -146,6 +146,16 @@ def cmd_user_unlock(engine, args) -> int:
     return 0
 
 
+def cmd_user_unlock_address(engine, args) -> int:
+    address = args.address.strip()
+    with session_scope(engine) as session:
+        if not auth_service.unlock_address(session, address=address):
+            raise NotFound(f"Địa chỉ “{address}” không có lượt đăng nhập nào đang được đếm.")
+    print(f"Đã mở khóa đăng nhập cho địa chỉ “{address}” (tài khoản còn phải chờ riêng từ địa chỉ này: "
+          "mở bằng “user unlock TÊN”).")
+    return 0
+
+
 def cmd_demo(engine, args) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\r  {done:,}/{total:,} công việc".replace(",", "."), end="", file=sys.stderr, flush=True)
@@ -567,6 +577,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = user.add_parser("unlock", help="mở khóa đăng nhập (xóa bộ đếm sai mật khẩu) của một tài khoản")
     p.add_argument("username")
     p.set_defaults(func=cmd_user_unlock)
+    p = user.add_parser("unlock-address", help="mở khóa đăng nhập của một địa chỉ IP (xóa bộ đếm của địa chỉ, "
+                                               "ví dụ địa chỉ NAT chung của một cơ quan)")
+    p.add_argument("address")
+    p.set_defaults(func=cmd_user_unlock_address)
 
     p = sub.add_parser("demo", help="tạo dữ liệu mẫu có tính xác định")
     p.add_argument("--items", type=int, default=300)

@@ -276,7 +276,8 @@ class UserSession(Base):
 
 class LoginThrottle(Base):
     """Sign-in attempts counted per key (account, account and address, address), whether or not
-    the account exists; an attempt is allowed only once `blocked_until` has passed."""
+    the account exists; an attempt is allowed only once `blocked_until` has passed. A key whose
+    limit has a window (the address) counts only the attempts since `window_start`."""
 
     __tablename__ = "login_throttles"
 
@@ -284,6 +285,7 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 class WorkItem(Base):
     """A concrete piece of work under a priority task, led by one unit."""

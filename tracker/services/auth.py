@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,18 +24,32 @@ from tracker.services import sessions
 # Sign-in throttle: per key, the first FREE attempts in a row are free; each later failure doubles
 # the wait before the next attempt, up to CAP. Keys: the account (however many addresses try it),
 # the account from one address, and one address (whatever accounts it tries); unknown accounts too.
+# A key with a WINDOW counts only the attempts since its window began: the first attempt once the
+# window has run out starts a new one at 1. Without a window, a key counts until a right password
+# (or FORGET_AFTER without any attempt) clears it.
 @dataclass(frozen=True)
 class Limit:
     free: int
     cap: dt.timedelta
+    window: dt.timedelta | None = None
 
 
+# The account's keys need no window: the owner's right password clears them, so typos never pile
+# up there; only guesses do, as they should.
 ACCOUNT_LIMIT = Limit(free=10, cap=dt.timedelta(minutes=1))
 PAIR_LIMIT = Limit(free=5, cap=dt.timedelta(minutes=15))
 # An address counts attempts in flight (given back when right) and failures: one ministry behind
 # one NAT address has a hundred people signing in at 8:00, each attempt counted until its password
 # is checked; a guesser trying many accounts from one address still waits after this many.
-ADDRESS_LIMIT = Limit(free=100, cap=dt.timedelta(minutes=15))
+# A right password gives back only its own attempt, and that NAT address is never quiet for
+# FORGET_AFTER: without a window every typo of the whole ministry would stay counted, and after a
+# few weeks of them every attempt from there, right ones too, would wait up to 15 min. So its
+# failures count for one hour. Long enough to bind a guesser: the 100 free tries, then waits of
+# 1 s doubling to the cap (some 17 min in all), fit in it, some 110 tries an hour (one account from
+# there stays held by PAIR_LIMIT, which has no window). Short enough for honest people: a few
+# hundred signing in make a few dozen typos in their busiest hour, far below 100, and each hour
+# starts afresh, so the typos of days never add up.
+ADDRESS_LIMIT = Limit(free=100, cap=dt.timedelta(minutes=15), window=dt.timedelta(hours=1))
 # A key with no attempt for this long starts counting afresh.
 FORGET_AFTER = dt.timedelta(days=1)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -72,15 +86,23 @@ def _take(session: Session, key: str, limit: Limit, now: dt.datetime) -> bool:
     One conditional UPDATE ... RETURNING, before any password is checked: the row stays locked
     (PostgreSQL) or the database reserved (SQLite) until authenticate() commits the count (before
     the check), so parallel attempts are counted one after another and none slips through on a
-    stale count.
+    stale count. The same UPDATE starts the count afresh (at this attempt, in a new window) when
+    the key's window has run out or it had no attempt for FORGET_AFTER.
     """
     table = LoginThrottle.__table__
+    at = literal(now, table.c.window_start.type)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(table).values(key=key, failures=0, blocked_until=_EPOCH, updated_at=now)
+    session.execute(insert(table).values(key=key, failures=0, blocked_until=_EPOCH, updated_at=now,
+                                         window_start=now)
                     .on_conflict_do_nothing(index_elements=["key"]))
+    afresh = table.c.updated_at < now - FORGET_AFTER
+    if limit.window is not None:
+        afresh = or_(afresh, table.c.window_start <= now - limit.window)
+    # SET reads the row as it was, on both databases: `afresh` is judged once, before either change.
     failures = session.execute(
         update(table).where(table.c.key == key, table.c.blocked_until <= now)
-        .values(failures=case((table.c.updated_at < now - FORGET_AFTER, 1), else_=table.c.failures + 1),
+        .values(failures=case((afresh, 1), else_=table.c.failures + 1),
+                window_start=case((afresh, at), else_=table.c.window_start),
                 updated_at=now)
         .returning(table.c.failures)).scalar()
     if failures is None:
@@ -100,13 +122,16 @@ def _throttle_keys(name: str, address: str) -> list[tuple[str, Limit]]:
     return [(f"pair:{name}|{address}", PAIR_LIMIT), account, (f"addr:{address}", ADDRESS_LIMIT)]
 
 
-def _forgive(session: Session, name: str, address: str) -> None:
-    """A right password: the account's counts start afresh; the address's loses this attempt only."""
+def _forgive(session: Session, name: str, address: str, now: dt.datetime) -> None:
+    """A right password: the account's counts start afresh; the address's loses this attempt only
+    (unless its window began after the attempt was counted: that window never counted it)."""
     table = LoginThrottle.__table__
     for key, _limit in _throttle_keys(name, address):
-        values = ({"failures": case((table.c.failures > 0, table.c.failures - 1), else_=0)}
-                  if key.startswith("addr:") else {"failures": 0, "blocked_until": _EPOCH})
-        session.execute(update(table).where(table.c.key == key).values(**values))
+        if key.startswith("addr:"):
+            session.execute(update(table).where(table.c.key == key, table.c.window_start <= now)
+                            .values(failures=case((table.c.failures > 0, table.c.failures - 1), else_=0)))
+        else:
+            session.execute(update(table).where(table.c.key == key).values(failures=0, blocked_until=_EPOCH))
 
 
 def _show_on_account(session: Session, user: User, name: str, now: dt.datetime) -> None:
@@ -132,6 +157,18 @@ def unlock(session: Session, *, username: str) -> int:
     if user is not None:
         user.failed_logins = 0
         user.locked_until = None
+    session.flush()
+    return result.rowcount or 0
+
+
+def unlock_address(session: Session, *, address: str) -> int:
+    """Lift the wait on one address (all its attempts forgotten); returns how many keys it had (0 or 1).
+
+    For the office: `python -m tracker user unlock-address ADDRESS`, when a ministry's NAT address
+    waits. The keys of one account from that address stay: `user unlock NAME` lifts those.
+    """
+    table = LoginThrottle.__table__
+    result = session.execute(delete(table).where(table.c.key == f"addr:{address.strip()[:100]}"))
     session.flush()
     return result.rowcount or 0
 
@@ -182,7 +219,7 @@ def authenticate(session: Session, *, username: str, password: str, now: dt.date
     if stamped != 1:
         session.rollback()
         raise AuthFailed(GENERIC_FAILURE)
-    _forgive(session, name, address)
+    _forgive(session, name, address, now)
     session.refresh(user)
     return Actor.of(user)
 
