@@ -570,6 +570,8 @@ def _chromium_pages(bench: Bench, backend: str, size: int, url: str, info: dict)
              for tab in bench_pages.CHART_TABS]
     rows.append(("Chromium: Tổng quan → Chi tiết công việc (bấm một việc trong danh sách)",
                  got[f"page:{bench_pages.ITEM_PAGE}"], click, "thanh bên → Việc của tôi"))
+    rows.append(("Chromium: mở đường dẫn một công việc trong thẻ mới (đã đăng nhập), từ khi mở", got["link"], light,
+                 "đăng nhập đến Việc của tôi"))
     for name, m, floor, floor_name in rows:
         row = Row(backend, size, name, m["done"] / 1000, floor["done"] / 1000 if floor else None, floor_name,
                   repeat, note(m))

@@ -77,6 +77,20 @@ _SIGN_IN_PAGE = """() => {
           js: scripts.reduce((n, e) => n + e.encodedBodySize, 0), jsFiles: scripts.length};
 }"""
 
+# A page opened at its address in a new tab (a link a colleague sent), from the navigation: its title shown
+# and its script finished (the person's cookie signs them in again).
+_OPENED = """([title]) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  const h1 = document.querySelector("h1");
+  if (!h1 || !h1.innerText.includes(title)) return false;
+  if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) return false;
+  const ws = window.__ws;
+  const scripts = performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".js"));
+  return {done: performance.now(), last: ws.last, bytes: ws.bytes, frames: ws.n, longTasks: ws.longTasks,
+          js: scripts.reduce((n, e) => n + e.encodedBodySize, 0), jsFiles: scripts.length, firstChart: 0, charts: 0};
+}"""
+
 _STATE = """() => ({sawRun: window.__sawRun, h1: (document.querySelector("h1") || {}).innerText,
   state: document.querySelector("[data-testid='stApp']").getAttribute("data-test-script-state"),
   plots: [...document.querySelectorAll("[data-testid='stPlotlyChart']")].map(
@@ -223,9 +237,19 @@ def measure(*, url: str, today: str, office: tuple[str, str], leader: tuple[str,
             for k in range(repeat + 1):
                 _timed(page, _sidebar(page, "Tổng quan"), "Tổng quan", 1)
                 link, title = _item_link(page)
+                address = link.get_attribute("href")
                 got = _timed(page, link.click, title)
                 if k:
                     runs.setdefault(f"page:{ITEM_PAGE}", []).append(got)
+            # The same item's address opened in a new tab, as a link a colleague sent (signed in by the cookie).
+            for k in range(repeat + 1):
+                tab = office_ctx.new_page()
+                tab.goto(address if address.startswith("http") else app_url.rstrip("/") + "/" + address.lstrip("/"))
+                got = tab.wait_for_function(_OPENED, arg=[title], timeout=120_000, polling="raf").json_value()
+                _wait_idle(tab)
+                tab.close()
+                if k:
+                    runs.setdefault("link", []).append(got)
             office_ctx.close()
             browser.close()
             out = {name: _median(r) for name, r in runs.items()}

@@ -24,7 +24,8 @@ def test_the_pages_step_measures_every_page_beside_the_light_one(tmp_path, monke
     assert "Chromium: thanh bên → Thông báo" in names and "Chromium: thanh bên → Lịch" in names
     assert "Chromium: Tổng quan → Chi tiết công việc (bấm một việc trong danh sách)" in names
     assert "Chromium: Tổng quan, chuyển sang tab «Luồng tích lũy»" in names
-    assert len(names) == 4 + 8 + 6 + 1 + 1 and all(r.median and r.median > 0 for r in result.rows)
+    assert "Chromium: mở đường dẫn một công việc trong thẻ mới (đã đăng nhập), từ khi mở" in names
+    assert len(names) == 4 + 8 + 6 + 2 + 1 and all(r.median and r.median > 0 for r in result.rows)
     dashboard = result.rows[1]
     assert dashboard.ratio and "1 biểu đồ" in dashboard.note  # only the tab shown is drawn
     assert all("kB" in r.note for r in result.rows)
