@@ -1,0 +1,83 @@
+"""Tổng quan's cached figures: a write made by another process shows at the next run; a write to one plan
+leaves another plan's figures cached (AppTest)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import dashboard_fixture
+from tests.factories import make_user, sign_in
+from tracker.db import session_scope
+from tracker.models import Role, WorkItem
+from tracker.permissions import Actor
+from tracker.services import dashboard as dashboard_service
+from tracker.services import work_items as items_service
+from tracker.ui import data
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@pytest.fixture
+def setup(db_env, engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2024-08-01")
+    with session_scope(engine) as s:
+        ids = dashboard_fixture.build(s)
+        leader = make_user(s, "lanh.dao", Role.LEADER)
+        admin = Actor.of(make_user(s, "van.phong", Role.ADMIN))
+    built = []
+    real = dashboard_service.build
+
+    def counted(session, *, filters, **kw):
+        built.append(filters.plan_id)
+        return real(session, filters=filters, **kw)
+
+    monkeypatch.setattr(dashboard_service, "build", counted)
+    return engine, leader, admin, ids, built
+
+
+def _open(user, plan_id):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    sign_in(at, user)
+    at.run()
+    at.query_params["plan"] = str(plan_id)
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _total(at):
+    return {m.label: m.value for m in at.metric}["Tổng số công việc"]
+
+
+def _delete_elsewhere(engine, admin, item_id):
+    """A write through a service with a session of its own, straight into the database, as the other app
+    process or the CLI makes it: nothing in this process is told."""
+    with session_scope(engine) as s:
+        items_service.delete_item(s, actor=admin, item_id=item_id, expected_version=s.get(WorkItem, item_id).version,
+                                  reason="Trùng kế hoạch")
+
+
+def test_a_write_made_by_another_process_shows_at_the_next_run(setup):
+    engine, leader, admin, ids, _ = setup
+    at = _open(leader, ids["plan"])
+    assert _total(at) == "6"
+    _delete_elsewhere(engine, admin, ids["C"])
+    at.run()
+    assert not at.exception, at.exception
+    assert _total(at) == "5"
+
+
+def test_a_write_to_one_plan_leaves_the_other_plan_s_figures_cached(setup):
+    engine, leader, admin, ids, built = setup
+    other = _open(leader, ids["plan_2023"])
+    assert _total(other) == "1"
+    this = _open(leader, ids["plan"])
+    assert _total(this) == "6" and set(built) == {ids["plan_2023"], ids["plan"]}
+    built.clear()
+    _delete_elsewhere(engine, admin, ids["C"])
+    data.clear_after_write()  # what every page's write calls after it (writes.attempt, the board, the item page)
+    other.run()
+    assert _total(other) == "1" and built == []  # 2023's figures from the cache
+    this.run()
+    assert _total(this) == "5" and built == [ids["plan"]]
