@@ -12,6 +12,7 @@ from tracker.ui.text import md
 
 actor = require_actor(Role.ADMIN, Role.LEADER, Role.VIEWER, Role.UNIT_HEAD, Role.STAFF)
 today = clock.today()
+dashboard_data.begin_run()  # the figures' data versions are read afresh: a write made anywhere shows now
 st.title("Tổng quan")
 filters = view.filter_bar(today)
 if filters is None:
@@ -29,6 +30,7 @@ view.metrics(board.headline)
 # a fragment's rerun does not check the sign-in again, and nothing here writes.
 @st.fragment
 def chart_tabs(actor, board, filters, today) -> None:
+    dashboard_data.begin_run()
     tasks, units, heat, gantt, flow, money, years, exports = view.view_tabs()
     if tasks.open:
         with tasks:
