@@ -84,11 +84,13 @@ def chart_tabs(actor, board, filters, today) -> None:
             dashboard_exports.buttons(actor, board, today)
 
 
+# Read before the fragment, whose begin_run makes the reads after it ask for the versions again.
+attention = dashboard_data.items(filters, today, at_risk=True, limit=50)
+attention_total = dashboard_data.count(filters, today, at_risk=True)
 chart_tabs(actor, board, filters, today)
 cell = view.selected_cell(None)  # the square in the address: its items open over any tab
 if cell:
     view.cell_dialog(board.heatmap, cell, dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]))
 
 st.subheader("Công việc cần chú ý", anchor=False)
-view.item_list(dashboard_data.items(filters, today, at_risk=True, limit=50), "dashboard_attention_items",
-               total=dashboard_data.count(filters, today, at_risk=True))
+view.item_list(attention, "dashboard_attention_items", total=attention_total)

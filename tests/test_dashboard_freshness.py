@@ -81,3 +81,21 @@ def test_a_write_to_one_plan_leaves_the_other_plan_s_figures_cached(setup):
     assert _total(other) == "1" and built == []  # 2023's figures from the cache
     this.run()
     assert _total(this) == "5" and built == [ids["plan"]]
+
+
+def test_a_run_reads_the_versions_once_not_once_per_figure(setup, monkeypatch):
+    from tracker.services import data_versions
+
+    _, leader, _, ids, _ = setup
+    reads = []
+    real = data_versions.read
+
+    def counted(session, plan_ids=()):
+        reads.append(tuple(plan_ids))
+        return real(session, plan_ids)
+
+    monkeypatch.setattr(data_versions, "read", counted)
+    at = _open(leader, ids["plan"])
+    reads.clear()
+    at.run()
+    assert reads == [(), (ids["plan"],)]  # the catalog's (plan list, reporting rule), then the plan's
