@@ -1,16 +1,19 @@
 """Tổng quan's cached figures: a write made by another process shows at the next run; a write to one plan
-leaves another plan's figures cached (AppTest)."""
+leaves another plan's figures cached; a run reads the data versions once (AppTest). A write clears this
+process's catalog reads."""
 
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from tests import dashboard_fixture
 from tests.factories import make_user, sign_in
 from tracker.db import session_scope
-from tracker.models import Role, WorkItem
+from tracker.models import Role, Unit, WorkItem
 from tracker.permissions import Actor
+from tracker.services import catalog_admin, data_versions
 from tracker.services import dashboard as dashboard_service
 from tracker.services import work_items as items_service
 from tracker.ui import data
@@ -84,8 +87,6 @@ def test_a_write_to_one_plan_leaves_the_other_plan_s_figures_cached(setup):
 
 
 def test_a_run_reads_the_versions_once_not_once_per_figure(setup, monkeypatch):
-    from tracker.services import data_versions
-
     _, leader, _, ids, _ = setup
     reads = []
     real = data_versions.read
@@ -99,3 +100,15 @@ def test_a_run_reads_the_versions_once_not_once_per_figure(setup, monkeypatch):
     reads.clear()
     at.run()
     assert reads == [(), (ids["plan"],)]  # the catalog's (plan list, reporting rule), then the plan's
+
+
+def test_a_write_clears_this_process_s_catalog_reads(setup):
+    engine, _, admin, ids, _ = setup
+    codes = {p.code for p in data.plans()}
+    with session_scope(engine) as s:
+        ha_noi = s.scalars(select(Unit.id).where(Unit.code == "SNV-HA-NOI")).one()
+        catalog_admin.create_provincial_plan(s, actor=admin, parent_plan_id=ids["plan"], unit_id=ha_noi,
+                                             code="KH-SNV-HN-2024")
+    assert {p.code for p in data.plans()} == codes  # cached: no write went through this process
+    data.clear_after_write()
+    assert {p.code for p in data.plans()} == codes | {"KH-SNV-HN-2024"}

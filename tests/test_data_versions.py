@@ -76,6 +76,14 @@ def _bulk_edit(engine, admin, ids):
                         edit=bulk.BulkEdit(shift_days=7))
 
 
+def _bulk_units(engine, admin, ids):
+    """The office gives the items another lead unit and other coordinating units."""
+    with session_scope(engine) as s:
+        unit = lambda code: s.scalars(select(Unit.id).where(Unit.code == code)).one()  # noqa: E731
+        bulk.apply_edit(s, actor=admin, items=[(i, s.get(WorkItem, i).version) for i in ids],
+                        edit=bulk.BulkEdit(lead_unit_id=unit("VU-CQDP"), coordinating_unit_ids=(unit("VP-BO"),)))
+
+
 def _bulk_move(engine, admin, ids):
     with session_scope(engine) as s:
         bulk.apply_move(s, actor=admin, items=[(i, s.get(WorkItem, i).version) for i in ids],
@@ -136,12 +144,13 @@ WRITES = {
     "the board's drag": lambda e, admin, head, ids, plan: _drag(e, head, ids[0]),
     "edit": lambda e, admin, head, ids, plan: _edit(e, admin, ids[0]),
     "bulk edit": lambda e, admin, head, ids, plan: _bulk_edit(e, admin, ids),
+    "bulk edit: lead and coordinating units": lambda e, admin, head, ids, plan: _bulk_units(e, admin, ids),
     "bulk move": lambda e, admin, head, ids, plan: _bulk_move(e, admin, ids),
     "soft delete": lambda e, admin, head, ids, plan: _delete(e, admin, ids[1]),
     "restore": lambda e, admin, head, ids, plan: _restore(e, admin, ids[1]),
     "explanation asked": lambda e, admin, head, ids, plan: _explanation(e, admin, ids[2]),
     "import": lambda e, admin, head, ids, plan: _import(e, admin, plan),
-    "unit merge (new lead unit)": lambda e, admin, head, ids, plan: _merge(e, admin),
+    "unit merge (a new lead unit)": lambda e, admin, head, ids, plan: _merge(e, admin),
     "set-based UPDATE": lambda e, admin, head, ids, plan: _set_based(e, ids),
 }
 
