@@ -12,6 +12,7 @@ from tracker.ui.text import md
 
 actor = require_actor(Role.ADMIN, Role.LEADER, Role.VIEWER, Role.UNIT_HEAD, Role.STAFF)
 today = clock.today()
+dashboard_data.begin_run()  # the figures' data versions are read afresh: a write made anywhere shows now
 st.title("Tổng quan")
 filters = view.filter_bar(today)
 if filters is None:
@@ -29,6 +30,7 @@ view.metrics(board.headline)
 # a fragment's rerun does not check the sign-in again, and nothing here writes.
 @st.fragment
 def chart_tabs(actor, board, filters, today) -> None:
+    dashboard_data.begin_run()
     tasks, units, heat, gantt, flow, money, years, exports = view.view_tabs()
     if tasks.open:
         with tasks:
@@ -82,11 +84,13 @@ def chart_tabs(actor, board, filters, today) -> None:
             dashboard_exports.buttons(actor, board, today)
 
 
+# Read before the fragment, whose begin_run makes the reads after it ask for the versions again.
+attention = dashboard_data.items(filters, today, at_risk=True, limit=50)
+attention_total = dashboard_data.count(filters, today, at_risk=True)
 chart_tabs(actor, board, filters, today)
 cell = view.selected_cell(None)  # the square in the address: its items open over any tab
 if cell:
     view.cell_dialog(board.heatmap, cell, dashboard_data.items(filters, today, unit_id=cell[0], task_id=cell[1]))
 
 st.subheader("Công việc cần chú ý", anchor=False)
-view.item_list(dashboard_data.items(filters, today, at_risk=True, limit=50), "dashboard_attention_items",
-               total=dashboard_data.count(filters, today, at_risk=True))
+view.item_list(attention, "dashboard_attention_items", total=attention_total)

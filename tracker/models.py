@@ -303,6 +303,8 @@ class WorkItem(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_work_items_board", "plan_id", "status", "due_date"),
         Index("ix_work_items_lead_status", "lead_unit_id", "status"),
+        # A plan's data version for the cached figures (tracker/services/data_versions.py), read on every page run.
+        Index("ix_work_items_plan_updated", "plan_id", "updated_at", "version"),
         # Covers the dashboard's one GROUP BY (unit, task, form): read from the index, in its order.
         Index("ix_work_items_dashboard", "plan_id", "lead_unit_id", "priority_task_id", "form_id", "deleted_at",
               "status", "progress", "blocked", "due_date", "start_date", "completed_on", "target_qty",

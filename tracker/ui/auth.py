@@ -25,6 +25,7 @@ from tracker.services.auth import AuthFailed, actor_for_sso, authenticate, begin
 from tracker.services.users import ROLE_LABELS, change_own_password, has_active_admin
 from tracker.text import format_date
 from tracker.ui import cookie
+from tracker.ui.data import catalog_read
 from tracker.ui.engine import engine_for, get_engine
 from tracker.ui.text import md
 
@@ -190,13 +191,13 @@ def require_actor(*roles: Role) -> Actor:
     return actor
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@catalog_read()
 def _unit_names(url: str) -> dict[int, str]:
     with session_scope(engine_for(url)) as session:
         return {u.id: u.name for u in unit_service.list_units(session)}
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@catalog_read()
 def _unit_ends(url: str) -> dict[int, tuple[dt.date, str | None]]:
     """Units with an end date: (last day, the successor's name)."""
     with session_scope(engine_for(url)) as session:

@@ -1,6 +1,7 @@
 """Download buttons of the Tổng quan page: the Excel workbook of the view and the Word report for its period.
 
-The files are made only when a button is clicked (deferred data), then cached like the figures.
+The files are made only when a button is clicked (deferred data), then cached like the figures: keyed by the
+plan's and the catalog's version as the page drew them (dashboard_data.version).
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from tracker.services import dashboard as dashboard_service
 from tracker.services import reports as report_service
 from tracker.services.dashboard import Dashboard, Filters
 from tracker.text import fold
-from tracker.ui.dashboard_data import DASHBOARD_TTL
+from tracker.ui.dashboard_data import DASHBOARD_TTL, MAX_ENTRIES, Version, version
 from tracker.ui.engine import engine_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@st.cache_data(ttl=DASHBOARD_TTL, show_spinner=False)
-def _files(url: str, filters: Filters, today: dt.date, kind: str, _actor: Actor) -> bytes:
+@st.cache_data(ttl=DASHBOARD_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def _files(url: str, filters: Filters, today: dt.date, kind: str, data_version: Version, _actor: Actor) -> bytes:
     with session_scope(engine_for(url)) as session:
         if kind == "xlsx":
             board = dashboard_service.build(session, actor=_actor, filters=filters, today=today, include_flow=False)
@@ -51,10 +52,11 @@ def buttons(actor: Actor, board: Dashboard, today: dt.date) -> None:
                 "Báo cáo Word trình bày theo Nghị định 30/2020/NĐ-CP, kèm biểu đồ và các phụ lục; người ký, "
                 "nơi nhận đặt tại Quản trị danh mục › Người ký báo cáo.")
     name = f"{_slug(board.plan_code)}-{today.isoformat()}"
+    v = version(url, (f.plan_id,))
     c = st.columns(2)
-    c[0].download_button("Tải số liệu Excel", data=lambda: _files(url, f, today, "xlsx", actor),
+    c[0].download_button("Tải số liệu Excel", data=lambda: _files(url, f, today, "xlsx", v, actor),
                          file_name=f"so-lieu-{name}.xlsx", mime=XLSX, key="dashboard_download_xlsx",
                          on_click="ignore", icon=":material/table_view:")
-    c[1].download_button("Tải báo cáo Word", data=lambda: _files(url, f, today, "docx", actor),
+    c[1].download_button("Tải báo cáo Word", data=lambda: _files(url, f, today, "docx", v, actor),
                          file_name=f"bao-cao-{name}.docx", mime=DOCX, key="dashboard_download_docx",
                          on_click="ignore", icon=":material/description:")

@@ -42,7 +42,7 @@ CHOSEN_KEY = "work_items_import_chosen_units"
 ANY = None
 
 
-@st.cache_data(ttl=data.CATALOG_TTL, show_spinner=False)
+@data.catalog_read()
 def _choices(url: str, plan_id: int) -> PlanChoices:
     with session_scope(get_engine()) as session:
         return lists.plan_choices(session, plan_id=plan_id)
