@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0014_plan_updated_index'
-down_revision: str | None = '0012_staff'
+down_revision: str | None = '0013_throttle_window'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
