@@ -38,11 +38,11 @@ bench: setup-dev
 		$(PY) -m tracker bench $(BENCH_ARGS); \
 	else \
 		dir=$$(mktemp -d /tmp/tracker-bench-pg.XXXXXX); \
+		trap 'scripts/pg-throwaway stop "$$dir" >/dev/null 2>&1; rm -rf "$$dir"' EXIT INT TERM; \
 		if url=$$(scripts/pg-throwaway start "$$dir" | tail -1) && [ -n "$$url" ]; then \
-			TRACKER_BENCH_POSTGRES_URL="$$url" $(PY) -m tracker bench $(BENCH_ARGS); rc=$$?; \
-			scripts/pg-throwaway stop "$$dir" >/dev/null; rm -rf "$$dir"; exit $$rc; \
+			TRACKER_BENCH_POSTGRES_URL="$$url" $(PY) -m tracker bench $(BENCH_ARGS); \
 		else \
-			rm -rf "$$dir"; echo "Không khởi động được PostgreSQL (apt-get install postgresql): chỉ đo SQLite."; \
+			echo "Không khởi động được PostgreSQL (apt-get install postgresql): chỉ đo SQLite."; \
 			$(PY) -m tracker bench $(BENCH_ARGS); \
 		fi; \
 	fi
