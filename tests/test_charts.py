@@ -93,3 +93,19 @@ def test_the_heat_map_columns_carry_the_task_names_cut_at_a_word(board):
     ticks = charts.rag_heatmap(b.heatmap, task_names=names).figure.layout.xaxis.ticktext
     assert ticks and all(t.startswith("<b>(") for t in ticks)
     assert ticks[0].endswith("</b> &lt;i&gt;Tuyên truyền&lt;/i&gt; về chính…")
+
+
+def _heat(units: int, tasks: int) -> pd.DataFrame:
+    return pd.DataFrame([{"unit": f"Sở Nội vụ số {i}", "unit_id": i, "task": f"({j})", "task_id": j, "number": j,
+                          "worst": "red" if (i + j) % 2 else "green", "red": (i + j) % 2, "amber": 0, "green": 1,
+                          "items": 2} for i in range(units) for j in range(1, tasks + 1)])
+
+
+def test_a_heat_map_of_many_squares_is_read_by_its_colours_and_says_where_the_numbers_are():
+    small, large = charts.rag_heatmap(_heat(20, 16)), charts.rag_heatmap(_heat(83, 16))  # 320 and 1.328 squares
+    assert {t.mode for t in small.figure.data} == {"markers+text"} and all(t.text for t in small.figure.data)
+    assert {t.mode for t in large.figure.data} == {"markers"}
+    assert "di chuột lên ô, chọn “Xem dạng danh sách”, hoặc lọc còn tối đa 600 ô" in large.reading
+    assert "di chuột" not in small.reading
+    # The counts are still on every square's hover.
+    assert all("Quá hạn: %{customdata[2]}" in t.hovertemplate for t in large.figure.data)

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from tracker.models import Status
 from tracker.rag import RAG_COLORS, RAG_LABELS, Rag
-from tracker.text import fold, format_date, format_money, shorten
+from tracker.text import fold, format_date, format_money, format_number, shorten
 from tracker.workflow import STATUS_LABELS, STATUS_ORDER
 
 FONT = "DejaVu Sans, Arial, sans-serif"
@@ -121,6 +121,10 @@ def unit_ranking(by_unit: pd.DataFrame, *, limit: int = UNIT_LIMIT) -> Chart:
 
 
 HEATMAP_ROW_PX = 28
+# Above this many squares the map is read by its colours and the numbers are left out of the squares (on
+# hover, in the list view, and back once the filters narrow it): the numbers are most of the drawing's cost,
+# and Streamlit draws every chart twice (0,14 → 0,05 s a drawing for 1.219 squares; docs/benchmarks.md).
+HEATMAP_NUMBERS_MAX = 600
 _UNIT_CHAR_PX, _TICK_CHAR_PX = 7.0, 6.4  # a little over DejaVu Sans' mean width at 13 px and 10 px
 
 
@@ -148,13 +152,15 @@ def rag_heatmap(heat: pd.DataFrame, task_names: Mapping[str, str] | None = None)
         return _empty(title)
     tasks = plain(heat.sort_values("number")["task"].drop_duplicates())
     units = plain(sorted(heat["unit"].unique(), key=fold, reverse=True))
+    numbered = len(heat) <= HEATMAP_NUMBERS_MAX
     fig = go.Figure()
     for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
         part = heat[heat["worst"] == rag.value]
         if part.empty:
             continue
         fig.add_scatter(
-            x=plain(part["task"]), y=plain(part["unit"]), mode="markers+text", name=RAG_LABELS[rag],
+            x=plain(part["task"]), y=plain(part["unit"]), mode="markers+text" if numbered else "markers",
+            name=RAG_LABELS[rag],
             marker={"symbol": "square", "size": 26, "color": RAG_COLORS[rag]},
             text=[str(r) if r else str(n) for r, n in zip(part["red"], part["items"])],
             textfont={"color": "white", "size": 11},
@@ -186,6 +192,9 @@ def rag_heatmap(heat: pd.DataFrame, task_names: Mapping[str, str] | None = None)
         per_unit = red.groupby("unit").size().sort_values(ascending=False)
         reading = (f"{len(red)} ô có việc quá hạn (đỏ); {per_unit.index[0]} quá hạn ở "
                    f"{int(per_unit.iloc[0])} nhiệm vụ.")
+    if not numbered:
+        reading += (f" Số việc trong từng ô: di chuột lên ô, chọn “Xem dạng danh sách”, hoặc lọc còn tối đa "
+                    f"{format_number(HEATMAP_NUMBERS_MAX)} ô.")
     return Chart(fig, reading)
 
 
