@@ -32,3 +32,18 @@ def sign_in(at, user: User) -> int:
         engine.dispose()
     at.session_state[SESSION_KEY] = session_record(user_id=user.id, session_id=row.id)
     return row.id
+
+
+def open_item_page(user: User, item_id: int):
+    """An AppTest of the app signed in as `user`, on the item's page (pages/item.py?id=...), no exception."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=30)
+    sign_in(at, user)
+    at.run()
+    at.query_params["id"] = str(item_id)
+    at.switch_page("pages/item.py").run()
+    assert not at.exception, at.exception
+    return at

@@ -1,19 +1,15 @@
 """The item page's "Trao đổi" tab through AppTest: post with a mention, plain text, follow, who sees the form."""
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tests.factories import make_user, sign_in
+from tests.factories import make_user, open_item_page
 from tests.item_factories import make_item
 from tracker.db import session_scope
 from tracker.models import ItemComment, Notification, NotificationKind, Role, User
 from tracker.permissions import Actor
 from tracker.services import comments
-
-APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 @pytest.fixture
@@ -26,19 +22,9 @@ def ctx(db_env, engine):
     return {"head": head, "leader": leader, "viewer": viewer}, item_id
 
 
-def _item_page(user, item_id) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    sign_in(at, user)
-    at.run()
-    at.query_params["id"] = str(item_id)
-    at.switch_page("pages/item.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_a_comment_with_a_picked_mention_is_posted_shown_as_text_and_notifies(ctx, engine):
     people, item_id = ctx
-    at = _item_page(people["head"], item_id)
+    at = open_item_page(people["head"], item_id)
     assert "Trao đổi" in [t.label for t in at.tabs]
     at.multiselect(key=f"item_comment_mention_{item_id}").select("lanh.dao")
     at.text_area(key=f"item_comment_text_{item_id}").input("Đã đạt **50%** <script>x</script>")
@@ -55,7 +41,7 @@ def test_a_comment_with_a_picked_mention_is_posted_shown_as_text_and_notifies(ct
 
 def test_a_viewer_reads_the_thread_and_may_follow_but_not_comment(ctx):
     people, item_id = ctx
-    at = _item_page(people["viewer"], item_id)
+    at = open_item_page(people["viewer"], item_id)
     assert not [f for f in at.text_area if f.key == f"item_comment_text_{item_id}"]
     follow = at.toggle(key=f"item_follow_{item_id}_False")
     assert follow.value is False
@@ -72,7 +58,7 @@ def _follow_toggle(at: AppTest):
 def test_commenting_makes_the_author_follow_and_the_toggle_shows_it(ctx, engine):
     """Found in the browser: the toggle's old value (off) read as the person switching it off after their comment."""
     people, item_id = ctx
-    at = _item_page(people["leader"], item_id)
+    at = open_item_page(people["leader"], item_id)
     assert _follow_toggle(at).value is False
     at.text_area(key=f"item_comment_text_{item_id}").input("Đề nghị đẩy nhanh tiến độ.")
     at.button(key=f"item_comment_send_{item_id}").click().run()

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tests.factories import make_user, sign_in
+from tests.factories import make_user, open_item_page, sign_in
 from tests.item_factories import make_item
 from tracker.db import session_scope
 from tracker.models import ItemAssignment, ProgressEvent, Role, User
@@ -31,26 +31,16 @@ def ctx(db_env, engine):
     return people, item_id
 
 
-def _item_page(user, item_id) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    sign_in(at, user)
-    at.run()
-    at.query_params["id"] = str(item_id)
-    at.switch_page("pages/item.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
 def _report_form(at, item_id) -> bool:
     return any(n.key == f"item_progress_{item_id}" for n in at.number_input)
 
 
 def test_the_head_assigns_and_the_staff_member_then_sees_the_report_form(ctx, engine):
     people, item_id = ctx
-    staff = _item_page(people["lan"], item_id)
+    staff = open_item_page(people["lan"], item_id)
     assert not [b for b in staff.button if b.key == f"item_assign_save_{item_id}"]  # staff do not assign
     assert not _report_form(staff, item_id)
-    at = _item_page(people["head"], item_id)
+    at = open_item_page(people["head"], item_id)
     at.multiselect(key=f"item_assign_{item_id}").select(people["lan"].id)
     at.button(key=f"item_assign_save_{item_id}").click().run()
     assert not at.exception, at.exception
@@ -58,13 +48,13 @@ def test_the_head_assigns_and_the_staff_member_then_sees_the_report_form(ctx, en
     assert any("**Cán bộ phụ trách:** Người dùng cv.lan" in m.value for m in at.markdown)
     with session_scope(engine) as s:
         assert s.scalars(select(ItemAssignment.user_id)).all() == [people["lan"].id]
-    staff = _item_page(people["lan"], item_id)
+    staff = open_item_page(people["lan"], item_id)
     assert _report_form(staff, item_id)
 
 
 def test_a_coordinating_staff_member_sends_a_link_and_gets_no_report_form(ctx, engine):
     people, item_id = ctx
-    at = _item_page(people["pc"], item_id)
+    at = open_item_page(people["pc"], item_id)
     assert not _report_form(at, item_id)
     [urls] = [t for t in at.text_area if t.key.startswith(f"item_contrib_urls_{item_id}")]
     urls.input("https://moha.gov.vn/bai-phoi-hop")
